@@ -17,7 +17,8 @@
 
 static constexpr int kRounds = 5;
 
-/* Frames per second of a pipeline that ends by itself (num-buffers, EOS). */
+/* Frames per second of a pipeline that ends by itself (num-buffers, EOS);
+ * a negative value when it failed (the reason goes to stderr). */
 static double run_fps(const std::string &description, int frames) {
   GError *err = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
@@ -31,17 +32,18 @@ static double run_fps(const std::string &description, int frames) {
   GstMessage *msg = gst_bus_timed_pop_filtered(
       bus, GST_CLOCK_TIME_NONE, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   const auto end = std::chrono::steady_clock::now();
-  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+  const bool failed = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR;
+  if (failed) {
     GError *e = nullptr;
     gst_message_parse_error(msg, &e, nullptr);
     fprintf(stderr, "%s: %s\n", description.c_str(), e->message);
-    exit(1);
+    g_clear_error(&e);
   }
   gst_message_unref(msg);
   gst_object_unref(bus);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
-  return frames / std::chrono::duration<double>(end - start).count();
+  return failed ? -1.0 : frames / std::chrono::duration<double>(end - start).count();
 }
 
 static double median(std::vector<double> v) {
@@ -63,7 +65,10 @@ static void compare(const char *label, const std::string &ours,
   printf("%-34s quadcapturesrc %8.1f fps", label, fa);
   for (size_t p = 0; p < peers.size(); p++) {
     const double fb = median(b[p]);
-    printf(" | %s %8.1f fps  ratio %5.2fx", peers[p].first.c_str(), fb, fa / fb);
+    if (fb < 0)
+      printf(" | %s failed", peers[p].first.c_str());
+    else
+      printf(" | %s %8.1f fps  ratio %5.2fx", peers[p].first.c_str(), fb, fa / fb);
   }
   printf("\n");
   fflush(stdout);
@@ -102,7 +107,9 @@ int main(int argc, char **argv) {
   struct Clip {
     const char *name;
     int frames;
-  } clips[] = {{"foreman_cif_300f", 300}, {"street_drive_1080p25_45f", 45}};
+  } clips[] = {{"foreman_cif_300f", 300},
+               {"presenter_960x544_43f", 43},
+               {"street_drive_1080p25_45f", 45}};
   for (const Clip &c : clips) {
     const std::string path = std::string(dir) + "/" + c.name + ".y4m";
     char label[96];

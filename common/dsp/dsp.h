@@ -29,6 +29,7 @@ using SseFn = uint64_t (*)(const uint8_t *a, ptrdiff_t a_stride,
                            const uint8_t *b, ptrdiff_t b_stride, int w, int h);
 
 // Copies width bytes of each of height rows; strides may differ.
+// The two planes must not overlap; a width or height of 0 copies nothing.
 using CopyPlaneFn = void (*)(uint8_t *dst, ptrdiff_t dst_stride,
                              const uint8_t *src, ptrdiff_t src_stride,
                              int width, int height);

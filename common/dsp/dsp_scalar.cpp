@@ -87,6 +87,9 @@ uint64_t SseScalar(const uint8_t *a, ptrdiff_t a_stride, const uint8_t *b, ptrdi
 
 void CopyPlaneScalar(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t src_stride,
                      int width, int height) {
+  if (width <= 0) {
+    return;
+  }
   for (int y = 0; y < height; ++y) {
     std::memcpy(dst, src, static_cast<size_t>(width));
     dst += dst_stride;

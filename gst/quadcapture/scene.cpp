@@ -42,7 +42,9 @@ int64_t floor_div(int64_t a, int64_t b) {
   return q;
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return -floor_div(-a, b);
+}
 
 int64_t floor_mod(int64_t a, int64_t m) {
   const int64_t r = a % m;
@@ -51,14 +53,12 @@ int64_t floor_mod(int64_t a, int64_t m) {
 
 // (a * b) mod m without overflow for m < 2^31.
 int64_t mul_mod(int64_t a, uint64_t b, int64_t m) {
-  return floor_mod(a, m) * static_cast<int64_t>(b % static_cast<uint64_t>(m)) %
-         m;
+  return floor_mod(a, m) * static_cast<int64_t>(b % static_cast<uint64_t>(m)) % m;
 }
 
 int16_t clamp16(int64_t v) {
-  return static_cast<int16_t>(std::clamp<int64_t>(
-      v, std::numeric_limits<int16_t>::min(),
-      std::numeric_limits<int16_t>::max()));
+  return static_cast<int16_t>(std::clamp<int64_t>(v, std::numeric_limits<int16_t>::min(),
+                                                  std::numeric_limits<int16_t>::max()));
 }
 
 // One axis of the global pan: quarter-pel position round(4 * pan * t).
@@ -87,19 +87,17 @@ struct PanAxis {
   int phases(int modulus) const {
     if (!exact)
       return modulus;
-    return modulus / std::gcd(static_cast<int>(std::abs(step4) % modulus) +
-                                  modulus,
-                              modulus);
+    return modulus / std::gcd(static_cast<int>(std::abs(step4) % modulus) + modulus, modulus);
   }
 };
 
 enum class Shape { Rectangle, Ellipse, RoundedRectangle };
 
 struct ObjectSpec {
-  int size[2];      // width, height in pixels
-  int texture;      // index into the scene's object textures
+  int size[2]; // width, height in pixels
+  int texture; // index into the scene's object textures
   int tex_offset[2];
-  bool bounce;      // else wraps around through the picture's outside
+  bool bounce; // else wraps around through the picture's outside
   int64_t start4[2];
   int64_t velocity4[2];
   // Covered quarter-pel columns [lo, hi] of quarter-pel row V, 0 <= V < 4h,
@@ -116,7 +114,7 @@ struct SceneLayout {
 
 // Quarter-pel positions of every layer at one frame.
 struct FramePositions {
-  int64_t bg4[2];                    // modulo 4 * tile size
+  int64_t bg4[2];                              // modulo 4 * tile size
   std::vector<std::array<int64_t, 2>> object4; // object's top-left corner
 };
 
@@ -175,12 +173,11 @@ int sources_of(PixelFormat format, PlaneSource out[3]) {
 }
 
 // Copies `count` texels of a periodic texture row starting at texel `start`.
-inline void copy_wrapped(uint8_t *dst, const uint8_t *row, int width,
-                         int start, int count, int bpp) {
+inline void copy_wrapped(uint8_t *dst, const uint8_t *row, int width, int start, int count,
+                         int bpp) {
   while (count > 0) {
     const int n = std::min(count, width - start);
-    std::memcpy(dst, row + static_cast<size_t>(start) * bpp,
-                static_cast<size_t>(n) * bpp);
+    std::memcpy(dst, row + static_cast<size_t>(start) * bpp, static_cast<size_t>(n) * bpp);
     dst += static_cast<size_t>(n) * bpp;
     count -= n;
     start = 0;
@@ -203,16 +200,27 @@ PlacedObject place(const ObjectSpec &o, const std::array<int64_t, 2> &p4) {
   return p;
 }
 
-bool overlaps(const PlacedObject &p, int64_t x0, int64_t y0, int64_t x1,
-              int64_t y1) {
+bool overlaps(const PlacedObject &p, int64_t x0, int64_t y0, int64_t x1, int64_t y1) {
   return p.x0 <= x1 && p.x1 >= x0 && p.y0 <= y1 && p.y1 >= y0;
+}
+
+// Whether the object's shape holds every pixel of the inclusive rectangle.
+bool covers(const PlacedObject &p, int64_t x0, int64_t y0, int64_t x1, int64_t y1) {
+  if (p.x0 > x0 || p.x1 < x1 || p.y0 > y0 || p.y1 < y1)
+    return false;
+  for (int64_t y = y0; y <= y1; ++y) {
+    const int64_t v = 4 * y - p.p4[1];
+    if (ceil_div(p.spec->span_lo[v] + p.p4[0], 4) > x0 ||
+        floor_div(p.spec->span_hi[v] + p.p4[0], 4) < x1)
+      return false;
+  }
+  return true;
 }
 
 // Topmost layer (0 = background, k + 1 = object k) of each pixel of the
 // inclusive rectangle; `cand` lists object indices bottom to top.
-void paint_labels(const std::vector<PlacedObject> &objs,
-                  const std::vector<int> &cand, int64_t x0, int64_t y0,
-                  int64_t x1, int64_t y1, std::vector<uint8_t> &labels) {
+void paint_labels(const std::vector<PlacedObject> &objs, const std::vector<int> &cand, int64_t x0,
+                  int64_t y0, int64_t x1, int64_t y1, std::vector<uint8_t> &labels) {
   const int64_t w = x1 - x0 + 1;
   labels.assign(static_cast<size_t>(w * (y1 - y0 + 1)), 0);
   for (int k : cand) {
@@ -261,20 +269,17 @@ struct SceneGenerator::Impl {
   std::unique_ptr<LayerTextures> background;
   std::vector<std::unique_ptr<LayerTextures>> object_textures;
 
-  explicit Impl(const SceneConfig &c)
-      : config(c), pan{PanAxis(c.pan_x), PanAxis(c.pan_y)} {
+  explicit Impl(const SceneConfig &c) : config(c), pan{PanAxis(c.pan_x), PanAxis(c.pan_y)} {
     choose_tile();
   }
 
   uint64_t scene_of(uint64_t index) const {
-    return config.scene_cut_interval > 0
-               ? index / static_cast<uint64_t>(config.scene_cut_interval)
-               : 0;
+    return config.scene_cut_interval > 0 ? index / static_cast<uint64_t>(config.scene_cut_interval)
+                                         : 0;
   }
 
   uint64_t scene_seed(uint64_t scene) const {
-    return detail::mix64((static_cast<uint64_t>(config.seed) << 32) ^
-                         detail::mix64(scene));
+    return detail::mix64((static_cast<uint64_t>(config.seed) << 32) ^ detail::mix64(scene));
   }
 
   // Tile as large as the picture (up to kMaxTileArea), shrunk so that the
@@ -284,8 +289,7 @@ struct SceneGenerator::Impl {
     const int cx = pan[0].phases(8), cy = pan[1].phases(8);
     const double bytes_per_texel =
         std::max({4.0 * lx * ly, 3.0 * lx * ly, lx * ly + cx * cy / 2.0});
-    const double cap = std::min<double>(kMaxTileArea,
-                                        kBackgroundBudget / bytes_per_texel);
+    const double cap = std::min<double>(kMaxTileArea, kBackgroundBudget / bytes_per_texel);
     double w = std::max(config.width, kMinTileSide);
     double h = std::max(config.height, kMinTileSide);
     if (w * h > cap) {
@@ -302,8 +306,7 @@ struct SceneGenerator::Impl {
       return layout;
     SceneLayout l;
     l.scene = scene;
-    l.first_frame =
-        scene * static_cast<uint64_t>(std::max(config.scene_cut_interval, 0));
+    l.first_frame = scene * static_cast<uint64_t>(std::max(config.scene_cut_interval, 0));
     Rng rng(scene_seed(scene) ^ 0x1a7e);
     l.bg_start4[0] = rng.integer(0, 4 * tile[0] - 1);
     l.bg_start4[1] = rng.integer(0, 4 * tile[1] - 1);
@@ -325,12 +328,9 @@ struct SceneGenerator::Impl {
       do {
         o.velocity4[0] = rng.integer(-speed4, speed4);
         o.velocity4[1] = rng.integer(-speed4, speed4);
-      } while (o.velocity4[0] * o.velocity4[0] +
-                   o.velocity4[1] * o.velocity4[1] >
-               speed4 * speed4);
+      } while (o.velocity4[0] * o.velocity4[0] + o.velocity4[1] * o.velocity4[1] > speed4 * speed4);
       for (int a = 0; a < 2; ++a) {
-        const int64_t range = o.bounce ? 4 * (frame[a] - o.size[a])
-                                       : 4 * (frame[a] + o.size[a]);
+        const int64_t range = o.bounce ? 4 * (frame[a] - o.size[a]) : 4 * (frame[a] + o.size[a]);
         o.start4[a] = rng.integer(0, range - 1 + (o.bounce ? 1 : 0));
       }
       build_spans(o, static_cast<Shape>(rng.integer(0, 2)));
@@ -340,34 +340,29 @@ struct SceneGenerator::Impl {
     return layout;
   }
 
-  static int64_t object_axis(const ObjectSpec &o, int a, int frame_side,
-                             uint64_t t) {
+  static int64_t object_axis(const ObjectSpec &o, int a, int frame_side, uint64_t t) {
     if (o.bounce) {
       // Triangle wave over [0, range]: reflects off the picture edges.
       const int64_t range = 4 * static_cast<int64_t>(frame_side - o.size[a]);
       if (range == 0)
         return 0;
-      const int64_t m = floor_mod(o.start4[a] + mul_mod(o.velocity4[a], t,
-                                                        2 * range),
-                                  2 * range);
+      const int64_t m = floor_mod(o.start4[a] + mul_mod(o.velocity4[a], t, 2 * range), 2 * range);
       return m <= range ? m : 2 * range - m;
     }
     const int64_t range = 4 * static_cast<int64_t>(frame_side + o.size[a]);
-    return floor_mod(o.start4[a] + mul_mod(o.velocity4[a], t, range), range) -
-           4 * o.size[a];
+    return floor_mod(o.start4[a] + mul_mod(o.velocity4[a], t, range), range) - 4 * o.size[a];
   }
 
   FramePositions positions(const SceneLayout &l, uint64_t t) const {
     FramePositions f;
     for (int a = 0; a < 2; ++a) {
       const int64_t period4 = 4 * static_cast<int64_t>(tile[a]);
-      f.bg4[a] = floor_mod(l.bg_start4[a] + pan[a].position(t, period4),
-                           period4);
+      f.bg4[a] = floor_mod(l.bg_start4[a] + pan[a].position(t, period4), period4);
     }
     f.object4.reserve(l.objects.size());
     for (const ObjectSpec &o : l.objects)
-      f.object4.push_back({object_axis(o, 0, config.width, t),
-                           object_axis(o, 1, config.height, t)});
+      f.object4.push_back(
+          {object_axis(o, 0, config.width, t), object_axis(o, 1, config.height, t)});
     return f;
   }
 
@@ -381,8 +376,7 @@ struct SceneGenerator::Impl {
         detail::make_background_field(tile[0], tile[1], detail::mix64(seed ^ 1)));
     for (int k = 0; k < detail::kObjectTextureKinds; ++k)
       object_textures.push_back(std::make_unique<LayerTextures>(
-          detail::make_object_field(k, kObjectTextureSide,
-                                    detail::mix64(seed ^ (16 + k)))));
+          detail::make_object_field(k, kObjectTextureSide, detail::mix64(seed ^ (16 + k)))));
     texture_scene = scene;
   }
 
@@ -392,18 +386,25 @@ struct SceneGenerator::Impl {
     int64_t shift[2]; // plane pixel i shows texel (i - shift) mod size
   };
 
-  PlaneLayer plane_layer(LayerTextures &lt, PlaneKind kind,
-                         const int64_t tex4[2]) {
+  PlaneLayer plane_layer(LayerTextures &lt, PlaneKind kind, const int64_t tex4[2]) {
     const int sub = detail::plane_kind_info(kind).subsampling;
     const int64_t unit = 4 * sub;
-    const PhaseTexture &tex =
-        lt.get(kind, static_cast<int>(floor_mod(tex4[0], unit)),
-               static_cast<int>(floor_mod(tex4[1], unit)));
+    const PhaseTexture &tex = lt.get(kind, static_cast<int>(floor_mod(tex4[0], unit)),
+                                     static_cast<int>(floor_mod(tex4[1], unit)));
     return {&tex, {floor_div(tex4[0], unit), floor_div(tex4[1], unit)}};
   }
 
-  void draw_plane(const SceneLayout &l, const FramePositions &f,
-                  PlaneSource src, const PlaneView &dst) {
+  // An object visible in the plane being drawn, and its rows there.
+  struct ObjectDraw {
+    const ObjectSpec *spec;
+    PlaneLayer layer;
+    int64_t p4[2];
+    int64_t row0, row1;
+  };
+  std::vector<ObjectDraw> draws; // reused: no allocation per frame
+
+  void draw_plane(const SceneLayout &l, const FramePositions &f, PlaneSource src,
+                  const PlaneView &dst) {
     const PlaneKindInfo info = detail::plane_kind_info(src.kind);
     const int sub = info.subsampling;
     const int unit = 4 * sub;
@@ -415,36 +416,31 @@ struct SceneGenerator::Impl {
     const int bg_w = bg.tex->width, bg_h = bg.tex->height;
     const int bg_x = static_cast<int>(floor_mod(-bg.shift[0], bg_w));
 
-    struct ObjectDraw {
-      const ObjectSpec *spec;
-      PlaneLayer layer;
-      int64_t p4[2];
-      int64_t row0, row1;
-    };
-    std::vector<ObjectDraw> draws;
+    draws.clear();
     for (size_t k = 0; k < l.objects.size(); ++k) {
       const ObjectSpec &o = l.objects[k];
       const int64_t *p4 = f.object4[k].data();
       // Plane rows j whose sample row V = unit * j + site - p4 is inside.
       const int64_t row0 = std::max<int64_t>(0, ceil_div(p4[1] - info.site4_y, unit));
-      const int64_t row1 = std::min<int64_t>(
-          ph - 1, floor_div(4 * o.size[1] - 1 + p4[1] - info.site4_y, unit));
+      const int64_t row1 =
+          std::min<int64_t>(ph - 1, floor_div(4 * o.size[1] - 1 + p4[1] - info.site4_y, unit));
       const int64_t col0 = ceil_div(p4[0] - info.site4_x, unit);
-      const int64_t col1 =
-          floor_div(4 * o.size[0] - 1 + p4[0] - info.site4_x, unit);
+      const int64_t col1 = floor_div(4 * o.size[0] - 1 + p4[0] - info.site4_x, unit);
       if (row0 > row1 || col1 < 0 || col0 >= pw)
         continue;
       const int64_t tex4[2] = {p4[0] - 4 * int64_t{o.tex_offset[0]},
                                p4[1] - 4 * int64_t{o.tex_offset[1]}};
-      draws.push_back({&o, plane_layer(*object_textures[o.texture], src.kind, tex4),
-                       {p4[0], p4[1]}, row0, row1});
+      draws.push_back({&o,
+                       plane_layer(*object_textures[o.texture], src.kind, tex4),
+                       {p4[0], p4[1]},
+                       row0,
+                       row1});
     }
 
     for (int j = 0; j < ph; ++j) {
       uint8_t *row = dst.data + dst.stride * j;
       const int bg_row = static_cast<int>(floor_mod(j - bg.shift[1], bg_h));
-      copy_wrapped(row, bg.tex->row(src.texture_plane, bg_row), bg_w, bg_x,
-                   pw, bpp);
+      copy_wrapped(row, bg.tex->row(src.texture_plane, bg_row), bg_w, bg_x, pw, bpp);
       for (const ObjectDraw &d : draws) {
         if (j < d.row0 || j > d.row1)
           continue;
@@ -452,10 +448,8 @@ struct SceneGenerator::Impl {
         const int lo = d.spec->span_lo[v], hi = d.spec->span_hi[v];
         if (lo > hi)
           continue;
-        const int64_t i0 = std::max<int64_t>(
-            0, ceil_div(lo + d.p4[0] - info.site4_x, unit));
-        const int64_t i1 = std::min<int64_t>(
-            pw - 1, floor_div(hi + d.p4[0] - info.site4_x, unit));
+        const int64_t i0 = std::max<int64_t>(0, ceil_div(lo + d.p4[0] - info.site4_x, unit));
+        const int64_t i1 = std::min<int64_t>(pw - 1, floor_div(hi + d.p4[0] - info.site4_x, unit));
         if (i0 > i1)
           continue;
         const PhaseTexture &t = *d.layer.tex;
@@ -470,11 +464,10 @@ struct SceneGenerator::Impl {
 
 SceneGenerator::SceneGenerator(const SceneConfig &config) {
   const auto bad = [](const char *what) { throw std::invalid_argument(what); };
-  if (config.width < kMinWidth || config.width > kMaxWidth ||
-      config.height < kMinHeight || config.height > kMaxHeight)
+  if (config.width < kMinWidth || config.width > kMaxWidth || config.height < kMinHeight ||
+      config.height > kMaxHeight)
     bad("SceneConfig: size out of range 16x16..7680x4320");
-  if (!(std::fabs(config.pan_x) <= kMaxSpeed) ||
-      !(std::fabs(config.pan_y) <= kMaxSpeed))
+  if (!(std::fabs(config.pan_x) <= kMaxSpeed) || !(std::fabs(config.pan_y) <= kMaxSpeed))
     bad("SceneConfig: pan out of range -1024..1024");
   if (config.objects < 0 || config.objects > kMaxObjects)
     bad("SceneConfig: objects out of range 0..64");
@@ -489,15 +482,16 @@ SceneGenerator::~SceneGenerator() = default;
 SceneGenerator::SceneGenerator(SceneGenerator &&) noexcept = default;
 SceneGenerator &SceneGenerator::operator=(SceneGenerator &&) noexcept = default;
 
-const SceneConfig &SceneGenerator::config() const { return impl_->config; }
+const SceneConfig &SceneGenerator::config() const {
+  return impl_->config;
+}
 
 bool SceneGenerator::is_scene_cut(uint64_t index) const {
   const int n = impl_->config.scene_cut_interval;
   return index == 0 || (n > 0 && index % static_cast<uint64_t>(n) == 0);
 }
 
-void SceneGenerator::render(uint64_t index, PixelFormat format,
-                            const PlaneView *planes) {
+void SceneGenerator::render(uint64_t index, PixelFormat format, const PlaneView *planes) {
   Impl &m = *impl_;
   const uint64_t scene = m.scene_of(index);
   const SceneLayout &l = m.layout_for(scene);
@@ -509,8 +503,7 @@ void SceneGenerator::render(uint64_t index, PixelFormat format,
     m.draw_plane(l, f, src[p], planes[p]);
 }
 
-void SceneGenerator::prepare(uint64_t first, uint64_t count,
-                             PixelFormat format) {
+void SceneGenerator::prepare(uint64_t first, uint64_t count, PixelFormat format) {
   Impl &m = *impl_;
   const uint64_t scene = m.scene_of(first);
   const SceneLayout &l = m.layout_for(scene);
@@ -567,8 +560,7 @@ void SceneGenerator::ground_truth(uint64_t index, int block_size,
   for (size_t k = 0; k < nobj; ++k) {
     now.push_back(place(l.objects[k], cur.object4[k]));
     before.push_back(place(l.objects[k], prev.object4[k]));
-    disp[k + 1] = {cur.object4[k][0] - prev.object4[k][0],
-                   cur.object4[k][1] - prev.object4[k][1]};
+    disp[k + 1] = {cur.object4[k][0] - prev.object4[k][0], cur.object4[k][1] - prev.object4[k][1]};
     reach = std::max({reach, std::abs(disp[k + 1][0]), std::abs(disp[k + 1][1])});
   }
   // Source rows lie within `margin` rows of the block (4-tap reach + 1).
@@ -599,15 +591,14 @@ void SceneGenerator::ground_truth(uint64_t index, int block_size,
           cand.push_back(k);
       int layer = 0;
       bool uniform = true, same_motion = true;
-      if (cand.empty()) {
-        labels.assign(static_cast<size_t>((x1 - x0 + 1) * (y1 - y0 + 1)), 0);
-      } else {
+      if (!cand.empty() && covers(now[cand.back()], x0, y0, x1, y1)) {
+        layer = cand.back() + 1; // inside the topmost object
+      } else if (!cand.empty()) {
         paint_labels(now, cand, x0, y0, x1, y1, labels);
         std::fill_n(counts, nobj + 1, 0);
         for (uint8_t lb : labels)
           ++counts[lb];
-        layer = static_cast<int>(std::max_element(counts, counts + nobj + 1) -
-                                 counts);
+        layer = static_cast<int>(std::max_element(counts, counts + nobj + 1) - counts);
         uniform = counts[layer] == static_cast<int>(labels.size());
         for (size_t k = 0; k <= nobj; ++k)
           same_motion = same_motion && (counts[k] == 0 || disp[k] == disp[layer]);
@@ -642,12 +633,15 @@ void SceneGenerator::ground_truth(uint64_t index, int block_size,
           bm.flags = motion_flags::kOccluded;
         continue;
       }
+      if (uniform && layer > 0 && cand.back() == layer - 1 &&
+          covers(before[layer - 1], sx0, sy0, sx1, sy1))
+        continue; // the source lies inside the same object, nothing above
       paint_labels(before, cand, sx0, sy0, sx1, sy1, source);
-      // Integer: each pixel's source has its layer. Sub-pel: the whole
-      // support is the block's one layer.
-      const bool same = integer ? source == labels
-                                : std::all_of(source.begin(), source.end(),
-                                              [&](uint8_t lb) { return lb == layer; });
+      // One layer: all of the source (with sub-pel support) is that layer.
+      // Several (integer only): each pixel's source has the pixel's layer.
+      const bool same = uniform ? std::all_of(source.begin(), source.end(),
+                                              [&](uint8_t lb) { return lb == layer; })
+                                : source == labels;
       if (!same)
         bm.flags = motion_flags::kOccluded;
     }

@@ -7,10 +7,16 @@
 // is MPEG-2 sited: co-sited with even luma columns, halfway between luma rows.
 // BGRx is the BT.601 limited-range conversion of the Y444 frame, x = 255.
 //
-// Motion: every layer (background, each object) sits at a quarter-pel
+// Motion: every layer (the background, each object) sits at a quarter-pel
 // position that is an exact function of the frame index; frame n shows each
 // layer displaced by a quarter-pel vector from frame n-1, and ground_truth()
-// reports exactly that vector.
+// reports exactly that vector. Objects keep a constant velocity, bouncing
+// off the picture edges or wrapping around through the outside; later
+// objects pass in front of earlier ones.
+//
+// Rendering copies rows of precomputed textures: tileable fields sampled at
+// every quarter-pel phase (eighth-pel for 4:2:0 chroma), so a layer at any
+// position is a shifted copy of the same continuous texture.
 #pragma once
 
 #include <cstddef>
@@ -27,8 +33,8 @@ struct SceneConfig {
   // planes are ceil(width / 2) x ceil(height / 2).
   int width = 1280, height = 720;
   // Global pan in pixels per frame, |pan| <= 1024. Positions are quantised
-  // to quarter pels: the background is at round(4 * n * pan) / 4 at frame n
-  // of a scene.
+  // to quarter pels: at frame n of a scene the background has moved
+  // round(4 * n * pan) / 4 pixels from where the scene started it.
   double pan_x = 0.0, pan_y = 0.0;
   // Moving textured objects, 0..64.
   int objects = 4;
@@ -75,6 +81,8 @@ struct BlockMotion {
   uint8_t flags;
 };
 
+// Not thread-safe: one generator per thread (the const methods share a
+// cache of the current scene's layout).
 class SceneGenerator {
 public:
   // Throws std::invalid_argument when a field is out of its documented range.
@@ -88,12 +96,14 @@ public:
   // Renders frame `index` into `planes` (plane_count(format) of them). The
   // bytes depend only on the config, the index and the format: any order of
   // calls gives the same frames. Writes exactly plane_size() bytes per row
-  // and nothing outside them. Textures are built on first use and kept for
-  // the current scene; call prepare() to build them ahead of time.
+  // and nothing outside them. Rendering copies rows of textures that are
+  // built on first use (tens of ms for a 1080p scene) and kept for the
+  // current scene; prepare() builds them ahead of time.
   void render(uint64_t index, PixelFormat format, const PlaneView *planes);
 
   // Builds the textures that rendering frames [first, first + count) in
-  // `format` needs, so those renders do no texture work.
+  // `format` needs, so those renders do no texture work. Stops at the end
+  // of the scene that `first` is in.
   void prepare(uint64_t first, uint64_t count, PixelFormat format);
 
   // Ground truth for frame `index` relative to frame index - 1, for a grid
@@ -101,21 +111,22 @@ public:
   // ceil(width / block_size), rows = ceil(height / block_size), row-major;
   // edge blocks cover only the pixels inside the frame.
   //
-  // Each block gets the vector of the layer that covers most of its pixels.
-  // It is kOccluded unless one layer covers all of it and that layer's
-  // content, displaced back by the vector, lies inside the previous frame
-  // and is uncovered there; for a fractional component the previous frame
-  // must also hold the 8-tap interpolation support (3 pixels before, 4
-  // after). Hence every block without kOccluded is reproduced exactly by
-  // integer motion compensation, and by sub-pel interpolation up to the
-  // filter's own error. Object boundaries, covered or uncovered content and
-  // content entering at a picture edge are kOccluded. Frame 0 and scene-cut
-  // frames: all vectors zero, flags kSceneCut.
-  //
-  // Vectors are clamped to the int16 range (only objects that wrap around
-  // the picture jump further, and those blocks are kOccluded).
-  void ground_truth(uint64_t index, int block_size,
-                    std::vector<BlockMotion> &out) const;
+  // Each block gets the vector of the layer (background or object) that
+  // covers most of its pixels. It is kOccluded unless its content, displaced
+  // back by that vector, is inside the previous frame and shown there by
+  // the same layers: either one layer covers the whole block and the whole
+  // source area, including the 8-tap sub-pel interpolation support (3
+  // pixels before, 4 after) when a component is fractional; or, for an
+  // integer vector, every layer in the block moves by it and each pixel's
+  // source shows the pixel's layer. So every block without kOccluded is
+  // reproduced exactly by integer motion compensation and by sub-pel
+  // interpolation up to the filter's own error. Object boundaries, covered
+  // and uncovered content and content entering at a picture edge are
+  // kOccluded. Frame 0 and scene-cut frames: all vectors zero, flags
+  // kSceneCut. Vectors are clamped to the int16 range (only an object
+  // wrapping around the picture jumps further, and its blocks are then
+  // kOccluded).
+  void ground_truth(uint64_t index, int block_size, std::vector<BlockMotion> &out) const;
 
   // True for frame 0 and for every multiple of scene_cut_interval.
   bool is_scene_cut(uint64_t index) const;

@@ -43,14 +43,18 @@ int64_t floor_int(double x) {
 }
 
 // Branch-free: these run per texel.
-float clamp01(float x) { return std::min(std::max(x, 0.0f), 1.0f); }
+float clamp01(float x) {
+  return std::min(std::max(x, 0.0f), 1.0f);
+}
 
 float smooth_step(float e0, float e1, float x) {
   const float t = clamp01((x - e0) / (e1 - e0));
   return t * t * (3.0f - 2.0f * t);
 }
 
-float mix(float a, float b, float t) { return a + (b - a) * t; }
+float mix(float a, float b, float t) {
+  return a + (b - a) * t;
+}
 
 struct Yuv {
   float y, u, v;
@@ -67,8 +71,7 @@ Yuv rgb_to_yuv(double r, double g, double b) {
           static_cast<float>(128.0 + 112.0 * r - 93.786 * g - 18.214 * b)};
 }
 
-Yuv random_colour(Rng &rng, double sat_lo, double sat_hi, double val_lo,
-                  double val_hi) {
+Yuv random_colour(Rng &rng, double sat_lo, double sat_hi, double val_lo, double val_hi) {
   const double h = rng.uniform(0.0, 6.0);
   const double s = rng.uniform(sat_lo, sat_hi);
   const double v = rng.uniform(val_lo, val_hi);
@@ -76,12 +79,24 @@ Yuv random_colour(Rng &rng, double sat_lo, double sat_hi, double val_lo,
   const double x = c * (1.0 - std::fabs(std::fmod(h, 2.0) - 1.0));
   double r = 0, g = 0, b = 0;
   switch (static_cast<int>(h)) {
-  case 0: r = c, g = x; break;
-  case 1: r = x, g = c; break;
-  case 2: g = c, b = x; break;
-  case 3: g = x, b = c; break;
-  case 4: r = x, b = c; break;
-  default: r = c, b = x; break;
+  case 0:
+    r = c, g = x;
+    break;
+  case 1:
+    r = x, g = c;
+    break;
+  case 2:
+    g = c, b = x;
+    break;
+  case 3:
+    g = x, b = c;
+    break;
+  case 4:
+    r = x, b = c;
+    break;
+  default:
+    r = c, b = x;
+    break;
   }
   const double m = v - c;
   return rgb_to_yuv(r + m, g + m, b + m);
@@ -96,9 +111,8 @@ struct Lattice {
 
   Lattice(int px, int py, double spacing)
       : cells_x(std::max(2, static_cast<int>(std::lround(px / spacing)))),
-        cells_y(std::max(2, static_cast<int>(std::lround(py / spacing)))),
-        period_x(px), period_y(py),
-        values(static_cast<size_t>(cells_x) * cells_y) {}
+        cells_y(std::max(2, static_cast<int>(std::lround(py / spacing)))), period_x(px),
+        period_y(py), values(static_cast<size_t>(cells_x) * cells_y) {}
 };
 
 // Cubic B-spline taps of each sample of an axis: first lattice index
@@ -138,12 +152,9 @@ public:
     const float *w = &y_.weight[4 * static_cast<size_t>(r)];
     const float *rows[4];
     for (int m = 0; m < 4; ++m)
-      rows[m] = &l_.values[static_cast<size_t>(wrap_index(y_.first[r] + m,
-                                                          l_.cells_y)) *
-                           cx];
+      rows[m] = &l_.values[static_cast<size_t>(wrap_index(y_.first[r] + m, l_.cells_y)) * cx];
     for (int i = 0; i < cx; ++i)
-      column_[i] = w[0] * rows[0][i] + w[1] * rows[1][i] + w[2] * rows[2][i] +
-                   w[3] * rows[3][i];
+      column_[i] = w[0] * rows[0][i] + w[1] * rows[1][i] + w[2] * rows[2][i] + w[3] * rows[3][i];
     // Wrapped copies so that four consecutive reads never wrap.
     for (int e = 0; e < 3; ++e)
       column_[cx + e] = column_[e % cx];
@@ -164,8 +175,7 @@ private:
 
 // A smooth periodic 1-D curve (B-spline over random values), roughly unit
 // standard deviation, sampled along an axis.
-std::vector<float> smooth_curve(int period, double spacing, uint64_t seed,
-                                const SampleAxis &axis) {
+std::vector<float> smooth_curve(int period, double spacing, uint64_t seed, const SampleAxis &axis) {
   const int cells = std::max(2, static_cast<int>(std::lround(period / spacing)));
   std::vector<float> values(cells + 3);
   Rng rng(seed);
@@ -187,8 +197,7 @@ std::vector<float> smooth_curve(int period, double spacing, uint64_t seed,
 // B-spline, for scaling sums of octaves to a chosen contrast.
 constexpr float kOctaveStd = 0.28f;
 
-Lattice random_lattice(int px, int py, double spacing, float amplitude,
-                       uint64_t seed) {
+Lattice random_lattice(int px, int py, double spacing, float amplitude, uint64_t seed) {
   Lattice l(px, py, spacing);
   Rng rng(seed);
   for (float &v : l.values)
@@ -200,8 +209,7 @@ Lattice random_lattice(int px, int py, double spacing, float amplitude,
 // as spacing^roughness, unit standard deviation. The coarser octaves are
 // folded into the finest lattice (sampled at its control points), so the
 // sum costs one B-spline evaluation per sample.
-Lattice fbm(int px, int py, double coarse, double fine, double roughness,
-            uint64_t seed) {
+Lattice fbm(int px, int py, double coarse, double fine, double roughness, uint64_t seed) {
   // Coarse to fine; the finest is exactly `fine`.
   std::vector<double> spacings;
   for (double s = fine; s <= coarse * 1.01 || spacings.empty(); s *= 2.0)
@@ -214,14 +222,12 @@ Lattice fbm(int px, int py, double coarse, double fine, double roughness,
     return static_cast<float>(norm * std::pow(spacings[k] / coarse, roughness));
   };
   const size_t last = spacings.size() - 1;
-  Lattice out = random_lattice(px, py, spacings[last], amplitude(last),
-                               mix64(seed + last));
+  Lattice out = random_lattice(px, py, spacings[last], amplitude(last), mix64(seed + last));
   const SampleAxis ax{0.0, static_cast<double>(px) / out.cells_x, out.cells_x};
   const SampleAxis ay{0.0, static_cast<double>(py) / out.cells_y, out.cells_y};
   std::vector<float> row(out.cells_x);
   for (size_t k = 0; k < last; ++k) {
-    const Lattice octave =
-        random_lattice(px, py, spacings[k], amplitude(k), mix64(seed + k));
+    const Lattice octave = random_lattice(px, py, spacings[k], amplitude(k), mix64(seed + k));
     LatticeSampler sampler(octave, ax, ay);
     for (int r = 0; r < out.cells_y; ++r) {
       sampler.row(r, row.data());
@@ -248,18 +254,15 @@ float fast_sin(double x) {
   const float a = r > h ? 3.1415927f - r : (r < -h ? -3.1415927f - r : r);
   const float a2 = a * a;
   return a * (1.0f + a2 * (-0.16666667f +
-                           a2 * (0.008333331f +
-                                 a2 * (-0.00019840874f + a2 * 2.7525562e-6f))));
+                           a2 * (0.008333331f + a2 * (-0.00019840874f + a2 * 2.7525562e-6f))));
 }
 
 class BackgroundField final : public TextureField {
 public:
   BackgroundField(int period_x, int period_y, uint64_t seed)
       : TextureField(period_x, period_y), seed_(seed),
-        region_(fbm(period_x, period_y, 220 * scale(), 40 * scale(), 0.9,
-                    mix64(seed + 2))),
-        blob_(fbm(period_x, period_y, 70 * scale(), 18 * scale(), 0.7,
-                  mix64(seed + 3))),
+        region_(fbm(period_x, period_y, 220 * scale(), 40 * scale(), 0.9, mix64(seed + 2))),
+        blob_(fbm(period_x, period_y, 70 * scale(), 18 * scale(), 0.7, mix64(seed + 3))),
         detail_(fbm(period_x, period_y, 32 * scale(), 2.5, 0.25, mix64(seed + 4))) {
     Rng rng(seed);
     region_gain_ = static_cast<float>(rng.uniform(10, 20));
@@ -276,16 +279,15 @@ public:
     chroma_amp_ = static_cast<float>(rng.uniform(3, 8));
   }
 
-  void evaluate(const SampleAxis &ax, const SampleAxis &ay, bool want_y,
-                bool want_uv, const RowSink &sink) const override {
+  void evaluate(const SampleAxis &ax, const SampleAxis &ay, bool want_y, bool want_uv,
+                const RowSink &sink) const override {
     const int n = ax.count;
     LatticeSampler region(region_, ax, ay), blob(blob_, ax, ay);
     std::vector<float> reg(n), blb(n), det, y, u, v;
     std::optional<LatticeSampler> detail;
     // Illumination and chroma drift are separable: smooth, and cheap.
     const auto drift = [&](int k, double spacing, const SampleAxis &axis) {
-      return smooth_curve(k % 2 ? period_y() : period_x(), spacing,
-                          mix64(seed_ + 16 + k), axis);
+      return smooth_curve(k % 2 ? period_y() : period_x(), spacing, mix64(seed_ + 16 + k), axis);
     };
     const double illum_spacing = std::max(period_x(), period_y()) / 3.0;
     const double chroma_spacing = 200 * scale();
@@ -316,22 +318,19 @@ public:
         detail->row(r, det.data());
         const float light = illum_amp_ * illum_y[r];
         for (int i = 0; i < n; ++i) {
-          const float base = mix(mix(colour_[0].y, colour_[1].y, reg[i]),
-                                 colour_[2].y, blb[i]);
-          const float amp = mix(mix(detail_amp_[0], detail_amp_[1], reg[i]),
-                                detail_amp_[2], blb[i]);
+          const float base = mix(mix(colour_[0].y, colour_[1].y, reg[i]), colour_[2].y, blb[i]);
+          const float amp =
+              mix(mix(detail_amp_[0], detail_amp_[1], reg[i]), detail_amp_[2], blb[i]);
           y[i] = base + light + illum_amp_ * illum_x[i] + amp * det[i];
         }
       }
       if (want_uv) {
         const float du = chroma_amp_ * u_y[r], dv = chroma_amp_ * v_y[r];
         for (int i = 0; i < n; ++i) {
-          u[i] = mix(mix(colour_[0].u, colour_[1].u, reg[i]), colour_[2].u,
-                     blb[i]) +
-                 du + chroma_amp_ * u_x[i];
-          v[i] = mix(mix(colour_[0].v, colour_[1].v, reg[i]), colour_[2].v,
-                     blb[i]) +
-                 dv + chroma_amp_ * v_x[i];
+          u[i] = mix(mix(colour_[0].u, colour_[1].u, reg[i]), colour_[2].u, blb[i]) + du +
+                 chroma_amp_ * u_x[i];
+          v[i] = mix(mix(colour_[0].v, colour_[1].v, reg[i]), colour_[2].v, blb[i]) + dv +
+                 chroma_amp_ * v_x[i];
         }
       }
       sink(r, want_y ? y.data() : nullptr, want_uv ? u.data() : nullptr,
@@ -341,9 +340,7 @@ public:
 
 private:
   // Feature sizes follow the tile, which follows the picture up to ~1080p.
-  double scale() const {
-    return std::clamp(std::min(period_x(), period_y()) / 720.0, 0.35, 1.5);
-  }
+  double scale() const { return std::clamp(std::min(period_x(), period_y()) / 720.0, 0.35, 1.5); }
 
   uint64_t seed_;
   Lattice region_, blob_, detail_;
@@ -369,13 +366,12 @@ class ObjectField : public TextureField {
 public:
   ObjectField(int period, uint64_t seed)
       : TextureField(period, period),
-        detail_(fbm(period, period, period / 16.0, 2.5, 0.3, mix64(seed))),
-        rng_(seed) {
+        detail_(fbm(period, period, period / 16.0, 2.5, 0.3, mix64(seed))), rng_(seed) {
     detail_amp_ = static_cast<float>(rng_.uniform(5, 12));
   }
 
-  void evaluate(const SampleAxis &ax, const SampleAxis &ay, bool want_y,
-                bool want_uv, const RowSink &sink) const final {
+  void evaluate(const SampleAxis &ax, const SampleAxis &ay, bool want_y, bool want_uv,
+                const RowSink &sink) const final {
     const int n = ax.count;
     std::vector<double> xs(n);
     for (int i = 0; i < n; ++i)
@@ -399,9 +395,8 @@ public:
     for (int r = 0; r < ay.count; ++r) {
       if (aux_sampler)
         aux_sampler->row(r, aux.data());
-      pattern({xs.data(), ay.origin + ay.step * r,
-               aux.empty() ? nullptr : aux.data(), n, pat.data(),
-               weight.data()});
+      pattern({xs.data(), ay.origin + ay.step * r, aux.empty() ? nullptr : aux.data(), n,
+               pat.data(), weight.data()});
       if (want_y) {
         detail_sampler->row(r, detail.data());
         for (int i = 0; i < n; ++i)
@@ -446,8 +441,8 @@ public:
 protected:
   void pattern(const PatternRow &row) const override {
     for (int i = 0; i < row.count; ++i) {
-      const double phase = kTwoPi * (fx_ * row.x[i] + fy_ * row.y) / period_x() +
-                           warp_amp_ * row.aux[i];
+      const double phase =
+          kTwoPi * (fx_ * row.x[i] + fy_ * row.y) / period_x() + warp_amp_ * row.aux[i];
       row.out[i] = mix(colour_[0], colour_[1], edge_step(gain_ * fast_sin(phase)));
       row.detail_weight[i] = 1.0f;
     }
@@ -493,10 +488,8 @@ protected:
       const double fx = xs - static_cast<double>(col_i) * bw;
       const double d = std::min(std::min(fx, bw - fx), dy);
       // Joint weight 1 near edges: the tint changes only under the joint.
-      const float joint =
-          1.0f - smooth_step(mortar_, mortar_ + 1.5f, static_cast<float>(d));
-      row.out[i] = mix(tints[wrap_index(col_i, cols_)],
-                       joint_, joint);
+      const float joint = 1.0f - smooth_step(mortar_, mortar_ + 1.5f, static_cast<float>(d));
+      row.out[i] = mix(tints[wrap_index(col_i, cols_)], joint_, joint);
       row.detail_weight[i] = mix(1.0f, 0.4f, joint);
     }
   }
@@ -531,16 +524,14 @@ protected:
     const double c = static_cast<double>(period_x()) / cells_;
     const int64_t gy_i = floor_int(row.y / c);
     const double gy = static_cast<double>(gy_i);
-    const Spot *line =
-        &spots_[static_cast<size_t>(wrap_index(gy_i, cells_)) * cells_];
+    const Spot *line = &spots_[static_cast<size_t>(wrap_index(gy_i, cells_)) * cells_];
     for (int i = 0; i < row.count; ++i) {
       const int64_t gx_i = floor_int(row.x[i] / c);
       const double gx = static_cast<double>(gx_i);
       const Spot &s = line[wrap_index(gx_i, cells_)];
       const double dx = row.x[i] - gx * c - s.cx, dy = row.y - gy * c - s.cy;
       const float d = static_cast<float>(std::sqrt(dx * dx + dy * dy));
-      const float t = smooth_step(static_cast<float>(s.r + 1.2),
-                                  static_cast<float>(s.r - 1.2), d);
+      const float t = smooth_step(static_cast<float>(s.r + 1.2), static_cast<float>(s.r - 1.2), d);
       row.out[i] = mix(base_, ink_[s.ink], t);
       row.detail_weight[i] = mix(1.0f, 0.5f, t);
     }
@@ -570,8 +561,8 @@ public:
 protected:
   void pattern(const PatternRow &row) const override {
     for (int i = 0; i < row.count; ++i) {
-      const double phase = kTwoPi * (fx_ * row.x[i] + fy_ * row.y) / period_x() +
-                           turb_ * row.aux[i];
+      const double phase =
+          kTwoPi * (fx_ * row.x[i] + fy_ * row.y) / period_x() + turb_ * row.aux[i];
       const float t = 0.5f + 0.5f * fast_sin(phase);
       row.out[i] = mix(colour_[0], colour_[1], t * t * t);
       row.detail_weight[i] = 1.0f;
@@ -591,39 +582,43 @@ uint8_t quantise(float x, float lo, float hi) {
 
 } // namespace
 
-std::unique_ptr<TextureField> make_background_field(int period_x,
-                                                    int period_y,
-                                                    uint64_t seed) {
+std::unique_ptr<TextureField> make_background_field(int period_x, int period_y, uint64_t seed) {
   return std::make_unique<BackgroundField>(period_x, period_y, seed);
 }
 
-std::unique_ptr<TextureField> make_object_field(int kind, int period,
-                                                uint64_t seed) {
+std::unique_ptr<TextureField> make_object_field(int kind, int period, uint64_t seed) {
   switch (kind % kObjectTextureKinds) {
-  case 0: return std::make_unique<StripesField>(period, seed);
-  case 1: return std::make_unique<BricksField>(period, seed);
-  case 2: return std::make_unique<SpotsField>(period, seed);
-  default: return std::make_unique<MarbleField>(period, seed);
+  case 0:
+    return std::make_unique<StripesField>(period, seed);
+  case 1:
+    return std::make_unique<BricksField>(period, seed);
+  case 2:
+    return std::make_unique<SpotsField>(period, seed);
+  default:
+    return std::make_unique<MarbleField>(period, seed);
   }
 }
 
 PlaneKindInfo plane_kind_info(PlaneKind kind) {
   switch (kind) {
-  case PlaneKind::Luma: return {1, 1, 1, 0, 0};
-  case PlaneKind::Chroma444: return {1, 2, 1, 0, 0};
+  case PlaneKind::Luma:
+    return {1, 1, 1, 0, 0};
+  case PlaneKind::Chroma444:
+    return {1, 2, 1, 0, 0};
   // MPEG-2 siting: co-sited horizontally, half a luma row down.
-  case PlaneKind::Chroma420: return {2, 2, 1, 0, 2};
-  case PlaneKind::Chroma420Interleaved: return {2, 1, 2, 0, 2};
-  case PlaneKind::Bgrx: return {1, 1, 4, 0, 0};
+  case PlaneKind::Chroma420:
+    return {2, 2, 1, 0, 2};
+  case PlaneKind::Chroma420Interleaved:
+    return {2, 1, 2, 0, 2};
+  case PlaneKind::Bgrx:
+    return {1, 1, 4, 0, 0};
   }
   return {1, 1, 1, 0, 0};
 }
 
-LayerTextures::LayerTextures(std::unique_ptr<TextureField> field)
-    : field_(std::move(field)) {}
+LayerTextures::LayerTextures(std::unique_ptr<TextureField> field) : field_(std::move(field)) {}
 
-const PhaseTexture &LayerTextures::get(PlaneKind kind, int phase_x,
-                                       int phase_y) {
+const PhaseTexture &LayerTextures::get(PlaneKind kind, int phase_x, int phase_y) {
   const PlaneKindInfo info = plane_kind_info(kind);
   const int phases = 4 * info.subsampling;
   auto &slots = cache_[static_cast<int>(kind)];
@@ -637,10 +632,10 @@ const PhaseTexture &LayerTextures::get(PlaneKind kind, int phase_x,
   tex->width = field_->period_x() / info.subsampling;
   tex->height = field_->period_y() / info.subsampling;
   tex->bytes_per_pixel = info.bytes_per_pixel;
-  const SampleAxis ax{(info.site4_x - phase_x) / 4.0,
-                      static_cast<double>(info.subsampling), tex->width};
-  const SampleAxis ay{(info.site4_y - phase_y) / 4.0,
-                      static_cast<double>(info.subsampling), tex->height};
+  const SampleAxis ax{(info.site4_x - phase_x) / 4.0, static_cast<double>(info.subsampling),
+                      tex->width};
+  const SampleAxis ay{(info.site4_y - phase_y) / 4.0, static_cast<double>(info.subsampling),
+                      tex->height};
   const size_t w = static_cast<size_t>(tex->width);
   const size_t plane_bytes = w * tex->height * info.bytes_per_pixel;
   tex->data.resize(plane_bytes * info.planes);
@@ -648,41 +643,41 @@ const PhaseTexture &LayerTextures::get(PlaneKind kind, int phase_x,
   const bool want_y = kind == PlaneKind::Luma || kind == PlaneKind::Bgrx;
   const bool want_uv = kind != PlaneKind::Luma;
 
-  field_->evaluate(ax, ay, want_y, want_uv, [&](int r, const float *y,
-                                                const float *u, const float *v) {
-    uint8_t *d = base + r * w * info.bytes_per_pixel;
-    switch (kind) {
-    case PlaneKind::Luma:
-      for (size_t i = 0; i < w; ++i)
-        d[i] = quantise(y[i], 16, 235);
-      break;
-    case PlaneKind::Chroma444:
-    case PlaneKind::Chroma420:
-      for (size_t i = 0; i < w; ++i) {
-        d[i] = quantise(u[i], 16, 240);
-        d[plane_bytes + i] = quantise(v[i], 16, 240);
-      }
-      break;
-    case PlaneKind::Chroma420Interleaved:
-      for (size_t i = 0; i < w; ++i) {
-        d[2 * i] = quantise(u[i], 16, 240);
-        d[2 * i + 1] = quantise(v[i], 16, 240);
-      }
-      break;
-    case PlaneKind::Bgrx:
-      for (size_t i = 0; i < w; ++i) {
-        // The Y444 bytes, converted: BGRx is exactly the Y444 frame in RGB.
-        const float yy = 1.164383f * (quantise(y[i], 16, 235) - 16);
-        const float uu = static_cast<float>(quantise(u[i], 16, 240) - 128);
-        const float vv = static_cast<float>(quantise(v[i], 16, 240) - 128);
-        d[4 * i + 0] = quantise(yy + 2.017232f * uu, 0, 255);
-        d[4 * i + 1] = quantise(yy - 0.391762f * uu - 0.812968f * vv, 0, 255);
-        d[4 * i + 2] = quantise(yy + 1.596027f * vv, 0, 255);
-        d[4 * i + 3] = 255;
-      }
-      break;
-    }
-  });
+  field_->evaluate(ax, ay, want_y, want_uv,
+                   [&](int r, const float *y, const float *u, const float *v) {
+                     uint8_t *d = base + r * w * info.bytes_per_pixel;
+                     switch (kind) {
+                     case PlaneKind::Luma:
+                       for (size_t i = 0; i < w; ++i)
+                         d[i] = quantise(y[i], 16, 235);
+                       break;
+                     case PlaneKind::Chroma444:
+                     case PlaneKind::Chroma420:
+                       for (size_t i = 0; i < w; ++i) {
+                         d[i] = quantise(u[i], 16, 240);
+                         d[plane_bytes + i] = quantise(v[i], 16, 240);
+                       }
+                       break;
+                     case PlaneKind::Chroma420Interleaved:
+                       for (size_t i = 0; i < w; ++i) {
+                         d[2 * i] = quantise(u[i], 16, 240);
+                         d[2 * i + 1] = quantise(v[i], 16, 240);
+                       }
+                       break;
+                     case PlaneKind::Bgrx:
+                       for (size_t i = 0; i < w; ++i) {
+                         // The Y444 bytes, converted: BGRx is exactly the Y444 frame in RGB.
+                         const float yy = 1.164383f * (quantise(y[i], 16, 235) - 16);
+                         const float uu = static_cast<float>(quantise(u[i], 16, 240) - 128);
+                         const float vv = static_cast<float>(quantise(v[i], 16, 240) - 128);
+                         d[4 * i + 0] = quantise(yy + 2.017232f * uu, 0, 255);
+                         d[4 * i + 1] = quantise(yy - 0.391762f * uu - 0.812968f * vv, 0, 255);
+                         d[4 * i + 2] = quantise(yy + 1.596027f * vv, 0, 255);
+                         d[4 * i + 3] = 255;
+                       }
+                       break;
+                     }
+                   });
   bytes_ += tex->data.size();
   slot = std::move(tex);
   return *slot;

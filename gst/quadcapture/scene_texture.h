@@ -38,22 +38,19 @@ struct SampleAxis {
 
 // Receives one sampled row: count values per channel asked for, null for
 // the others.
-using RowSink = std::function<void(int row, const float *y, const float *u,
-                                   const float *v)>;
+using RowSink = std::function<void(int row, const float *y, const float *u, const float *v)>;
 
 // A periodic colour field F(u, v) -> (Y, U, V), limited-range BT.601 values
 // before rounding. Period in luma pixels, even in both axes.
 class TextureField {
 public:
-  TextureField(int period_x, int period_y)
-      : period_x_(period_x), period_y_(period_y) {}
+  TextureField(int period_x, int period_y) : period_x_(period_x), period_y_(period_y) {}
   virtual ~TextureField() = default;
   int period_x() const { return period_x_; }
   int period_y() const { return period_y_; }
   // Samples the field at (ax.origin + ax.step * i, ay.origin + ay.step * j),
   // row by row. Y is the same whether or not U and V are asked for.
-  virtual void evaluate(const SampleAxis &ax, const SampleAxis &ay,
-                        bool want_y, bool want_uv,
+  virtual void evaluate(const SampleAxis &ax, const SampleAxis &ay, bool want_y, bool want_uv,
                         const RowSink &sink) const = 0;
 
 private:
@@ -62,15 +59,12 @@ private:
 
 // Natural-looking background: soft-edged regions of different colour and
 // roughness, a slow illumination gradient and multi-octave detail.
-std::unique_ptr<TextureField> make_background_field(int period_x,
-                                                    int period_y,
-                                                    uint64_t seed);
+std::unique_ptr<TextureField> make_background_field(int period_x, int period_y, uint64_t seed);
 
 // Object textures, one look per kind (stripes, bricks, spots, marble);
 // square with side `period`.
 constexpr int kObjectTextureKinds = 4;
-std::unique_ptr<TextureField> make_object_field(int kind, int period,
-                                                uint64_t seed);
+std::unique_ptr<TextureField> make_object_field(int kind, int period, uint64_t seed);
 
 // How a destination plane samples a field. A plane with subsampling s and
 // siting (site4_x, site4_y) quarter pels has its pixel (i, j) at luma
@@ -96,8 +90,7 @@ struct PhaseTexture {
 
   const uint8_t *row(int plane, int y) const {
     return data.data() +
-           (static_cast<size_t>(plane) * height + y) *
-               static_cast<size_t>(width) * bytes_per_pixel;
+           (static_cast<size_t>(plane) * height + y) * static_cast<size_t>(width) * bytes_per_pixel;
   }
 };
 

@@ -282,8 +282,8 @@ void Report(const std::vector<std::string> &mismatches) {
 std::vector<std::string> CompareCopyPlane(const Kernels &test) {
   std::vector<std::string> mismatches;
   std::mt19937 rng(99);
-  for (int width : {1,  2,  3,  4,   7,   8,   15,  16,  17,  31,  32,  33,
-                    63, 64, 65, 100, 127, 128, 129, 255, 256, 257, 1920}) {
+  for (int width : {0,  1,  2,  3,  4,   7,   8,   15,  16,  17,  31,  32,
+                    33, 63, 64, 65, 100, 127, 128, 129, 255, 256, 257, 1920}) {
     for (int height : {1, 2, 3, 17}) {
       for (const Layout &layout : kLayouts) {
         Block src(width, height, width + layout.a_pad, layout.a_align, rng);

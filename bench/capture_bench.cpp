@@ -80,8 +80,7 @@ int main(int argc, char **argv) {
   CPU_ZERO(&one);
   CPU_SET(0, &one);
   sched_setaffinity(0, sizeof(one), &one);
-  printf("GStreamer %s, one core, median of %d alternating runs\n", gst_version_string(),
-         kRounds);
+  printf("GStreamer %s, one core, median of %d alternating runs\n", gst_version_string(), kRounds);
 
   struct Size {
     int w, h, frames;
@@ -107,9 +106,8 @@ int main(int argc, char **argv) {
   struct Clip {
     const char *name;
     int frames;
-  } clips[] = {{"foreman_cif_300f", 300},
-               {"presenter_960x544_43f", 43},
-               {"street_drive_1080p25_45f", 45}};
+  } clips[] = {
+      {"foreman_cif_300f", 300}, {"presenter_960x544_43f", 43}, {"street_drive_1080p25_45f", 45}};
   for (const Clip &c : clips) {
     const std::string path = std::string(dir) + "/" + c.name + ".y4m";
     char label[96];

@@ -38,9 +38,8 @@ static gsize round_up(gsize value, gsize multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-static GstQuadMemory *quad_memory_new(GstQuadAllocator *self, GstMemoryFlags flags,
-                                      gsize maxsize, gsize align, gsize offset,
-                                      gsize size) {
+static GstQuadMemory *quad_memory_new(GstQuadAllocator *self, GstMemoryFlags flags, gsize maxsize,
+                                      gsize align, gsize offset, gsize size) {
   align |= GST_QUAD_ALLOCATOR_ALIGN - 1;
   const bool huge = maxsize >= GST_QUAD_ALLOCATOR_HUGE_PAGE_SIZE;
   gsize block_align = std::max<gsize>(align + 1, sizeof(void *));
@@ -59,8 +58,8 @@ static GstQuadMemory *quad_memory_new(GstQuadAllocator *self, GstMemoryFlags fla
   auto *qmem = g_new0(GstQuadMemory, 1);
   qmem->block = static_cast<guint8 *>(block);
   qmem->block_size = block_size;
-  gst_memory_init(GST_MEMORY_CAST(qmem), flags, GST_ALLOCATOR_CAST(self), nullptr,
-                  maxsize, align, offset, size);
+  gst_memory_init(GST_MEMORY_CAST(qmem), flags, GST_ALLOCATOR_CAST(self), nullptr, maxsize, align,
+                  offset, size);
 
   bool advised = false;
   if (huge)
@@ -137,8 +136,7 @@ static GstMemory *quad_memory_share(GstMemory *mem, gssize offset, gssize size) 
   gst_memory_init(GST_MEMORY_CAST(sub),
                   static_cast<GstMemoryFlags>(GST_MINI_OBJECT_FLAGS(parent) |
                                               GST_MINI_OBJECT_FLAG_LOCK_READONLY),
-                  mem->allocator, parent, mem->maxsize, mem->align,
-                  mem->offset + offset, size);
+                  mem->allocator, parent, mem->maxsize, mem->align, mem->offset + offset, size);
   return GST_MEMORY_CAST(sub);
 }
 
@@ -148,8 +146,7 @@ static GstMemory *quad_memory_copy(GstMemory *mem, gssize offset, gssize size) {
     size = static_cast<gssize>(mem->size) > offset ? static_cast<gssize>(mem->size) - offset : 0;
 
   GstQuadMemory *copy = quad_memory_new(GST_QUAD_ALLOCATOR(mem->allocator),
-                                        static_cast<GstMemoryFlags>(0), size, mem->align, 0,
-                                        size);
+                                        static_cast<GstMemoryFlags>(0), size, mem->align, 0, size);
   if (!copy)
     return nullptr;
   memcpy(copy->block, qmem->block + mem->offset + offset, size);

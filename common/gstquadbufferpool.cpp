@@ -27,9 +27,8 @@ static GstAllocationParams quad_allocation_params() {
   return params;
 }
 
-GstBufferPool *gst_quad_video_buffer_pool_new(GstCaps *caps, guint min_buffers,
-                                              guint max_buffers, gboolean video_meta,
-                                              GstAllocator *allocator) {
+GstBufferPool *gst_quad_video_buffer_pool_new(GstCaps *caps, guint min_buffers, guint max_buffers,
+                                              gboolean video_meta, GstAllocator *allocator) {
   ensure_debug_category();
   GstVideoInfo info;
   if (!caps || !gst_video_info_from_caps(&info, caps)) {

@@ -66,9 +66,9 @@ gboolean motion_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *, GQua
   if (!scale && !GST_META_TRANSFORM_IS_COPY(type))
     return FALSE;
 
-  GstQuadMotionMeta *dst = gst_buffer_add_quad_motion_meta(
-      dest, scale_size(src->block_width, sx), scale_size(src->block_height, sy), src->cols,
-      src->rows, src->ref_distance);
+  GstQuadMotionMeta *dst = gst_buffer_add_quad_motion_meta(dest, scale_size(src->block_width, sx),
+                                                           scale_size(src->block_height, sy),
+                                                           src->cols, src->rows, src->ref_distance);
   if (!dst)
     return FALSE;
   const size_t n = static_cast<size_t>(src->cols) * src->rows;
@@ -110,9 +110,9 @@ gboolean analysis_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *, GQ
   if (!scale && !GST_META_TRANSFORM_IS_COPY(type))
     return FALSE;
 
-  GstQuadAnalysisMeta *dst = gst_buffer_add_quad_analysis_meta(
-      dest, scale_size(src->block_width, sx), scale_size(src->block_height, sy), src->cols,
-      src->rows);
+  GstQuadAnalysisMeta *dst =
+      gst_buffer_add_quad_analysis_meta(dest, scale_size(src->block_width, sx),
+                                        scale_size(src->block_height, sy), src->cols, src->rows);
   if (!dst)
     return FALSE;
   memcpy(dst->blocks, src->blocks,
@@ -139,9 +139,9 @@ GType gst_quad_motion_meta_api_get_type(void) {
 const GstMetaInfo *gst_quad_motion_meta_get_info(void) {
   static const GstMetaInfo *info = nullptr;
   if (g_once_init_enter(&info)) {
-    const GstMetaInfo *i = gst_meta_register(
-        GST_QUAD_MOTION_META_API_TYPE, "GstQuadMotionMeta", sizeof(GstQuadMotionMeta),
-        motion_meta_init, motion_meta_free, motion_meta_transform);
+    const GstMetaInfo *i = gst_meta_register(GST_QUAD_MOTION_META_API_TYPE, "GstQuadMotionMeta",
+                                             sizeof(GstQuadMotionMeta), motion_meta_init,
+                                             motion_meta_free, motion_meta_transform);
     g_once_init_leave(&info, i);
   }
   return info;
@@ -185,17 +185,16 @@ GType gst_quad_analysis_meta_api_get_type(void) {
 const GstMetaInfo *gst_quad_analysis_meta_get_info(void) {
   static const GstMetaInfo *info = nullptr;
   if (g_once_init_enter(&info)) {
-    const GstMetaInfo *i = gst_meta_register(
-        GST_QUAD_ANALYSIS_META_API_TYPE, "GstQuadAnalysisMeta", sizeof(GstQuadAnalysisMeta),
-        analysis_meta_init, analysis_meta_free, analysis_meta_transform);
+    const GstMetaInfo *i = gst_meta_register(GST_QUAD_ANALYSIS_META_API_TYPE, "GstQuadAnalysisMeta",
+                                             sizeof(GstQuadAnalysisMeta), analysis_meta_init,
+                                             analysis_meta_free, analysis_meta_transform);
     g_once_init_leave(&info, i);
   }
   return info;
 }
 
 GstQuadAnalysisMeta *gst_buffer_add_quad_analysis_meta(GstBuffer *buffer, guint block_width,
-                                                       guint block_height, guint cols,
-                                                       guint rows) {
+                                                       guint block_height, guint cols, guint rows) {
   g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
   if (!grid_is_sane(block_width, block_height, cols, rows))
     return nullptr;

@@ -62,9 +62,11 @@ static gboolean print_stats(gpointer data) {
   const size_t fps = lat.size();
   lat.erase(std::remove(lat.begin(), lat.end(), -1.0), lat.end());
   std::sort(lat.begin(), lat.end());
-  auto pct = [&](double p) { return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, size_t(p * lat.size()))]; };
-  printf("fps %5zu  frames %8" G_GUINT64_FORMAT "  drops %4" G_GUINT64_FORMAT " (total %" G_GUINT64_FORMAT
-         ")  latency capture->sink p50 %.2f ms  p99 %.2f ms\n",
+  auto pct = [&](double p) {
+    return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, size_t(p * lat.size()))];
+  };
+  printf("fps %5zu  frames %8" G_GUINT64_FORMAT "  drops %4" G_GUINT64_FORMAT
+         " (total %" G_GUINT64_FORMAT ")  latency capture->sink p50 %.2f ms  p99 %.2f ms\n",
          fps, total, dropped - demo->last_dropped, dropped, pct(0.5), pct(0.99));
   fflush(stdout);
   demo->last_dropped = dropped;

@@ -21,8 +21,7 @@ G_BEGIN_DECLS
 #define GST_QUAD_ALLOCATOR_HUGE_PAGE_SIZE (2u * 1024u * 1024u)
 
 #define GST_TYPE_QUAD_ALLOCATOR (gst_quad_allocator_get_type())
-G_DECLARE_FINAL_TYPE(GstQuadAllocator, gst_quad_allocator, GST, QUAD_ALLOCATOR,
-                     GstAllocator)
+G_DECLARE_FINAL_TYPE(GstQuadAllocator, gst_quad_allocator, GST, QUAD_ALLOCATOR, GstAllocator)
 
 /* Called once for each new block (after allocation) and before it is freed.
  * pin returns TRUE when the block was registered; unpin is only called for
@@ -35,21 +34,19 @@ GstAllocator *gst_quad_allocator_new(gboolean lock_memory);
 /* The process-wide default (no mlock, no pin hook). Transfer none. */
 GstAllocator *gst_quad_allocator_get_default(void);
 
-void gst_quad_allocator_set_pin_hooks(GstQuadAllocator *allocator,
-                                      GstQuadPinFunc pin, GstQuadUnpinFunc unpin,
-                                      gpointer user_data);
+void gst_quad_allocator_set_pin_hooks(GstQuadAllocator *allocator, GstQuadPinFunc pin,
+                                      GstQuadUnpinFunc unpin, gpointer user_data);
 
 /* Counters since the allocator was made, for stats and tests. */
 typedef struct {
-  guint64 blocks;        /* blocks allocated */
-  guint64 huge_advised;  /* blocks advised MADV_HUGEPAGE */
-  guint64 locked;        /* blocks mlock()ed */
-  guint64 lock_refused;  /* mlock() refused (RLIMIT_MEMLOCK, EPERM) */
-  guint64 pinned;        /* blocks the pin hook accepted */
+  guint64 blocks;       /* blocks allocated */
+  guint64 huge_advised; /* blocks advised MADV_HUGEPAGE */
+  guint64 locked;       /* blocks mlock()ed */
+  guint64 lock_refused; /* mlock() refused (RLIMIT_MEMLOCK, EPERM) */
+  guint64 pinned;       /* blocks the pin hook accepted */
 } GstQuadAllocatorStats;
 
-void gst_quad_allocator_get_stats(GstQuadAllocator *allocator,
-                                  GstQuadAllocatorStats *stats);
+void gst_quad_allocator_get_stats(GstQuadAllocator *allocator, GstQuadAllocatorStats *stats);
 
 /* TRUE when mem came from a GstQuadAllocator. */
 gboolean gst_is_quad_memory(GstMemory *mem);

@@ -21,10 +21,10 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  guint8 mean;          /* mean luma, rounded */
+  guint8 mean; /* mean luma, rounded */
   guint8 reserved;
-  guint16 variance;     /* luma variance, rounded, saturated at 65535 */
-  guint32 edge_energy;  /* mean Sobel |gx| + |gy| over the block */
+  guint16 variance;    /* luma variance, rounded, saturated at 65535 */
+  guint32 edge_energy; /* mean Sobel |gx| + |gy| over the block */
 } GstQuadBlockStats;
 
 typedef struct {
@@ -53,10 +53,9 @@ const GstMetaInfo *gst_quad_analysis_meta_get_info(void);
 /* Adds a meta with a zeroed cols x rows grid. NULL when the grid is empty or
  * absurd (more than 2^24 blocks). */
 GstQuadAnalysisMeta *gst_buffer_add_quad_analysis_meta(GstBuffer *buffer, guint block_width,
-                                                       guint block_height, guint cols,
-                                                       guint rows);
+                                                       guint block_height, guint cols, guint rows);
 
-#define gst_buffer_get_quad_analysis_meta(b) \
+#define gst_buffer_get_quad_analysis_meta(b)                                                       \
   ((GstQuadAnalysisMeta *)gst_buffer_get_meta((b), GST_QUAD_ANALYSIS_META_API_TYPE))
 
 /* Takes a reference to pyramid (replacing any earlier one). */

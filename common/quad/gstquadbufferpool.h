@@ -18,9 +18,8 @@ void gst_quad_video_alignment_for(const GstVideoInfo *info, GstVideoAlignment *a
 
 /* A configured GstVideoBufferPool for caps. allocator may be NULL (the default
  * GstQuadAllocator). max_buffers 0 means unlimited. Returns NULL on bad caps. */
-GstBufferPool *gst_quad_video_buffer_pool_new(GstCaps *caps, guint min_buffers,
-                                              guint max_buffers, gboolean video_meta,
-                                              GstAllocator *allocator);
+GstBufferPool *gst_quad_video_buffer_pool_new(GstCaps *caps, guint min_buffers, guint max_buffers,
+                                              gboolean video_meta, GstAllocator *allocator);
 
 /* For decide_allocation: puts a quad pool first in query (keeping the peer's
  * minimum buffer count if larger) and the quad allocator as allocation param.

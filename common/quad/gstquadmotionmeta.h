@@ -48,8 +48,8 @@ typedef enum {
 } GstQuadMotionFlags;
 
 typedef struct {
-  gint16 mv_x; /* quarter luma samples, positive to the right */
-  gint16 mv_y; /* quarter luma samples, positive downwards */
+  gint16 mv_x;  /* quarter luma samples, positive to the right */
+  gint16 mv_y;  /* quarter luma samples, positive downwards */
   guint32 cost; /* matching cost at this vector (SAD or SATD + rate), 0 if unknown */
   guint8 flags; /* GstQuadMotionFlags */
   guint8 reserved[3];
@@ -62,7 +62,7 @@ typedef struct {
   guint block_height; /* luma samples */
   guint cols;
   guint rows;
-  guint ref_distance; /* frames back to the reference; 0 = no reference */
+  guint ref_distance;           /* frames back to the reference; 0 = no reference */
   GstQuadMotionVector *vectors; /* cols * rows, raster order */
 } GstQuadMotionMeta;
 
@@ -75,10 +75,10 @@ const GstMetaInfo *gst_quad_motion_meta_get_info(void);
 /* Adds a meta with a zeroed cols x rows grid (flags NO_REFERENCE cleared).
  * Returns NULL when the grid is empty or absurd (more than 2^24 blocks). */
 GstQuadMotionMeta *gst_buffer_add_quad_motion_meta(GstBuffer *buffer, guint block_width,
-                                                   guint block_height, guint cols,
-                                                   guint rows, guint ref_distance);
+                                                   guint block_height, guint cols, guint rows,
+                                                   guint ref_distance);
 
-#define gst_buffer_get_quad_motion_meta(b) \
+#define gst_buffer_get_quad_motion_meta(b)                                                         \
   ((GstQuadMotionMeta *)gst_buffer_get_meta((b), GST_QUAD_MOTION_META_API_TYPE))
 
 /* The vector of block (col, row); NULL outside the grid. */

@@ -21,8 +21,9 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 quadcapturesrc pan-x=2.5 ground-truth=true ! video/x-raw,width=1920,height=1080,framerate=60/1 ! fakesink
- * gst-launch-1.0 quadcapturesrc location=foreman.y4m is-live=false ! videoconvert ! autovideosink
+ * gst-launch-1.0 quadcapturesrc pan-x=2.5 ground-truth=true !
+ * video/x-raw,width=1920,height=1080,framerate=60/1 ! fakesink gst-launch-1.0 quadcapturesrc
+ * location=foreman.y4m is-live=false ! videoconvert ! autovideosink
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -90,14 +91,14 @@ enum {
   PROP_STATS,
 };
 
-#define PATTERN_CAPS                                                                     \
-  "video/x-raw, format = (string) { I420, NV12, Y444, BGRx }, "                          \
-  "width = (int) [ 16, 7680 ], height = (int) [ 16, 4320 ], "                           \
+#define PATTERN_CAPS                                                                               \
+  "video/x-raw, format = (string) { I420, NV12, Y444, BGRx }, "                                    \
+  "width = (int) [ 16, 7680 ], height = (int) [ 16, 4320 ], "                                      \
   "framerate = (fraction) [ 1/10000, 1000/1 ]"
 /* Y4M files add 4:2:2 and any size the reader accepts. */
-#define SRC_CAPS                                                                         \
-  PATTERN_CAPS "; video/x-raw, format = (string) { I420, Y42B, Y444 }, "                 \
-               "width = (int) [ 1, 16384 ], height = (int) [ 1, 16384 ], "               \
+#define SRC_CAPS                                                                                   \
+  PATTERN_CAPS "; video/x-raw, format = (string) { I420, Y42B, Y444 }, "                           \
+               "width = (int) [ 1, 16384 ], height = (int) [ 1, 16384 ], "                         \
                "framerate = (fraction) [ 0/1, 1000/1 ]"
 
 static GstStaticPadTemplate src_template =
@@ -163,11 +164,11 @@ static GstStructure *capture_stats(GstQuadCaptureSrc *self) {
   GST_OBJECT_LOCK(self);
   const CaptureCounters c = self->counters;
   GST_OBJECT_UNLOCK(self);
-  return gst_structure_new("quadcapturesrc-stats", "frames", G_TYPE_UINT64, c.frames,
-                           "dropped", G_TYPE_UINT64, c.dropped, "zero-copy", G_TYPE_UINT64,
-                           c.zero_copy, "copied", G_TYPE_UINT64, c.copied, "locked-blocks",
-                           G_TYPE_UINT64, alloc.locked, "lock-refused", G_TYPE_UINT64,
-                           alloc.lock_refused, nullptr);
+  return gst_structure_new("quadcapturesrc-stats", "frames", G_TYPE_UINT64, c.frames, "dropped",
+                           G_TYPE_UINT64, c.dropped, "zero-copy", G_TYPE_UINT64, c.zero_copy,
+                           "copied", G_TYPE_UINT64, c.copied, "locked-blocks", G_TYPE_UINT64,
+                           alloc.locked, "lock-refused", G_TYPE_UINT64, alloc.lock_refused,
+                           nullptr);
 }
 
 /* ---- Y4M ---- */
@@ -192,8 +193,7 @@ static GstCaps *y4m_caps(GstQuadCaptureSrc *self, const quad::capture::Y4mHeader
     GST_VIDEO_INFO_FPS_N(&info) = static_cast<gint>(h.frame_rate.num);
     GST_VIDEO_INFO_FPS_D(&info) = static_cast<gint>(h.frame_rate.den);
   } else {
-    GST_WARNING_OBJECT(self, "%s has no frame rate, assuming %d/1", self->location,
-                       FALLBACK_FPS_N);
+    GST_WARNING_OBJECT(self, "%s has no frame rate, assuming %d/1", self->location, FALLBACK_FPS_N);
     GST_VIDEO_INFO_FPS_N(&info) = FALLBACK_FPS_N;
     GST_VIDEO_INFO_FPS_D(&info) = 1;
   }
@@ -238,20 +238,22 @@ static GstCaps *y4m_caps(GstQuadCaptureSrc *self, const quad::capture::Y4mHeader
 static gboolean open_file(GstQuadCaptureSrc *self, CaptureState &state) {
   auto opened = Y4mFile::open(self->location);
   if (!opened) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not read Y4M file \"%s\".", self->location),
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                      ("Could not read Y4M file \"%s\".", self->location),
                       ("%s", opened.error().c_str()));
     return FALSE;
   }
   state.file = std::make_shared<Y4mFile>(std::move(opened.value()));
   if (state.file->frame_count() == 0) {
     const std::string &why = state.file->tail().message;
-    GST_ELEMENT_ERROR(self, STREAM, DECODE, ("Y4M file \"%s\" holds no complete frame.", self->location),
+    GST_ELEMENT_ERROR(self, STREAM, DECODE,
+                      ("Y4M file \"%s\" holds no complete frame.", self->location),
                       ("%s", why.empty() ? "no frames" : why.c_str()));
     return FALSE;
   }
   state.file_caps = y4m_caps(self, state.file->header());
-  GST_INFO_OBJECT(self, "%s: %" G_GSIZE_FORMAT " frames, caps %" GST_PTR_FORMAT,
-                  self->location, state.file->frame_count(), state.file_caps);
+  GST_INFO_OBJECT(self, "%s: %" G_GSIZE_FORMAT " frames, caps %" GST_PTR_FORMAT, self->location,
+                  state.file->frame_count(), state.file_caps);
   return TRUE;
 }
 
@@ -381,15 +383,16 @@ static void attach_ground_truth(GstQuadCaptureSrc *self, CaptureState &state, Gs
   const guint rows = (GST_VIDEO_INFO_HEIGHT(&state.info) + bs - 1) / bs;
   /* The truth is against the previous frame of the scene; after a drop that
    * frame was never delivered, so there is no reference to speak of. */
-  const bool continuous = index > 0 && state.last_pattern_frame == index - 1 &&
-                          !state.scene->is_scene_cut(index);
+  const bool continuous =
+      index > 0 && state.last_pattern_frame == index - 1 && !state.scene->is_scene_cut(index);
   GstQuadMotionMeta *meta =
       gst_buffer_add_quad_motion_meta(buf, bs, bs, cols, rows, continuous ? 1 : 0);
   if (!meta)
     return;
   if (!continuous) {
     for (guint i = 0; i < cols * rows; i++)
-      meta->vectors[i].flags = GST_QUAD_MOTION_FLAG_GROUND_TRUTH | GST_QUAD_MOTION_FLAG_NO_REFERENCE;
+      meta->vectors[i].flags =
+          GST_QUAD_MOTION_FLAG_GROUND_TRUTH | GST_QUAD_MOTION_FLAG_NO_REFERENCE;
     return;
   }
   state.scene->ground_truth(index, static_cast<int>(bs), state.truth);
@@ -438,11 +441,11 @@ static GstFlowReturn pattern_frame(GstQuadCaptureSrc *self, CaptureState &state,
  * than a frame late, skips the frames whose time has passed, as a camera
  * does: the scene moves on and a file's frames are passed over. */
 static GstFlowReturn wait_for_frame(GstQuadCaptureSrc *self, CaptureState &state) {
-  const GstClockTime duration = GST_VIDEO_INFO_FPS_N(&state.info) > 0
-                                    ? gst_util_uint64_scale_int(GST_SECOND,
-                                                                GST_VIDEO_INFO_FPS_D(&state.info),
-                                                                GST_VIDEO_INFO_FPS_N(&state.info))
-                                    : 0;
+  const GstClockTime duration =
+      GST_VIDEO_INFO_FPS_N(&state.info) > 0
+          ? gst_util_uint64_scale_int(GST_SECOND, GST_VIDEO_INFO_FPS_D(&state.info),
+                                      GST_VIDEO_INFO_FPS_N(&state.info))
+          : 0;
   GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
   if (!clock || duration == 0) {
     if (clock)
@@ -508,9 +511,9 @@ static GstFlowReturn gst_quad_capture_src_create(GstPushSrc *src, GstBuffer **ou
   GST_BUFFER_OFFSET(buf) = position;
   GST_BUFFER_OFFSET_END(buf) = position + 1;
   state.tick++;
-  gst_buffer_add_reference_timestamp_meta(buf, state.timestamp_caps,
-                                          static_cast<GstClockTime>(g_get_real_time()) * GST_USECOND,
-                                          GST_CLOCK_TIME_NONE);
+  gst_buffer_add_reference_timestamp_meta(
+      buf, state.timestamp_caps, static_cast<GstClockTime>(g_get_real_time()) * GST_USECOND,
+      GST_CLOCK_TIME_NONE);
   GST_OBJECT_LOCK(self);
   self->counters.frames++;
   GST_OBJECT_UNLOCK(self);
@@ -603,8 +606,9 @@ static gboolean gst_quad_capture_src_query(GstBaseSrc *src, GstQuery *query) {
   if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY && self->state &&
       GST_VIDEO_INFO_FPS_N(&self->state->info) > 0) {
     /* A frame is available one frame interval after its capture began. */
-    const GstClockTime latency = gst_util_uint64_scale_int(
-        GST_SECOND, GST_VIDEO_INFO_FPS_D(&self->state->info), GST_VIDEO_INFO_FPS_N(&self->state->info));
+    const GstClockTime latency =
+        gst_util_uint64_scale_int(GST_SECOND, GST_VIDEO_INFO_FPS_D(&self->state->info),
+                                  GST_VIDEO_INFO_FPS_N(&self->state->info));
     gst_query_set_latency(query, self->is_live, self->is_live ? latency : 0,
                           self->is_live ? latency : GST_CLOCK_TIME_NONE);
     return TRUE;
@@ -663,7 +667,9 @@ static gboolean gst_quad_capture_src_unlock(GstBaseSrc *src) {
   return TRUE;
 }
 
-static gboolean gst_quad_capture_src_is_seekable(GstBaseSrc *) { return FALSE; }
+static gboolean gst_quad_capture_src_is_seekable(GstBaseSrc *) {
+  return FALSE;
+}
 
 /* ---- GObject ---- */
 
@@ -821,25 +827,24 @@ static void gst_quad_capture_src_class_init(GstQuadCaptureSrcClass *klass) {
                           "Global pan of the scene, luma pixels per frame (positive: content "
                           "moves down); quarter-pel precision",
                           -MAX_PAN, MAX_PAN, DEFAULT_PAN_Y, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_OBJECTS,
-      g_param_spec_uint("objects", "Objects", "Number of moving textured objects", 0, MAX_OBJECTS,
-                        DEFAULT_OBJECTS, rw));
+  g_object_class_install_property(gobject_class, PROP_OBJECTS,
+                                  g_param_spec_uint("objects", "Objects",
+                                                    "Number of moving textured objects", 0,
+                                                    MAX_OBJECTS, DEFAULT_OBJECTS, rw));
   g_object_class_install_property(
       gobject_class, PROP_OBJECT_SPEED,
       g_param_spec_double("object-speed", "Object speed",
                           "Largest object speed, luma pixels per frame (each object gets its "
                           "own velocity up to this)",
                           0.0, MAX_OBJECT_SPEED, DEFAULT_OBJECT_SPEED, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SCENE_CUT_INTERVAL,
-      g_param_spec_uint("scene-cut-interval", "Scene cut interval",
-                        "Start a new scene every N frames (0: never)", 0, G_MAXINT,
-                        DEFAULT_SCENE_CUT_INTERVAL, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SEED,
-      g_param_spec_uint("seed", "Seed", "Seed of the scene's textures and motion", 0, G_MAXUINT,
-                        DEFAULT_SEED, rw));
+  g_object_class_install_property(gobject_class, PROP_SCENE_CUT_INTERVAL,
+                                  g_param_spec_uint("scene-cut-interval", "Scene cut interval",
+                                                    "Start a new scene every N frames (0: never)",
+                                                    0, G_MAXINT, DEFAULT_SCENE_CUT_INTERVAL, rw));
+  g_object_class_install_property(gobject_class, PROP_SEED,
+                                  g_param_spec_uint("seed", "Seed",
+                                                    "Seed of the scene's textures and motion", 0,
+                                                    G_MAXUINT, DEFAULT_SEED, rw));
   g_object_class_install_property(
       gobject_class, PROP_GROUND_TRUTH,
       g_param_spec_boolean("ground-truth", "Ground truth",
@@ -849,8 +854,8 @@ static void gst_quad_capture_src_class_init(GstQuadCaptureSrcClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_BLOCK_SIZE,
       g_param_spec_uint("block-size", "Block size",
-                        "Block size of the ground-truth grid in luma pixels (8, 16, 32, 64)", 8,
-                        64, DEFAULT_BLOCK_SIZE, rw));
+                        "Block size of the ground-truth grid in luma pixels (8, 16, 32, 64)", 8, 64,
+                        DEFAULT_BLOCK_SIZE, rw));
   g_object_class_install_property(
       gobject_class, PROP_LOCK_MEMORY,
       g_param_spec_boolean("lock-memory", "Lock memory",
@@ -883,8 +888,7 @@ static void gst_quad_capture_src_class_init(GstQuadCaptureSrcClass *klass) {
   basesrc_class->is_seekable = gst_quad_capture_src_is_seekable;
   pushsrc_class->create = gst_quad_capture_src_create;
 
-  GST_DEBUG_CATEGORY_INIT(gst_quad_capture_src_debug, "quadcapturesrc", 0,
-                          "quad capture source");
+  GST_DEBUG_CATEGORY_INIT(gst_quad_capture_src_debug, "quadcapturesrc", 0, "quad capture source");
 }
 
 static void gst_quad_capture_src_init(GstQuadCaptureSrc *self) {

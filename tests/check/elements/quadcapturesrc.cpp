@@ -14,7 +14,9 @@
 
 /* ---- helpers ---- */
 
-static GstCaps *unix_caps() { return gst_caps_new_empty_simple("timestamp/x-unix"); }
+static GstCaps *unix_caps() {
+  return gst_caps_new_empty_simple("timestamp/x-unix");
+}
 
 struct RunResult {
   bool eos = false;
@@ -106,8 +108,8 @@ struct TempY4m {
       data.append(reinterpret_cast<const char *>(frame.data()), keep);
       frames.push_back(std::move(frame));
     }
-    fail_unless(g_file_set_contents(path.c_str(), data.data(), static_cast<gssize>(data.size()),
-                                    nullptr));
+    fail_unless(
+        g_file_set_contents(path.c_str(), data.data(), static_cast<gssize>(data.size()), nullptr));
   }
 
   void write_raw(const std::string &bytes) {
@@ -117,7 +119,8 @@ struct TempY4m {
 };
 
 static GstHarness *capture_harness(const char *properties, const char *caps) {
-  GstHarness *h = gst_harness_new_parse((std::string("quadcapturesrc name=src ") + properties).c_str());
+  GstHarness *h =
+      gst_harness_new_parse((std::string("quadcapturesrc name=src ") + properties).c_str());
   if (caps)
     gst_harness_set_sink_caps_str(h, caps);
   gst_harness_play(h);
@@ -209,9 +212,9 @@ GST_START_TEST(test_pattern_formats_and_sizes) {
 GST_END_TEST;
 
 GST_START_TEST(test_ground_truth_meta) {
-  GstHarness *h = capture_harness(
-      "is-live=false ground-truth=true pan-x=4 pan-y=-2.25 objects=0 block-size=16",
-      "video/x-raw,format=I420,width=100,height=64,framerate=30/1");
+  GstHarness *h =
+      capture_harness("is-live=false ground-truth=true pan-x=4 pan-y=-2.25 objects=0 block-size=16",
+                      "video/x-raw,format=I420,width=100,height=64,framerate=30/1");
   GstBuffer *first = gst_harness_pull(h);
   GstQuadMotionMeta *m = gst_buffer_get_quad_motion_meta(first);
   fail_unless(m != nullptr);
@@ -247,7 +250,8 @@ GST_START_TEST(test_ground_truth_matches_pixels) {
   GstHarness *h = capture_harness("is-live=false ground-truth=true pan-x=3 pan-y=1 objects=0",
                                   "video/x-raw,format=I420,width=128,height=96,framerate=30/1");
   GstVideoInfo info;
-  GstCaps *caps = gst_caps_from_string("video/x-raw,format=I420,width=128,height=96,framerate=30/1");
+  GstCaps *caps =
+      gst_caps_from_string("video/x-raw,format=I420,width=128,height=96,framerate=30/1");
   gst_video_info_from_caps(&info, caps);
   gst_caps_unref(caps);
   GstBuffer *a = gst_harness_pull(h);
@@ -277,8 +281,8 @@ GST_START_TEST(test_ground_truth_matches_pixels) {
 GST_END_TEST;
 
 GST_START_TEST(test_live_latency_query) {
-  GstHarness *h = capture_harness("is-live=true",
-                                  "video/x-raw,format=I420,width=64,height=64,framerate=50/1");
+  GstHarness *h =
+      capture_harness("is-live=true", "video/x-raw,format=I420,width=64,height=64,framerate=50/1");
   GstBuffer *buf = gst_harness_pull(h);
   gst_buffer_unref(buf);
   GstQuery *query = gst_query_new_latency();
@@ -322,8 +326,7 @@ GST_START_TEST(test_live_drops_counted) {
       bus, 30 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   fail_unless(msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS);
   gst_message_unref(msg);
-  fail_unless(stat_of(src, "dropped") >= 10, "dropped %" G_GUINT64_FORMAT,
-              stat_of(src, "dropped"));
+  fail_unless(stat_of(src, "dropped") >= 10, "dropped %" G_GUINT64_FORMAT, stat_of(src, "dropped"));
   fail_unless_equals_uint64(stat_of(src, "frames"), 20);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(bus);
@@ -362,8 +365,7 @@ GST_END_TEST;
 GST_START_TEST(test_y4m_frames_equal_file) {
   TempY4m file;
   file.write("YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg XYSCSS=420JPEG", 64, 48, 4);
-  GstHarness *h = capture_harness(
-      ("is-live=false location=" + file.path).c_str(), nullptr);
+  GstHarness *h = capture_harness(("is-live=false location=" + file.path).c_str(), nullptr);
   GstCaps *caps = nullptr;
   for (int i = 0; i < 4; i++) {
     GstBuffer *buf = gst_harness_pull(h);
@@ -419,7 +421,8 @@ GST_START_TEST(test_y4m_real_clip) {
     return;
   }
   const std::string path = std::string(dir) + "/carphone_qcif_120f.y4m";
-  RunResult r = run_pipeline("quadcapturesrc is-live=false location=" + path + " ! fakesink name=sink");
+  RunResult r =
+      run_pipeline("quadcapturesrc is-live=false location=" + path + " ! fakesink name=sink");
   fail_unless(r.eos, "%s", r.error.c_str());
   fail_unless_equals_int(r.buffers, 120);
   fail_unless(r.warning.empty(), "%s", r.warning.c_str());
@@ -429,8 +432,9 @@ GST_END_TEST;
 GST_START_TEST(test_y4m_loop) {
   TempY4m file;
   file.write("YUV4MPEG2 W16 H16 F30:1", 16, 16, 3);
-  RunResult r = run_pipeline("quadcapturesrc is-live=false loop=true num-buffers=10 location=" +
-                             file.path + " ! fakesink name=sink");
+  RunResult r =
+      run_pipeline("quadcapturesrc is-live=false loop=true num-buffers=10 location=" + file.path +
+                   " ! fakesink name=sink");
   fail_unless(r.eos, "%s", r.error.c_str());
   fail_unless_equals_int(r.buffers, 10);
 }
@@ -439,8 +443,8 @@ GST_END_TEST;
 GST_START_TEST(test_y4m_truncated_last_frame_warns_then_eos) {
   TempY4m file;
   file.write("YUV4MPEG2 W16 H16 F30:1", 16, 16, 4, 100);
-  RunResult r = run_pipeline("quadcapturesrc is-live=false location=" + file.path +
-                             " ! fakesink name=sink");
+  RunResult r =
+      run_pipeline("quadcapturesrc is-live=false location=" + file.path + " ! fakesink name=sink");
   fail_unless(r.eos, "%s", r.error.c_str());
   fail_unless_equals_int(r.buffers, 3);
   fail_unless(r.warning.find(file.path) != std::string::npos, "warning: %s", r.warning.c_str());
@@ -449,7 +453,8 @@ GST_START_TEST(test_y4m_truncated_last_frame_warns_then_eos) {
 GST_END_TEST;
 
 static void expect_error(const std::string &path, const char *reason) {
-  RunResult r = run_pipeline("quadcapturesrc is-live=false location=" + path + " ! fakesink name=sink");
+  RunResult r =
+      run_pipeline("quadcapturesrc is-live=false location=" + path + " ! fakesink name=sink");
   fail_unless(!r.error.empty(), "no error for %s", reason);
   fail_unless(r.error.find(path) != std::string::npos, "error does not name the file: %s",
               r.error.c_str());

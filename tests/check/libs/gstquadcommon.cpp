@@ -108,7 +108,9 @@ static gboolean pin(gpointer, gsize, gpointer user_data) {
   return TRUE;
 }
 
-static void unpin(gpointer, gpointer user_data) { static_cast<PinLog *>(user_data)->unpinned++; }
+static void unpin(gpointer, gpointer user_data) {
+  static_cast<PinLog *>(user_data)->unpinned++;
+}
 
 GST_START_TEST(test_allocator_pin_hooks) {
   PinLog log;

@@ -1,0 +1,134 @@
+// C API of the temporal compression kernel (quad/temporal_compression.h).
+#include "quad/temporal_compression.h"
+
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "encoder.h"
+
+struct TCEncoder {
+  quad::hevc::Encoder encoder;
+  std::vector<uint8_t> access_unit; // kept when the caller's buffer is short
+  bool pending = false;             // access_unit holds an unread picture
+  size_t required = 0;
+  std::vector<uint8_t> chroma[2]; // NV12 input split into planes
+};
+
+extern "C" {
+
+void tc_config_default(TCConfig *cfg) {
+  if (!cfg)
+    return;
+  cfg->width = 1280;
+  cfg->height = 720;
+  cfg->fps_n = 30;
+  cfg->fps_d = 1;
+  cfg->qp = 32;
+  cfg->key_int_max = 1;
+  cfg->ctu_size = 32;
+  cfg->deblocking = 1;
+  cfg->speed_preset = TC_PRESET_SUPERFAST;
+  cfg->threads = 1;
+}
+
+int tc_init(const TCConfig *cfg, TCEncoder **out) {
+  if (!cfg || !out || cfg->fps_n <= 0 || cfg->fps_d <= 0 || cfg->threads < 1 ||
+      cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW)
+    return TC_ERROR_INVALID_ARGUMENT;
+  quad::hevc::EncoderConfig c;
+  c.width = cfg->width;
+  c.height = cfg->height;
+  c.fps_n = cfg->fps_n;
+  c.fps_d = cfg->fps_d;
+  c.qp = cfg->qp;
+  c.key_int_max = cfg->key_int_max;
+  c.ctu_size = cfg->ctu_size;
+  c.deblocking = cfg->deblocking != 0;
+  c.speed_preset = cfg->speed_preset;
+  c.threads = cfg->threads;
+  TCEncoder *enc = new (std::nothrow) TCEncoder;
+  if (!enc)
+    return TC_ERROR_OUT_OF_MEMORY;
+  if (!enc->encoder.init(c)) {
+    delete enc;
+    return TC_ERROR_INVALID_ARGUMENT;
+  }
+  *out = enc;
+  return TC_OK;
+}
+
+int tc_process_frame(TCEncoder *enc, const uint8_t *const planes[3], const ptrdiff_t strides[3],
+                     uint8_t *out, size_t capacity) {
+  if (!enc || !planes || !strides || !planes[0] || !planes[1] || !planes[2])
+    return TC_ERROR_INVALID_ARGUMENT;
+  // A picture whose access unit did not fit last time is not encoded twice.
+  if (!enc->pending) {
+    enc->access_unit.clear();
+    enc->encoder.encode(planes, strides, enc->access_unit);
+    enc->pending = true;
+  }
+  const size_t size = enc->access_unit.size();
+  if (!out || capacity < size) {
+    enc->required = size;
+    return TC_ERROR_BUFFER_TOO_SMALL;
+  }
+  if (size > static_cast<size_t>(INT32_MAX))
+    return TC_ERROR_UNSUPPORTED;
+  std::memcpy(out, enc->access_unit.data(), size);
+  enc->pending = false;
+  return static_cast<int>(size);
+}
+
+int tc_process_frame_nv12(TCEncoder *enc, const uint8_t *y, ptrdiff_t y_stride, const uint8_t *uv,
+                          ptrdiff_t uv_stride, uint8_t *out, size_t capacity) {
+  if (!enc || !y || !uv)
+    return TC_ERROR_INVALID_ARGUMENT;
+  const int cw = enc->encoder.config().width / 2;
+  const int ch = enc->encoder.config().height / 2;
+  if (!enc->pending) {
+    for (auto &p : enc->chroma)
+      p.resize(static_cast<size_t>(cw) * ch);
+    for (int row = 0; row < ch; ++row) {
+      const uint8_t *s = uv + row * uv_stride;
+      for (int col = 0; col < cw; ++col) {
+        enc->chroma[0][static_cast<size_t>(row) * cw + col] = s[2 * col];
+        enc->chroma[1][static_cast<size_t>(row) * cw + col] = s[2 * col + 1];
+      }
+    }
+  }
+  const uint8_t *planes[3] = {y, enc->chroma[0].data(), enc->chroma[1].data()};
+  const ptrdiff_t strides[3] = {y_stride, cw, cw};
+  return tc_process_frame(enc, planes, strides, out, capacity);
+}
+
+size_t tc_last_required_size(const TCEncoder *enc) {
+  return enc ? enc->required : 0;
+}
+
+int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max) {
+  if (!enc || key_int_max < 0)
+    return TC_ERROR_INVALID_ARGUMENT;
+  if (gop != TC_GOP_ALL_INTRA)
+    return TC_ERROR_UNSUPPORTED;
+  quad::hevc::EncoderConfig c = enc->encoder.config();
+  c.key_int_max = key_int_max;
+  return enc->encoder.init(c) ? TC_OK : TC_ERROR_INVALID_ARGUMENT;
+}
+
+int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdiff_t strides[3]) {
+  if (!enc || !planes || !strides || enc->encoder.pictures_encoded() == 0)
+    return TC_ERROR_INVALID_ARGUMENT;
+  const quad::hevc::Picture &rec = enc->encoder.reconstruction();
+  for (int c = 0; c < 3; ++c) {
+    planes[c] = rec.planes[c];
+    strides[c] = rec.stride[c];
+  }
+  return TC_OK;
+}
+
+void tc_destroy(TCEncoder *enc) {
+  delete enc;
+}
+
+} // extern "C"

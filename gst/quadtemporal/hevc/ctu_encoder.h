@@ -1,0 +1,141 @@
+// Rate-distortion decisions and reconstruction for one CTU of an intra
+// picture: the coding quadtree, the intra modes, the transform tree and the
+// quantised residual, all measured with J = D + lambda * R where R comes
+// from the CABAC state (CabacBitCounter). Each decision lives in its own
+// file; this class holds their shared state. GStreamer-free.
+#pragma once
+
+#include <cstdint>
+
+#include "cabac.h"
+#include "coding_tree.h"
+#include "intra_pred.h"
+#include "parameter_sets.h"
+#include "picture.h"
+
+namespace quad::hevc {
+
+// Knobs of the decisions, chosen by the speed preset.
+struct SearchParams {
+  int qp = 32;
+  double lambda = 1.0;      // for SSE + lambda * bits
+  double sqrt_lambda = 1.0; // for SATD + sqrt_lambda * bits
+  int rounding_offset_q10 = 341;
+  int luma_rd_candidates_large = 2;        // prediction blocks of 16x16 and up
+  int luma_rd_candidates_small = 3;        // 8x8 and 4x4
+  bool add_mpm_candidates = true;          // MPMs not among the best SATD modes
+  int coarse_mode_step = 4;                // SATD pass: angles this far apart, then
+                                           // refined; 1 tries all 35 modes
+  int chroma_rd_candidates = 1;            // 1: DM only, up to 5
+  bool try_nxn = true;                     // 4x4 prediction blocks in 8x8 CUs
+  int max_tu_split_depth = 1;              // transform tree levels searched below the CU
+  int min_cu_log2 = 3;                     // smallest CU searched
+  int max_cu_log2 = 6;                     // largest CU searched (leaf)
+  bool skip_split_without_residual = true; // early termination
+  double split_rate_floor_bits = 0;        // keep leaves cheaper than this rate
+  bool sign_data_hiding = true;
+};
+
+// 6.4.1 + 8.4.4.2.2: which neighbouring samples of the n x n block at
+// (x, y) of plane c_idx are decoded before it (z-scan order, one slice).
+IntraAvailability intra_availability(const SequenceParams &sps, int x, int y, int n, int c_idx);
+
+// Decision cost: distortion (SSE), rate (1/32768 bit) and their sum.
+struct RdCost {
+  uint64_t distortion = 0;
+  uint64_t frac_bits = 0;
+  double cost(double lambda) const {
+    return static_cast<double>(distortion) +
+           lambda * static_cast<double>(frac_bits) / kFracBitsPerBit;
+  }
+  RdCost &operator+=(const RdCost &o) {
+    distortion += o.distortion;
+    frac_bits += o.frac_bits;
+    return *this;
+  }
+};
+
+// A saved square area of the decision state (reconstruction, levels,
+// block info) so that an alternative can be tried and undone.
+struct RegionSnapshot {
+  uint8_t rec[3][64 * 64];
+  int16_t levels[3][64 * 64];
+  BlockInfo info[16 * 16];
+};
+
+class CtuEncoder {
+public:
+  void configure(const SequenceParams &sps, const SearchParams &params);
+  void begin_picture(const Picture *source, Picture *recon, BlockInfoMap *info);
+
+  // Decides and reconstructs the CTU at luma (x_ctb, y_ctb); contexts is
+  // the CABAC state before it. Afterwards coefficients() holds its levels
+  // and the block info map its coding tree.
+  void encode_ctu(int x_ctb, int y_ctb, const ContextSet &contexts);
+  const CtuCoefficients &coefficients() const { return coeffs_; }
+
+private:
+  // cu_split_decision.cpp: split_cu_flag, bottom-up with early termination.
+  double decide_coding_quadtree(int x, int y, int log2_size, int depth);
+  // intra_cu_decision.cpp: one intra CU (2Nx2N or NxN, then chroma) and
+  // its exact cost from the CU syntax.
+  double decide_intra_cu(int x, int y, int log2_size, int depth);
+  // intra_luma_decision.cpp: the luma mode of one prediction block (SATD
+  // pre-selection, then RD), leaving the winner coded. need_rate: the
+  // caller compares the returned cost.
+  RdCost decide_intra_luma(int x, int y, int log2_size, int tu_depth, int max_tu_depth,
+                           bool intra_split, bool need_rate, const ContextSet &contexts);
+  // tu_split_decision.cpp: split_transform_flag and cbf_luma for one luma
+  // transform tree with a fixed mode.
+  RdCost code_luma_tree(int x, int y, int log2_size, int depth, int max_depth, bool intra_split,
+                        int mode, CabacBitCounter &counter);
+  // intra_chroma_decision.cpp: intra_chroma_pred_mode of a CU whose luma
+  // tree is decided, leaving the chroma blocks coded.
+  RdCost decide_intra_chroma(int x, int y, int log2_size, const ContextSet &contexts);
+  RdCost code_chroma_tree(int x, int y, int log2_size, int depth, int mode,
+                          CabacBitCounter &counter);
+  // transform_block.cpp: prediction, residual, transform, quantisation
+  // (with sign data hiding) and reconstruction of one block; returns the
+  // number of non-zero levels.
+  int code_transform_block(int c_idx, int x, int y, int log2_size, int mode, int16_t *levels);
+  // residual_quant.cpp: adjusts one level per sub-block where the parity
+  // must carry the hidden sign (7.3.8.11); returns the non-zero count.
+  int hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp, int scan_idx);
+
+  void save_region(RegionSnapshot &s, int x, int y, int size, bool luma, bool chroma) const;
+  void restore_region(const RegionSnapshot &s, int x, int y, int size, bool luma, bool chroma);
+  uint64_t region_sse(int x, int y, int size, bool luma, bool chroma) const;
+  int16_t *levels_at(int c_idx, int x, int y) {
+    const int z = z_index(x & ctb_mask_, y & ctb_mask_);
+    return coeffs_.plane(c_idx) + (c_idx ? 4 * z : 16 * z);
+  }
+
+  SequenceParams sps_;
+  SearchParams params_;
+  int ctb_mask_ = 63;
+  int qp_chroma_ = 32;
+  const Picture *src_ = nullptr;
+  Picture *rec_ = nullptr;
+  BlockInfoMap *info_ = nullptr;
+
+  CabacBitCounter counter_; // contexts as of the decisions made so far
+  CtuCoefficients coeffs_;
+
+  // Scratch, allocated once.
+  RegionSnapshot cu_snapshot_[4];   // by CU depth
+  RegionSnapshot mode_snapshot_[7]; // by prediction block log2 size
+  RegionSnapshot tu_snapshot_[6];   // by transform block log2 size
+  RegionSnapshot chroma_snapshot_;
+  RegionSnapshot part_snapshot_; // 2Nx2N while NxN is tried
+  int tu_search_min_log2_ = 2;   // smallest luma transform block searched
+  bool measure_rate_ = true;     // whether code_*_tree count their bits
+  alignas(64) uint8_t pred_[32 * 32];
+  alignas(64) int16_t residual_[32 * 32];
+  alignas(64) int16_t coeff_buf_[32 * 32];
+  IntraReferences refs_;
+};
+
+// H.265 8.6.1, Table 8-10: QpC for ChromaArrayType 1 from qPi.
+int chroma_qp(int qpi);
+
+} // namespace quad::hevc

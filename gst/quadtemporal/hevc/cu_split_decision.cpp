@@ -1,0 +1,66 @@
+#include <limits>
+
+#include "ctu_encoder.h"
+#include "syntax.h"
+
+namespace quad::hevc {
+
+double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth) {
+  const int size = 1 << log2_size;
+  const bool inside = x + size <= sps_.width && y + size <= sps_.height;
+  const bool can_split = log2_size > sps_.min_cb_log2 && log2_size > params_.min_cu_log2;
+  // A CU crossing the picture edge must split (7.3.8.4); an 8x8 one never
+  // crosses it since the coded size is a multiple of 8.
+  const bool can_leaf = inside && (log2_size <= params_.max_cu_log2 || !can_split);
+
+  const ContextSet start = counter_.contexts;
+  const uint64_t start_bits = counter_.frac_bits;
+  double leaf_cost = std::numeric_limits<double>::infinity();
+  ContextSet leaf_contexts;
+  uint64_t leaf_bits = 0;
+  if (can_leaf) {
+    leaf_cost = decide_intra_cu(x, y, log2_size, depth);
+    if (!can_split)
+      return leaf_cost;
+    if (params_.skip_split_without_residual) {
+      // Early termination: a CU predicted well enough to need no residual
+      // is seldom beaten by its four quarters.
+      uint8_t cbf = 0;
+      info_->fill(x, y, size, [&](const BlockInfo &b) { cbf |= b.cbf; });
+      if (cbf == 0)
+        return leaf_cost;
+    }
+    // Early termination: a leaf whose cost is below a rate floor (per 16x16
+    // area) is kept; quarters rarely pay for their own signalling there.
+    if (leaf_cost < params_.lambda * params_.split_rate_floor_bits * (size * size) / 256.0)
+      return leaf_cost;
+    save_region(cu_snapshot_[depth], x, y, size, true, true);
+    leaf_contexts = counter_.contexts;
+    leaf_bits = counter_.frac_bits;
+    counter_.contexts = start;
+    counter_.frac_bits = start_bits;
+  }
+
+  double split_cost = 0;
+  if (inside) {
+    const SyntaxContext sc{&sps_, info_, SliceType::I};
+    write_split_cu_flag(counter_, sc, x, y, depth, true);
+    split_cost +=
+        params_.lambda * static_cast<double>(counter_.frac_bits - start_bits) / kFracBitsPerBit;
+  }
+  const int half = size >> 1;
+  for (int k = 0; k < 4 && split_cost < leaf_cost; ++k) {
+    const int xs = x + (k & 1) * half;
+    const int ys = y + (k >> 1) * half;
+    if (xs < sps_.width && ys < sps_.height)
+      split_cost += decide_coding_quadtree(xs, ys, log2_size - 1, depth + 1);
+  }
+  if (split_cost < leaf_cost)
+    return split_cost;
+  restore_region(cu_snapshot_[depth], x, y, size, true, true);
+  counter_.contexts = leaf_contexts;
+  counter_.frac_bits = leaf_bits;
+  return leaf_cost;
+}
+
+} // namespace quad::hevc

@@ -1,0 +1,71 @@
+// The HEVC encoder core: configuration, the picture loop (decisions, CABAC
+// slice data, deblocking, picture hash) and the access units it returns.
+// GStreamer-free; the C API in c_api.cpp and the quadh265enc element wrap it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "cabac.h"
+#include "coding_tree.h"
+#include "ctu_encoder.h"
+#include "deblock.h"
+#include "parameter_sets.h"
+#include "picture.h"
+
+namespace quad::hevc {
+
+struct EncoderConfig {
+  int width = 0; // display size, even, 16..8192
+  int height = 0;
+  int fps_n = 30;
+  int fps_d = 1;
+  int qp = 32;         // 0..51
+  int key_int_max = 1; // IDR period in pictures; 0: only the first is IDR
+  int ctu_size = 32;   // 16, 32 or 64
+  bool deblocking = true;
+  int speed_preset = 1; // 0 (fastest) .. 6 (slowest), see search_params()
+  int threads = 1;
+};
+
+// The decision knobs of a speed preset at a QP.
+SearchParams search_params(int speed_preset, int qp, int ctb_log2);
+
+class Encoder {
+public:
+  // Returns false when the configuration cannot be encoded.
+  bool init(const EncoderConfig &config);
+
+  // Encodes one 4:2:0 picture of the configured size and appends its access
+  // unit (parameter sets before each IDR, the slice, the picture hash SEI).
+  void encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
+              std::vector<uint8_t> &out);
+
+  // The last reconstructed picture (coded size; the display size is the
+  // top-left corner), equal to what a decoder outputs.
+  const Picture &reconstruction() const { return *recon_; }
+  const SequenceParams &sequence() const { return sps_; }
+  const EncoderConfig &config() const { return config_; }
+  int64_t pictures_encoded() const { return picture_count_; }
+
+private:
+  void write_slice_data(BitWriter &bw);
+  void deblock();
+
+  EncoderConfig config_;
+  SequenceParams sps_;
+  SearchParams search_;
+  Picture source_;
+  Picture *recon_ = nullptr;
+  PictureBuffer dpb_;
+  BlockInfoMap info_;
+  DeblockMap deblock_map_; // kept between pictures: no per-picture allocation
+  CtuEncoder ctu_;
+  CabacWriter cabac_;
+  BitWriter rbsp_;
+  int64_t picture_count_ = 0;
+  int64_t pictures_since_idr_ = 0;
+};
+
+} // namespace quad::hevc

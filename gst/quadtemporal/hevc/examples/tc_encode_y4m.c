@@ -1,0 +1,141 @@
+/* Encodes a 4:2:0 8-bit Y4M file to an H.265 Annex B file with the C API of
+ * quad/temporal_compression.h.
+ *
+ *   tc_encode_y4m in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset 0..6]
+ *                 [--keyint N] [--no-deblock] [--frames N] [--recon rec.yuv]
+ *
+ * --recon writes the encoder's reconstruction (raw I420), which every
+ * conforming decoder reproduces exactly. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "quad/temporal_compression.h"
+
+static int parse_header(FILE *f, int *w, int *h, int *fps_n, int *fps_d) {
+  char line[512];
+  if (!fgets(line, sizeof line, f) || strncmp(line, "YUV4MPEG2", 9) != 0)
+    return 0;
+  *fps_n = 30;
+  *fps_d = 1;
+  for (char *tok = strtok(line + 9, " \n"); tok; tok = strtok(NULL, " \n")) {
+    if (tok[0] == 'W')
+      *w = atoi(tok + 1);
+    else if (tok[0] == 'H')
+      *h = atoi(tok + 1);
+    else if (tok[0] == 'F')
+      sscanf(tok + 1, "%d:%d", fps_n, fps_d);
+    else if (tok[0] == 'C' && strncmp(tok + 1, "420", 3) != 0)
+      return 0; /* only 4:2:0 */
+  }
+  return *w > 0 && *h > 0;
+}
+
+static int read_frame(FILE *f, uint8_t *buf, size_t size) {
+  char line[256];
+  if (!fgets(line, sizeof line, f) || strncmp(line, "FRAME", 5) != 0)
+    return 0;
+  return fread(buf, 1, size, f) == size;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr,
+            "usage: %s in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset "
+            "0..6] [--keyint N] [--no-deblock] [--frames N] [--recon "
+            "rec.yuv]\n",
+            argv[0]);
+    return 2;
+  }
+  TCConfig cfg;
+  tc_config_default(&cfg);
+  long max_frames = -1;
+  const char *recon_path = NULL;
+  for (int i = 3; i < argc; ++i) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : "0";
+    if (!strcmp(a, "--qp"))
+      cfg.qp = atoi(v), ++i;
+    else if (!strcmp(a, "--ctu"))
+      cfg.ctu_size = atoi(v), ++i;
+    else if (!strcmp(a, "--preset"))
+      cfg.speed_preset = atoi(v), ++i;
+    else if (!strcmp(a, "--keyint"))
+      cfg.key_int_max = atoi(v), ++i;
+    else if (!strcmp(a, "--frames"))
+      max_frames = atol(v), ++i;
+    else if (!strcmp(a, "--recon"))
+      recon_path = v, ++i;
+    else if (!strcmp(a, "--no-deblock"))
+      cfg.deblocking = 0;
+    else {
+      fprintf(stderr, "unknown option %s\n", a);
+      return 2;
+    }
+  }
+  FILE *in = fopen(argv[1], "rb");
+  if (!in || !parse_header(in, &cfg.width, &cfg.height, &cfg.fps_n, &cfg.fps_d)) {
+    fprintf(stderr, "%s: not a 4:2:0 Y4M file\n", argv[1]);
+    return 1;
+  }
+  FILE *out = fopen(argv[2], "wb");
+  FILE *rec = recon_path ? fopen(recon_path, "wb") : NULL;
+  if (!out || (recon_path && !rec)) {
+    fprintf(stderr, "cannot open the output files\n");
+    return 1;
+  }
+  TCEncoder *enc = NULL;
+  int rc = tc_init(&cfg, &enc);
+  if (rc != TC_OK) {
+    fprintf(stderr, "tc_init failed (%d)\n", rc);
+    return 1;
+  }
+  const size_t luma = (size_t)cfg.width * cfg.height;
+  const size_t frame_size = luma + luma / 2;
+  uint8_t *frame = malloc(frame_size);
+  size_t capacity = frame_size; /* grown on TC_ERROR_BUFFER_TOO_SMALL */
+  uint8_t *bits = malloc(capacity);
+  long frames = 0;
+  long long total = 0;
+  const clock_t start = clock();
+  while ((max_frames < 0 || frames < max_frames) && read_frame(in, frame, frame_size)) {
+    const uint8_t *planes[3] = {frame, frame + luma, frame + luma + luma / 4};
+    const ptrdiff_t strides[3] = {cfg.width, cfg.width / 2, cfg.width / 2};
+    int n = tc_process_frame(enc, planes, strides, bits, capacity);
+    if (n == TC_ERROR_BUFFER_TOO_SMALL) {
+      capacity = tc_last_required_size(enc);
+      bits = realloc(bits, capacity);
+      n = tc_process_frame(enc, planes, strides, bits, capacity);
+    }
+    if (n < 0) {
+      fprintf(stderr, "tc_process_frame failed (%d)\n", n);
+      return 1;
+    }
+    fwrite(bits, 1, (size_t)n, out);
+    total += n;
+    if (rec) {
+      const uint8_t *rp[3];
+      ptrdiff_t rs[3];
+      tc_get_reconstruction(enc, rp, rs);
+      for (int c = 0; c < 3; ++c) {
+        const int w = c ? cfg.width / 2 : cfg.width;
+        const int h = c ? cfg.height / 2 : cfg.height;
+        for (int y = 0; y < h; ++y)
+          fwrite(rp[c] + y * rs[c], 1, (size_t)w, rec);
+      }
+    }
+    ++frames;
+  }
+  const double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+  fprintf(stderr, "%ld frames, %lld bytes, %.2f fps\n", frames, total,
+          seconds > 0 ? frames / seconds : 0.0);
+  tc_destroy(enc);
+  free(frame);
+  free(bits);
+  fclose(in);
+  fclose(out);
+  if (rec)
+    fclose(rec);
+  return 0;
+}

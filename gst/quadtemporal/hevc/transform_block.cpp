@@ -1,0 +1,53 @@
+#include <algorithm>
+
+#include "ctu_encoder.h"
+#include "quant.h"
+#include "scan_order.h"
+#include "transform.h"
+
+namespace quad::hevc {
+
+int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int mode,
+                                     int16_t *levels) {
+  const int n = 1 << log2_size;
+  const ptrdiff_t rec_stride = rec_->stride[c_idx];
+  const ptrdiff_t src_stride = src_->stride[c_idx];
+  uint8_t *rec = rec_->planes[c_idx] + y * rec_stride + x;
+  const uint8_t *src = src_->planes[c_idx] + y * src_stride + x;
+
+  // 8.4.4.2: prediction from the reconstruction decoded so far.
+  const IntraAvailability avail = intra_availability(sps_, x, y, n, c_idx);
+  build_intra_references(rec_->planes[c_idx], rec_stride, x, y, n, c_idx, avail,
+                         sps_.strong_intra_smoothing, refs_);
+  predict_intra(refs_, mode, pred_);
+
+  for (int row = 0; row < n; ++row)
+    for (int col = 0; col < n; ++col)
+      residual_[row * n + col] =
+          static_cast<int16_t>(src[row * src_stride + col] - pred_[row * n + col]);
+
+  // DST-VII for 4x4 intra luma (8.6.4.2, trType 1).
+  const bool dst = c_idx == 0 && n == 4;
+  forward_transform(residual_, coeff_buf_, n, dst);
+  const int qp = c_idx ? qp_chroma_ : params_.qp;
+  int nonzero = quantize(coeff_buf_, levels, n, qp, params_.rounding_offset_q10);
+  if (nonzero > 1 && params_.sign_data_hiding)
+    nonzero = hide_signs(coeff_buf_, levels, log2_size, qp, intra_scan_idx(log2_size, c_idx, mode));
+
+  if (nonzero == 0) {
+    for (int row = 0; row < n; ++row)
+      std::copy(pred_ + row * n, pred_ + row * n + n, rec + row * rec_stride);
+    return 0;
+  }
+  // The decoder's path: 8.6.2 scaling, 8.6.4 transform, 8.6.7 picture
+  // construction.
+  dequantize(levels, coeff_buf_, n, qp);
+  inverse_transform(coeff_buf_, residual_, n, dst);
+  for (int row = 0; row < n; ++row)
+    for (int col = 0; col < n; ++col)
+      rec[row * rec_stride + col] =
+          static_cast<uint8_t>(std::clamp(pred_[row * n + col] + residual_[row * n + col], 0, 255));
+  return nonzero;
+}
+
+} // namespace quad::hevc

@@ -1,0 +1,109 @@
+/* Temporal compression kernel: the gst-quad HEVC encoder behind a plain C
+ * API, usable without GStreamer. Input is 8-bit 4:2:0 (I420 planes, or NV12
+ * via tc_process_frame_nv12); output is an H.265 Main profile Annex B byte
+ * stream, one access unit per call.
+ *
+ *   TCConfig cfg;
+ *   tc_config_default(&cfg);
+ *   cfg.width = 1280; cfg.height = 720;
+ *   TCEncoder *enc = NULL;
+ *   if (tc_init(&cfg, &enc) != TC_OK) ...
+ *   int n = tc_process_frame(enc, planes, strides, buf, cap);
+ *   if (n == TC_ERROR_BUFFER_TOO_SMALL) grow buf to tc_last_required_size(enc)
+ *   tc_destroy(enc);
+ */
+#ifndef QUAD_TEMPORAL_COMPRESSION_H
+#define QUAD_TEMPORAL_COMPRESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct TCEncoder TCEncoder;
+
+/* Return codes: a non-negative value is a byte count. */
+enum {
+  TC_OK = 0,
+  TC_ERROR_INVALID_ARGUMENT = -1,
+  TC_ERROR_UNSUPPORTED = -2,
+  /* The access unit did not fit: nothing was written and the picture was
+   * not consumed; tc_last_required_size() gives the capacity needed. Call
+   * again with the same picture and a larger buffer. */
+  TC_ERROR_BUFFER_TOO_SMALL = -3,
+  TC_ERROR_OUT_OF_MEMORY = -4,
+};
+
+/* Speed presets, fastest first. */
+enum {
+  TC_PRESET_ULTRAFAST = 0,
+  TC_PRESET_SUPERFAST = 1,
+  TC_PRESET_VERYFAST = 2,
+  TC_PRESET_FASTER = 3,
+  TC_PRESET_FAST = 4,
+  TC_PRESET_MEDIUM = 5,
+  TC_PRESET_SLOW = 6,
+};
+
+typedef struct TCConfig {
+  int width;        /* even, 16..8192 */
+  int height;       /* even, 16..8192 (4320 for the levels up to 6.2) */
+  int fps_n;        /* frame rate numerator, > 0 */
+  int fps_d;        /* frame rate denominator, > 0 */
+  int qp;           /* constant QP 0..51 */
+  int key_int_max;  /* IDR period in pictures; 1 = every picture is IDR,
+                       0 = only the first */
+  int ctu_size;     /* 16, 32 or 64 */
+  int deblocking;   /* 0 or 1 */
+  int speed_preset; /* TC_PRESET_* */
+  int threads;      /* worker threads, >= 1 (this version encodes on the
+                       calling thread) */
+} TCConfig;
+
+/* GOP structures for tc_set_gop_structure(). */
+typedef enum TCGopStructure {
+  TC_GOP_ALL_INTRA = 0, /* every picture intra; IDR every key_int_max */
+  TC_GOP_LOW_DELAY_P = 1,
+  TC_GOP_LOW_DELAY_B = 2,
+} TCGopStructure;
+
+/* Fills cfg with the defaults: 1280x720 at 30/1, QP 32, key_int_max 1,
+ * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread. */
+void tc_config_default(TCConfig *cfg);
+
+/* Creates an encoder; *out receives it. Returns TC_OK or an error. */
+int tc_init(const TCConfig *cfg, TCEncoder **out);
+
+/* Encodes one picture: planes[0..2] are Y, Cb, Cr of width x height (chroma
+ * halved in both directions) with the given strides in bytes. Writes the
+ * access unit (VPS/SPS/PPS before every IDR, the slice, a decoded picture
+ * hash SEI) to out. Returns the bytes written or a negative TC_ERROR_*. */
+int tc_process_frame(TCEncoder *enc, const uint8_t *const planes[3], const ptrdiff_t strides[3],
+                     uint8_t *out, size_t capacity);
+
+/* The same for NV12 input (Y plane, interleaved CbCr plane). */
+int tc_process_frame_nv12(TCEncoder *enc, const uint8_t *y, ptrdiff_t y_stride, const uint8_t *uv,
+                          ptrdiff_t uv_stride, uint8_t *out, size_t capacity);
+
+/* Capacity the last TC_ERROR_BUFFER_TOO_SMALL call needed. */
+size_t tc_last_required_size(const TCEncoder *enc);
+
+/* Chooses the GOP structure and the IDR period (key_int_max as in
+ * TCConfig); the next picture starts a new IDR period. This version codes
+ * TC_GOP_ALL_INTRA only: other structures return TC_ERROR_UNSUPPORTED. */
+int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max);
+
+/* The reconstruction of the last encoded picture, which every conforming
+ * decoder reproduces bit for bit: plane pointers and strides of the display
+ * size (width x height) area. Valid until the next call on enc. */
+int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdiff_t strides[3]);
+
+void tc_destroy(TCEncoder *enc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QUAD_TEMPORAL_COMPRESSION_H */

@@ -1,0 +1,202 @@
+/* quadh265enc: the element around the HEVC core. Bit-exactness of the
+ * streams themselves is the conformance harness's job (tests/check/hevc);
+ * here: caps, key frames and parameter sets, decodability through
+ * GStreamer's own parser and decoder, latency, and bad input. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+/* NAL unit types present in an Annex B access unit. */
+static std::vector<int> nal_types(GstBuffer *buf) {
+  std::vector<int> types;
+  GstMapInfo map;
+  fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+  for (gsize i = 0; i + 3 < map.size; i++) {
+    if (map.data[i] == 0 && map.data[i + 1] == 0 && map.data[i + 2] == 1) {
+      types.push_back((map.data[i + 3] >> 1) & 0x3f);
+      i += 2;
+    }
+  }
+  gst_buffer_unmap(buf, &map);
+  return types;
+}
+
+static bool has_type(const std::vector<int> &types, int type) {
+  for (int t : types)
+    if (t == type)
+      return true;
+  return false;
+}
+
+static GstHarness *encoder_harness(const char *props, const char *format, int w, int h) {
+  GstHarness *hr = gst_harness_new("quadh265enc");
+  gchar **pairs = g_strsplit(props, " ", -1);
+  for (gchar **pair = pairs; *pair; pair++) {
+    gchar **kv = g_strsplit(*pair, "=", 2);
+    if (kv[0] && kv[1])
+      gst_util_set_object_arg(G_OBJECT(hr->element), kv[0], kv[1]);
+    g_strfreev(kv);
+  }
+  g_strfreev(pairs);
+  gchar *caps =
+      g_strdup_printf("video/x-raw,format=%s,width=%d,height=%d,framerate=30/1", format, w, h);
+  gst_harness_set_src_caps_str(hr, caps);
+  g_free(caps);
+  return hr;
+}
+
+/* A frame with a gradient and some texture, so the encoder has work to do. */
+static GstBuffer *test_frame(const char *format, int w, int h, int index) {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, gst_video_format_from_string(format), w, h);
+  GstBuffer *buf = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+  gst_buffer_add_video_meta_full(buf, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_INFO_FORMAT(&info), w, h,
+                                 GST_VIDEO_INFO_N_PLANES(&info), info.offset, info.stride);
+  GstVideoFrame frame;
+  fail_unless(gst_video_frame_map(&frame, &info, buf, GST_MAP_WRITE));
+  for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES(&frame); p++) {
+    auto *data = static_cast<guint8 *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, p));
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, p);
+    const int rows = GST_VIDEO_FRAME_COMP_HEIGHT(&frame, p);
+    for (int y = 0; y < rows; y++)
+      for (int x = 0; x < stride; x++)
+        data[y * stride + x] = static_cast<guint8>(x * 3 + y * 2 + index * 5 + ((x ^ y) & 8) * 4);
+  }
+  gst_video_frame_unmap(&frame);
+  GST_BUFFER_PTS(buf) = index * GST_SECOND / 30;
+  GST_BUFFER_DURATION(buf) = GST_SECOND / 30;
+  return buf;
+}
+
+GST_START_TEST(test_output_caps_and_key_frames) {
+  for (const char *format : {"I420", "NV12"}) {
+    GstHarness *h = encoder_harness("key-int-max=4 qp=30", format, 96, 64);
+    for (int i = 0; i < 9; i++) {
+      GstBuffer *out = gst_harness_push_and_pull(h, test_frame(format, 96, 64, i));
+      fail_unless(out != nullptr);
+      const bool key = !GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT);
+      fail_unless_equals_int(key, i % 4 == 0);
+      const std::vector<int> types = nal_types(out);
+      /* H.265 Table 7-1: 32 VPS, 33 SPS, 34 PPS, 19/20 IDR, 40 suffix SEI. */
+      fail_unless_equals_int(has_type(types, 32), key);
+      fail_unless_equals_int(has_type(types, 33), key);
+      fail_unless_equals_int(has_type(types, 34), key);
+      fail_unless(has_type(types, 19) || has_type(types, 20) || !key);
+      fail_unless_equals_uint64(GST_BUFFER_PTS(out), i * GST_SECOND / 30);
+      gst_buffer_unref(out);
+    }
+    GstCaps *caps = gst_pad_get_current_caps(h->sinkpad);
+    GstStructure *s = gst_caps_get_structure(caps, 0);
+    fail_unless(gst_structure_has_name(s, "video/x-h265"));
+    fail_unless_equals_string(gst_structure_get_string(s, "stream-format"), "byte-stream");
+    fail_unless_equals_string(gst_structure_get_string(s, "alignment"), "au");
+    fail_unless_equals_string(gst_structure_get_string(s, "profile"), "main");
+    gst_caps_unref(caps);
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_no_latency_added) {
+  GstHarness *h = encoder_harness("", "I420", 64, 64);
+  gst_buffer_unref(gst_harness_push_and_pull(h, test_frame("I420", 64, 64, 0)));
+  GstClockTime min = 0, max = 0;
+  gst_video_encoder_get_latency(GST_VIDEO_ENCODER(h->element), &min, &max);
+  fail_unless_equals_uint64(min, 0);
+  fail_unless_equals_uint64(max, 0);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+static std::string run_to_end(const std::string &description, int *frames) {
+  GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
+  fail_unless(pipeline != nullptr);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  *frames = 0;
+  if (sink) {
+    g_object_set(sink, "signal-handoffs", TRUE, nullptr);
+    g_signal_connect(sink, "handoff",
+                     G_CALLBACK(+[](GstElement *, GstBuffer *, GstPad *, gpointer n) {
+                       ++*static_cast<int *>(n);
+                     }),
+                     frames);
+    gst_object_unref(sink);
+  }
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, 120 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  fail_unless(msg != nullptr, "pipeline hung");
+  std::string error;
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    GError *e = nullptr;
+    gchar *debug = nullptr;
+    gst_message_parse_error(msg, &e, &debug);
+    error = std::string(e->message) + " | " + (debug ? debug : "");
+    g_clear_error(&e);
+    g_free(debug);
+  }
+  gst_message_unref(msg);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  return error;
+}
+
+/* GStreamer's own parser and decoder take the stream, every frame of it. */
+GST_START_TEST(test_decodes_with_h265parse_avdec) {
+  if (!gst_registry_check_feature_version(gst_registry_get(), "avdec_h265", 1, 0, 0)) {
+    g_print("SKIP: avdec_h265 not installed\n");
+    return;
+  }
+  for (const char *ctu : {"16", "32", "64"}) {
+    int frames = 0;
+    const std::string error =
+        run_to_end(std::string("quadcapturesrc is-live=false num-buffers=12 ! "
+                               "video/x-raw,format=I420,width=208,height=120,framerate=30/1 ! "
+                               "quadh265enc key-int-max=5 ctu-size=") +
+                       ctu + " ! h265parse ! avdec_h265 ! fakesink name=sink",
+                   &frames);
+    fail_unless(error.empty(), "ctu %s: %s", ctu, error.c_str());
+    fail_unless_equals_int(frames, 12);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_odd_size_is_a_clear_error) {
+  int frames = 0;
+  const std::string error = run_to_end("quadcapturesrc is-live=false num-buffers=2 ! "
+                                       "video/x-raw,format=I420,width=33,height=32 ! "
+                                       "quadh265enc ! fakesink name=sink",
+                                       &frames);
+  fail_unless(error.find("even") != std::string::npos, "error: %s", error.c_str());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_bad_ctu_size_is_refused) {
+  GstElement *enc = gst_element_factory_make("quadh265enc", nullptr);
+  g_object_set(enc, "ctu-size", 48u, nullptr);
+  guint ctu = 0;
+  g_object_get(enc, "ctu-size", &ctu, nullptr);
+  fail_unless_equals_int(ctu, 32);
+  gst_object_unref(enc);
+}
+GST_END_TEST;
+
+static Suite *quadh265enc_suite(void) {
+  Suite *s = suite_create("quadh265enc");
+  TCase *tc = tcase_create("general");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_output_caps_and_key_frames);
+  tcase_add_test(tc, test_no_latency_added);
+  tcase_add_test(tc, test_decodes_with_h265parse_avdec);
+  tcase_add_test(tc, test_odd_size_is_a_clear_error);
+  tcase_add_test(tc, test_bad_ctu_size_is_refused);
+  return s;
+}
+
+GST_CHECK_MAIN(quadh265enc);

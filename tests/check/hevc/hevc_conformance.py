@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""HEVC conformance harness: every stream the encoder writes must decode,
+with every decoder, to exactly the encoder's reconstruction.
+
+For each case, hevc_conformance_encoder writes a stream and the MD5 of each
+reconstructed picture; the stream then goes through
+
+  * FFmpeg with -err_detect crccheck+explode (checks the picture hash SEI),
+  * libde265's dec265 -c (hash check; a picture failing it is dropped),
+  * GStreamer filesrc ! h265parse ! avdec_h265,
+
+and the MD5 of every decoded picture must equal the reconstruction's. A
+mismatch names the case, the decoder and the first differing frame.
+
+Modes:
+  matrix  the fixed matrix: sizes x CTU x QP x deblocking on synthetic content
+  clips   the real clips in $QUAD_CLIPS_Y4M_DIR (exit 77 when unset/absent)
+  random  random sizes, QPs, CTUs, presets and tool switches for --budget s
+
+Standard library only. Exit status: 0 pass, 1 fail, 77 skipped.
+"""
+
+import argparse
+import hashlib
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+
+
+class Case:
+    def __init__(self, name, size=None, y4m=None, frames=2, qp=32, ctu=32,
+                 preset=2, deblock=True, keyint=1, seed=1):
+        self.name = name
+        self.size = size
+        self.y4m = y4m
+        self.frames = frames
+        self.qp = qp
+        self.ctu = ctu
+        self.preset = preset
+        self.deblock = deblock
+        self.keyint = keyint
+        self.seed = seed
+
+    def encoder_args(self):
+        args = ['--frames', str(self.frames), '--qp', str(self.qp),
+                '--ctu', str(self.ctu), '--preset', str(self.preset),
+                '--keyint', str(self.keyint)]
+        if self.y4m:
+            args += ['--y4m', self.y4m]
+        else:
+            args += ['--synthetic', '%dx%d' % self.size, '--seed',
+                     str(self.seed)]
+        if not self.deblock:
+            args.append('--no-deblock')
+        return args
+
+    def describe(self):
+        src = os.path.basename(self.y4m) if self.y4m else '%dx%d' % self.size
+        return ('%s [%s qp=%d ctu=%d preset=%d deblock=%s keyint=%d '
+                'frames=%d]' % (self.name, src, self.qp, self.ctu,
+                                self.preset, 'on' if self.deblock else 'off',
+                                self.keyint, self.frames))
+
+
+def frame_md5s(data, frame_size):
+    return [hashlib.md5(data[i:i + frame_size]).hexdigest()
+            for i in range(0, len(data) - frame_size + 1, frame_size)]
+
+
+def run(cmd, timeout=600):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout)
+
+
+def decode_ffmpeg(stream, frame_size):
+    r = run(['ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error',
+             '-err_detect', 'crccheck+explode', '-i', stream,
+             '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'])
+    # FFmpeg exits 0 even when explode stops a picture: any error line fails.
+    errors = r.stderr.decode(errors='replace').strip()
+    return frame_md5s(r.stdout, frame_size), errors or (
+        'exit %d' % r.returncode if r.returncode else '')
+
+
+def decode_libde265(stream, frame_size, workdir):
+    out = os.path.join(workdir, 'de265.yuv')
+    if os.path.exists(out):
+        os.remove(out)
+    r = run(['libde265-dec265', '-q', '-c', '-o', out, stream])
+    data = open(out, 'rb').read() if os.path.exists(out) else b''
+    err = '' if r.returncode == 0 else 'exit %d: %s' % (
+        r.returncode, r.stderr.decode(errors='replace')[-300:])
+    return frame_md5s(data, frame_size), err
+
+
+def decode_gstreamer(stream, size, workdir):
+    out = os.path.join(workdir, 'gst.yuv')
+    if os.path.exists(out):
+        os.remove(out)
+    r = run(['gst-launch-1.0', '-q', 'filesrc', 'location=' + stream, '!',
+             'h265parse', '!', 'avdec_h265', '!', 'video/x-raw,format=I420',
+             '!', 'filesink', 'location=' + out])
+    data = open(out, 'rb').read() if os.path.exists(out) else b''
+    err = '' if r.returncode == 0 else 'exit %d: %s' % (
+        r.returncode, r.stderr.decode(errors='replace')[-300:])
+    # filesink writes GStreamer's default I420 layout: rows padded to a
+    # multiple of 4 bytes.
+    w, h = size
+    sy = (w + 3) // 4 * 4
+    sc = (w // 2 + 3) // 4 * 4
+    padded = sy * h + 2 * sc * (h // 2)
+    frames = []
+    for base in range(0, len(data) - padded + 1, padded):
+        tight = bytearray()
+        for row in range(h):
+            tight += data[base + row * sy:base + row * sy + w]
+        for c in range(2):
+            plane = base + sy * h + c * sc * (h // 2)
+            for row in range(h // 2):
+                tight += data[plane + row * sc:plane + row * sc + w // 2]
+        frames.append(hashlib.md5(bytes(tight)).hexdigest())
+    return frames, err
+
+
+def picture_size_of(case):
+    if case.y4m:
+        with open(case.y4m, 'rb') as f:
+            header = f.readline().split()
+        w = int([t for t in header if t.startswith(b'W')][0][1:])
+        h = int([t for t in header if t.startswith(b'H')][0][1:])
+        return w, h
+    return case.size
+
+
+def check_case(case, encoder, workdir):
+    """Returns a list of failure messages (empty: pass)."""
+    stream = os.path.join(workdir, 'case.265')
+    md5_path = os.path.join(workdir, 'case.md5')
+    r = run([encoder, '--out', stream, '--md5', md5_path] +
+            case.encoder_args())
+    if r.returncode != 0:
+        return ['encoder failed (%d): %s' % (
+            r.returncode, r.stderr.decode(errors='replace')[-300:])]
+    recon = [line.split()[1] for line in open(md5_path) if line.strip()]
+    w, h = picture_size_of(case)
+    frame_size = w * h + 2 * (w // 2) * (h // 2)
+    failures = []
+    for decoder, (decoded, err) in (
+            ('ffmpeg', decode_ffmpeg(stream, frame_size)),
+            ('libde265', decode_libde265(stream, frame_size, workdir)),
+            ('gstreamer', decode_gstreamer(stream, (w, h), workdir))):
+        if err:
+            failures.append('%s: %s' % (decoder, err.splitlines()[0]
+                                         if err.splitlines() else err))
+        for i, want in enumerate(recon):
+            got = decoded[i] if i < len(decoded) else 'missing'
+            if got != want:
+                failures.append('%s: frame %d decodes to %s, reconstruction '
+                                'is %s' % (decoder, i, got, want))
+                break
+        if len(decoded) > len(recon):
+            failures.append('%s: %d frames decoded, %d encoded' % (
+                decoder, len(decoded), len(recon)))
+    return failures
+
+
+def matrix_cases():
+    cases = []
+    qps = [0, 12, 22, 32, 42, 51]
+    n = 0
+    # The full cross product on small pictures.
+    for size in [(16, 16), (64, 64), (176, 144)]:
+        for ctu in [16, 32, 64]:
+            for qp in qps:
+                for deblock in [True, False]:
+                    cases.append(Case('small', size=size, qp=qp, ctu=ctu,
+                                      preset=n % 7, deblock=deblock,
+                                      keyint=1 + n % 3, seed=n))
+                    n += 1
+    # CIF-class pictures: every CTU size, fewer QPs.
+    for size in [(352, 288), (416, 240)]:
+        for ctu in [16, 32, 64]:
+            for qp, deblock in [(12, True), (32, True), (51, True),
+                                (22, False)]:
+                cases.append(Case('medium', size=size, qp=qp, ctu=ctu,
+                                  preset=n % 7, deblock=deblock, seed=n))
+                n += 1
+    # Large and odd-shaped pictures: one frame, a few combinations.
+    for size, ctu, qp, deblock, preset in [
+            ((1280, 720), 64, 22, True, 2), ((1280, 720), 16, 42, False, 0),
+            ((1920, 1080), 32, 32, True, 1), ((1920, 1080), 64, 12, True, 0),
+            ((1366, 768), 64, 27, True, 2), ((1366, 768), 32, 51, False, 3),
+            ((1366, 768), 16, 0, True, 0)]:
+        cases.append(Case('large', size=size, qp=qp, ctu=ctu, preset=preset,
+                          deblock=deblock, frames=1, seed=n))
+        n += 1
+    return cases
+
+
+def clip_cases(clip_dir):
+    cases = []
+    clips = sorted(f for f in os.listdir(clip_dir) if f.endswith('.y4m'))
+    n = 0
+    for clip in clips:
+        path = os.path.join(clip_dir, clip)
+        for qp, ctu, deblock in [(22, 64, True), (37, 32, False),
+                                 (51, 16, True)]:
+            # Presets 0-3 keep the large clips within a CI budget.
+            cases.append(Case('clip', y4m=path, frames=2, qp=qp, ctu=ctu,
+                              preset=n % 4, deblock=deblock, keyint=2))
+            n += 1
+    return cases
+
+
+def random_case(rng, n):
+    w = 2 * rng.randint(8, 200)
+    h = 2 * rng.randint(8, 150)
+    return Case('random#%d' % n, size=(w, h), frames=rng.randint(1, 3),
+                qp=rng.randint(0, 51), ctu=rng.choice([16, 32, 64]),
+                preset=rng.randint(0, 6), deblock=rng.random() < 0.7,
+                keyint=rng.choice([0, 1, 2, 3]), seed=rng.randint(0, 1 << 30))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument('--encoder', required=True,
+                    help='path of hevc_conformance_encoder')
+    ap.add_argument('--mode', choices=['matrix', 'clips', 'random'],
+                    default='matrix')
+    ap.add_argument('--budget', type=float,
+                    default=float(os.environ.get('QUAD_HEVC_FUZZ_SECONDS', 60)),
+                    help='seconds for --mode random')
+    ap.add_argument('--seed', type=int, default=None,
+                    help='seed for --mode random (default: time)')
+    ap.add_argument('--filter', default='',
+                    help='only cases whose description contains this')
+    args = ap.parse_args()
+
+    missing = [t for t in ('ffmpeg', 'libde265-dec265', 'gst-launch-1.0')
+               if shutil.which(t) is None]
+    if missing:
+        print('FAIL: decoders missing: %s (./quad setup installs ffmpeg, '
+              'libde265-examples and gstreamer1.0-libav)' % ', '.join(missing))
+        return 1
+    probe = run(['gst-inspect-1.0', 'avdec_h265'])
+    if probe.returncode != 0:
+        print('FAIL: GStreamer avdec_h265 missing (gstreamer1.0-libav)')
+        return 1
+
+    if args.mode == 'clips':
+        clip_dir = os.environ.get('QUAD_CLIPS_Y4M_DIR', '')
+        if not clip_dir or not os.path.isdir(clip_dir) or not any(
+                f.endswith('.y4m') for f in os.listdir(clip_dir)):
+            print('SKIP: QUAD_CLIPS_Y4M_DIR unset or without .y4m clips')
+            return SKIP
+        cases = clip_cases(clip_dir)
+    elif args.mode == 'matrix':
+        cases = matrix_cases()
+    else:
+        cases = None
+
+    failed = 0
+    total = 0
+    start = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix='hevc-conformance-')
+    try:
+        if cases is None:
+            seed = args.seed if args.seed is not None else int(time.time())
+            print('random seed %d, budget %.0f s' % (seed, args.budget))
+            rng = random.Random(seed)
+            n = 0
+
+            def generate():
+                nonlocal n
+                while time.monotonic() - start < args.budget:
+                    n += 1
+                    yield random_case(rng, n)
+            cases = generate()
+        for case in cases:
+            desc = case.describe()
+            if args.filter and args.filter not in desc:
+                continue
+            total += 1
+            failures = check_case(case, args.encoder, workdir)
+            if failures:
+                failed += 1
+                print('FAIL %s' % desc)
+                for f in failures:
+                    print('    ' + f)
+            else:
+                print('ok   %s' % desc)
+            sys.stdout.flush()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print('%d of %d cases passed in %.0f s' % (total - failed, total,
+                                               time.monotonic() - start))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

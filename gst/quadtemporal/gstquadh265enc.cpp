@@ -27,7 +27,6 @@
 #include <gst/video/video.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "quad/gstquadbufferpool.h"
 #include "quad/temporal_compression.h"
@@ -39,9 +38,7 @@ static constexpr guint DEFAULT_QP = 32;
 static constexpr guint DEFAULT_KEY_INT_MAX = 60;
 static constexpr guint DEFAULT_CTU_SIZE = 32;
 static constexpr gboolean DEFAULT_DEBLOCKING = TRUE;
-static constexpr gint DEFAULT_SPEED_PRESET = TC_PRESET_VERYFAST;
-static constexpr guint DEFAULT_THREADS = 0;
-static constexpr guint MAX_THREADS = 64;
+static constexpr gint DEFAULT_SPEED_PRESET = TC_PRESET_ULTRAFAST;
 /* First guess for an access unit's size; it then follows the largest seen. */
 static constexpr gsize MIN_OUTPUT_CAPACITY = 64 * 1024;
 
@@ -52,7 +49,6 @@ enum {
   PROP_CTU_SIZE,
   PROP_DEBLOCKING,
   PROP_SPEED_PRESET,
-  PROP_THREADS,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
@@ -75,7 +71,6 @@ struct _GstQuadH265Enc {
   guint ctu_size;
   gboolean deblocking;
   gint speed_preset;
-  guint threads;
 
   /* Streaming thread only. */
   TCEncoder *encoder;
@@ -91,13 +86,13 @@ GST_ELEMENT_REGISTER_DEFINE(quadh265enc, "quadh265enc", GST_RANK_SECONDARY, GST_
 static GType gst_quad_h265_enc_speed_preset_get_type(void) {
   static GType type = 0;
   static const GEnumValue presets[] = {
-      {TC_PRESET_ULTRAFAST, "Fewest mode candidates, no RDOQ", "ultrafast"},
+      {TC_PRESET_ULTRAFAST, "Fewest mode candidates and splits tried", "ultrafast"},
       {TC_PRESET_SUPERFAST, "Superfast", "superfast"},
       {TC_PRESET_VERYFAST, "Veryfast", "veryfast"},
       {TC_PRESET_FASTER, "Faster", "faster"},
       {TC_PRESET_FAST, "Fast", "fast"},
       {TC_PRESET_MEDIUM, "Medium", "medium"},
-      {TC_PRESET_SLOW, "Most mode candidates, full RDOQ", "slow"},
+      {TC_PRESET_SLOW, "Most mode candidates and splits tried", "slow"},
       {0, nullptr, nullptr},
   };
   if (g_once_init_enter(&type)) {
@@ -148,8 +143,6 @@ static gboolean gst_quad_h265_enc_set_format(GstVideoEncoder *encoder, GstVideoC
   cfg.ctu_size = static_cast<int>(self->ctu_size);
   cfg.deblocking = self->deblocking;
   cfg.speed_preset = self->speed_preset;
-  cfg.threads = self->threads ? static_cast<int>(self->threads)
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   GST_OBJECT_UNLOCK(self);
 
   if ((cfg.width | cfg.height) & 1) {
@@ -201,6 +194,9 @@ static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps before the first frame."), (nullptr));
     return GST_FLOW_NOT_NEGOTIATED;
   }
+
+  if (GST_VIDEO_CODEC_FRAME_IS_FORCE_KEYFRAME(frame))
+    tc_request_idr(self->encoder);
 
   GstVideoFrame vframe;
   if (!gst_video_frame_map(&vframe, &self->input_state->info, frame->input_buffer, GST_MAP_READ)) {
@@ -301,9 +297,6 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   case PROP_SPEED_PRESET:
     self->speed_preset = g_value_get_enum(value);
     break;
-  case PROP_THREADS:
-    self->threads = g_value_get_uint(value);
-    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -330,9 +323,6 @@ static void gst_quad_h265_enc_get_property(GObject *object, guint prop_id, GValu
     break;
   case PROP_SPEED_PRESET:
     g_value_set_enum(value, self->speed_preset);
-    break;
-  case PROP_THREADS:
-    g_value_set_uint(value, self->threads);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -374,10 +364,6 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
       g_param_spec_enum("speed-preset", "Speed preset",
                         "Trade compression for speed: how many modes mode decision tries",
                         GST_TYPE_QUAD_H265_ENC_SPEED_PRESET, DEFAULT_SPEED_PRESET, rw));
-  g_object_class_install_property(gobject_class, PROP_THREADS,
-                                  g_param_spec_uint("threads", "Threads",
-                                                    "Encoding threads (0: one per core)", 0,
-                                                    MAX_THREADS, DEFAULT_THREADS, rw));
 
   gst_element_class_set_static_metadata(
       element_class, "Quad H.265 encoder", "Codec/Encoder/Video",
@@ -402,6 +388,5 @@ static void gst_quad_h265_enc_init(GstQuadH265Enc *self) {
   self->ctu_size = DEFAULT_CTU_SIZE;
   self->deblocking = DEFAULT_DEBLOCKING;
   self->speed_preset = DEFAULT_SPEED_PRESET;
-  self->threads = DEFAULT_THREADS;
   self->output_capacity = MIN_OUTPUT_CAPACITY;
 }

@@ -116,6 +116,13 @@ int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max) {
   return enc->encoder.init(c) ? TC_OK : TC_ERROR_INVALID_ARGUMENT;
 }
 
+int tc_request_idr(TCEncoder *enc) {
+  if (!enc)
+    return TC_ERROR_INVALID_ARGUMENT;
+  enc->encoder.request_idr();
+  return TC_OK;
+}
+
 int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdiff_t strides[3]) {
   if (!enc || !planes || !strides || enc->encoder.pictures_encoded() == 0)
     return TC_ERROR_INVALID_ARGUMENT;

@@ -154,8 +154,10 @@ void Encoder::deblock() {
 
 void Encoder::encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
                      std::vector<uint8_t> &out) {
-  const bool idr = config_.key_int_max == 0 ? picture_count_ == 0
-                                            : pictures_since_idr_ % config_.key_int_max == 0;
+  const bool idr = idr_requested_ || (config_.key_int_max == 0
+                                           ? picture_count_ == 0
+                                           : pictures_since_idr_ % config_.key_int_max == 0);
+  idr_requested_ = false;
   if (idr)
     pictures_since_idr_ = 0;
   const int poc = static_cast<int>(pictures_since_idr_);

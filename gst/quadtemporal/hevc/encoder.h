@@ -42,6 +42,10 @@ public:
   void encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
               std::vector<uint8_t> &out);
 
+  // Makes the next picture an IDR (a receiver joining, a scene cut); the
+  // IDR period counts again from there.
+  void request_idr() { idr_requested_ = true; }
+
   // The last reconstructed picture (coded size; the display size is the
   // top-left corner), equal to what a decoder outputs.
   const Picture &reconstruction() const { return *recon_; }
@@ -66,6 +70,7 @@ private:
   BitWriter rbsp_;
   int64_t picture_count_ = 0;
   int64_t pictures_since_idr_ = 0;
+  bool idr_requested_ = false;
 };
 
 } // namespace quad::hevc

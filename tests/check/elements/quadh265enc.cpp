@@ -101,6 +101,28 @@ GST_START_TEST(test_output_caps_and_key_frames) {
 }
 GST_END_TEST;
 
+/* A receiver joining asks for a key frame: the next picture is an IDR with
+ * parameter sets, even with no IDR period. */
+GST_START_TEST(test_force_key_unit) {
+  GstHarness *h = encoder_harness("key-int-max=0", "I420", 64, 64);
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 64, 64, i));
+    fail_unless_equals_int(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT), i > 0);
+    gst_buffer_unref(out);
+  }
+  fail_unless(gst_harness_push_upstream_event(
+      h, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 1)));
+  GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 64, 64, 3));
+  fail_if(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT));
+  fail_unless(has_type(nal_types(out), 32));
+  gst_buffer_unref(out);
+  out = gst_harness_push_and_pull(h, test_frame("I420", 64, 64, 4));
+  fail_unless(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT));
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_no_latency_added) {
   GstHarness *h = encoder_harness("", "I420", 64, 64);
   gst_buffer_unref(gst_harness_push_and_pull(h, test_frame("I420", 64, 64, 0)));
@@ -192,6 +214,7 @@ static Suite *quadh265enc_suite(void) {
   TCase *tc = tcase_create("general");
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_output_caps_and_key_frames);
+  tcase_add_test(tc, test_force_key_unit);
   tcase_add_test(tc, test_no_latency_added);
   tcase_add_test(tc, test_decodes_with_h265parse_avdec);
   tcase_add_test(tc, test_odd_size_is_a_clear_error);

@@ -95,6 +95,10 @@ size_t tc_last_required_size(const TCEncoder *enc);
  * TC_GOP_ALL_INTRA only: other structures return TC_ERROR_UNSUPPORTED. */
 int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max);
 
+/* Makes the next picture an IDR, with parameter sets before it (a receiver
+ * joins, a scene cut); the IDR period counts again from there. */
+int tc_request_idr(TCEncoder *enc);
+
 /* The reconstruction of the last encoded picture, which every conforming
  * decoder reproduces bit for bit: plane pointers and strides of the display
  * size (width x height) area. Valid until the next call on enc. */

@@ -1,0 +1,34 @@
+// Row kernels of frame analysis for quadpreproc: Sobel edge energy and the
+// column sums that per-block mean and variance come from. A scalar reference
+// and Highway SIMD versions behind one table. GStreamer-free.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace quad::dsp {
+
+// Column sums over rows [y0, y1) of a w x h plane (1 <= w, 0 <= y0 < y1 <= h,
+// y1 - y0 <= 64), written (not added) to sums, squares and edges: for
+// each x, the sum over those rows of the sample, of its square, and of
+// |gx| + |gy|, its 3x3 Sobel gradients, where rows and columns beyond the
+// plane repeat its edge.
+using SobelColumnSumsFn = void (*)(const uint8_t *plane, ptrdiff_t stride, int w, int h, int y0,
+                                   int y1, uint16_t *sums, uint32_t *squares, uint32_t *edges);
+
+struct FrameStatsKernels {
+  const char *name; // "scalar", or the Highway target
+  SobelColumnSumsFn sobel_column_sums;
+};
+
+// The scalar reference every SIMD version equals bit for bit.
+const FrameStatsKernels &reference_frame_stats_kernels();
+
+// The best version for this CPU, chosen on first use.
+const FrameStatsKernels &frame_stats_kernels();
+
+// The reference, then every compiled SIMD target this CPU runs.
+std::vector<FrameStatsKernels> all_frame_stats_kernels();
+
+} // namespace quad::dsp

@@ -1,0 +1,40 @@
+// Scalar reference of the frame-analysis row kernels.
+#include "dsp/frame_stats.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace quad::dsp {
+
+namespace {
+
+void SobelColumnSums(const uint8_t *plane, ptrdiff_t stride, int w, int h, int y0, int y1,
+                     uint16_t *sums, uint32_t *squares, uint32_t *edges) {
+  for (int x = 0; x < w; x++) {
+    sums[x] = 0;
+    squares[x] = 0;
+    edges[x] = 0;
+  }
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *a = plane + ptrdiff_t(std::max(y - 1, 0)) * stride;
+    const uint8_t *c = plane + ptrdiff_t(y) * stride;
+    const uint8_t *b = plane + ptrdiff_t(std::min(y + 1, h - 1)) * stride;
+    for (int x = 0; x < w; x++) {
+      const int l = std::max(x - 1, 0), r = std::min(x + 1, w - 1);
+      const int gx = (a[r] + 2 * c[r] + b[r]) - (a[l] + 2 * c[l] + b[l]);
+      const int gy = (b[l] + 2 * b[x] + b[r]) - (a[l] + 2 * a[x] + a[r]);
+      sums[x] = uint16_t(sums[x] + c[x]);
+      squares[x] += uint32_t(c[x]) * c[x];
+      edges[x] += uint32_t(std::abs(gx) + std::abs(gy));
+    }
+  }
+}
+
+} // namespace
+
+const FrameStatsKernels &reference_frame_stats_kernels() {
+  static const FrameStatsKernels table = {"scalar", SobelColumnSums};
+  return table;
+}
+
+} // namespace quad::dsp

@@ -1,0 +1,156 @@
+// Highway versions of the frame-analysis row kernels. foreach_target.h
+// compiles this file once per target; the best table the CPU runs is picked
+// on first use.
+#include "dsp/frame_stats.h"
+
+#include <algorithm>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "dsp/frame_stats_simd.cpp"
+#include <hwy/foreach_target.h> // must precede highway.h
+
+#include <hwy/highway.h>
+
+#ifndef QUAD_DSP_FRAME_STATS_TARGET_KERNELS
+#define QUAD_DSP_FRAME_STATS_TARGET_KERNELS
+namespace quad::dsp {
+struct TargetFrameStatsKernels {
+  int64_t target;
+  FrameStatsKernels kernels;
+};
+} // namespace quad::dsp
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace quad::dsp {
+namespace HWY_NAMESPACE {
+
+#if HWY_TARGET == HWY_SCALAR
+const TargetFrameStatsKernels *GetTargetFrameStatsKernels() {
+  static const TargetFrameStatsKernels kTable = {HWY_SCALAR, reference_frame_stats_kernels()};
+  return &kTable;
+}
+#else
+namespace hn = hwy::HWY_NAMESPACE;
+
+// One strip of columns at a time, all rows of it before the next: the sums
+// stay in registers (16-bit lanes hold every Sobel intermediate; squares and
+// edges widen to 32 bits in two halves), and each is stored once.
+void SobelColumnSums(const uint8_t *plane, ptrdiff_t stride, int w, int h, int y0, int y1,
+                     uint16_t *sums, uint32_t *squares, uint32_t *edges) {
+  const hn::ScalableTag<int16_t> di;
+  const hn::RebindToUnsigned<decltype(di)> du;
+  const hn::Rebind<uint8_t, decltype(di)> d8;
+  const hn::Half<decltype(du)> dh;
+  const hn::Repartition<uint32_t, decltype(du)> d32;
+  const int n = int(hn::Lanes(di));
+  const size_t half = hn::Lanes(d32);
+  // Columns 0 and w - 1 read beyond the plane: the vectors cover 1 .. w - 2.
+  if (w < n + 2) {
+    reference_frame_stats_kernels().sobel_column_sums(plane, stride, w, h, y0, y1, sums, squares,
+                                                      edges);
+    return;
+  }
+  auto load = [&](const uint8_t *p) {
+    return hn::BitCast(di, hn::PromoteTo(du, hn::LoadU(d8, p)));
+  };
+  // Results are written, not added, so the last strip may overlap the one
+  // before it: it ends exactly at column w - 2.
+  for (int x = 1;; x = std::min(x + n, w - 1 - n)) {
+    auto sum = hn::Zero(du);
+    auto sq_lo = hn::Zero(d32), sq_hi = hn::Zero(d32), e_lo = hn::Zero(d32), e_hi = hn::Zero(d32);
+    for (int y = y0; y < y1; y++) {
+      const uint8_t *a = plane + ptrdiff_t(y > 0 ? y - 1 : 0) * stride + x;
+      const uint8_t *c = plane + ptrdiff_t(y) * stride + x;
+      const uint8_t *b = plane + ptrdiff_t(y + 1 < h ? y + 1 : h - 1) * stride + x;
+      const auto al = load(a - 1), am = load(a), ar = load(a + 1);
+      const auto cl = load(c - 1), cm = load(c), cr = load(c + 1);
+      const auto bl = load(b - 1), bm = load(b), br = load(b + 1);
+      const auto gx = hn::Sub(hn::Add(hn::Add(ar, br), hn::ShiftLeft<1>(cr)),
+                              hn::Add(hn::Add(al, bl), hn::ShiftLeft<1>(cl)));
+      const auto gy = hn::Sub(hn::Add(hn::Add(bl, br), hn::ShiftLeft<1>(bm)),
+                              hn::Add(hn::Add(al, ar), hn::ShiftLeft<1>(am)));
+      const auto e = hn::BitCast(du, hn::Add(hn::Abs(gx), hn::Abs(gy)));
+      const auto cu = hn::BitCast(du, cm);
+      const auto sq = hn::Mul(cu, cu);
+      sum = hn::Add(sum, cu);
+      sq_lo = hn::Add(sq_lo, hn::PromoteTo(d32, hn::LowerHalf(dh, sq)));
+      sq_hi = hn::Add(sq_hi, hn::PromoteTo(d32, hn::UpperHalf(dh, sq)));
+      e_lo = hn::Add(e_lo, hn::PromoteTo(d32, hn::LowerHalf(dh, e)));
+      e_hi = hn::Add(e_hi, hn::PromoteTo(d32, hn::UpperHalf(dh, e)));
+    }
+    hn::StoreU(sum, du, sums + x);
+    hn::StoreU(sq_lo, d32, squares + x);
+    hn::StoreU(sq_hi, d32, squares + x + half);
+    hn::StoreU(e_lo, d32, edges + x);
+    hn::StoreU(e_hi, d32, edges + x + half);
+    if (x + n >= w - 1)
+      break;
+  }
+  // Columns 0 and w - 1, with neighbours clamped.
+  auto edge_column = [&](int col) {
+    const int l = col > 0 ? col - 1 : 0, r = col + 1 < w ? col + 1 : w - 1;
+    uint16_t s = 0;
+    uint32_t q = 0, g = 0;
+    for (int y = y0; y < y1; y++) {
+      const uint8_t *a = plane + ptrdiff_t(y > 0 ? y - 1 : 0) * stride;
+      const uint8_t *c = plane + ptrdiff_t(y) * stride;
+      const uint8_t *b = plane + ptrdiff_t(y + 1 < h ? y + 1 : h - 1) * stride;
+      const int gx = (a[r] + 2 * c[r] + b[r]) - (a[l] + 2 * c[l] + b[l]);
+      const int gy = (b[l] + 2 * b[col] + b[r]) - (a[l] + 2 * a[col] + a[r]);
+      s = uint16_t(s + c[col]);
+      q += uint32_t(c[col]) * c[col];
+      g += uint32_t((gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy));
+    }
+    sums[col] = s;
+    squares[col] = q;
+    edges[col] = g;
+  };
+  edge_column(0);
+  edge_column(w - 1);
+}
+
+const TargetFrameStatsKernels *GetTargetFrameStatsKernels() {
+  static const TargetFrameStatsKernels kTable = {HWY_TARGET,
+                                                 {hwy::TargetName(HWY_TARGET), SobelColumnSums}};
+  return &kTable;
+}
+#endif // HWY_TARGET == HWY_SCALAR
+
+} // namespace HWY_NAMESPACE
+} // namespace quad::dsp
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace quad::dsp {
+
+HWY_EXPORT(GetTargetFrameStatsKernels);
+
+const FrameStatsKernels &frame_stats_kernels() {
+  static const FrameStatsKernels &best =
+      HWY_DYNAMIC_DISPATCH(GetTargetFrameStatsKernels)()->kernels;
+  return best;
+}
+
+std::vector<FrameStatsKernels> all_frame_stats_kernels() {
+  std::vector<FrameStatsKernels> list = {reference_frame_stats_kernels()};
+  const int64_t supported = hwy::SupportedTargets();
+  std::vector<const TargetFrameStatsKernels *> found;
+  for (const auto get : HWY_DISPATCH_TABLE(GetTargetFrameStatsKernels)) {
+    if (get == nullptr)
+      continue;
+    const auto *table = get();
+    if ((table->target & supported) == 0 || table->target == HWY_SCALAR ||
+        std::find(found.begin(), found.end(), table) != found.end())
+      continue;
+    found.push_back(table);
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto *x, const auto *y) { return x->target < y->target; });
+  for (const auto *table : found)
+    list.push_back(table->kernels);
+  return list;
+}
+
+} // namespace quad::dsp
+#endif

@@ -1,0 +1,97 @@
+/* The property set every gst-quad video encoder shares (quadx264enc,
+ * quadx265enc, quadh265enc, quadenc), so that quadenc can move a stream from
+ * one encoder to another without changing how it is coded.
+ *
+ * | name          | type               | range         | default  |
+ * |---------------|--------------------|---------------|----------|
+ * | bitrate       | guint, kbit/s      | 1 .. 2000000  | 2048     |
+ * | rate-control  | GstQuadRateControl | cqp, cbr, vbr | cbr      |
+ * | qp            | guint              | 0 .. 51       | 32       |
+ * | vbv-buffer-ms | guint, ms          | 0 .. 10000    | 500      |
+ * | key-int-max   | guint, pictures    | 0 .. G_MAXINT | 60       |
+ * | speed-preset  | GstQuadSpeedPreset | ultrafast..slow | veryfast |
+ * | threads       | guint              | 0 .. 64       | 0        |
+ * | intra-refresh | gboolean           |               | FALSE    |
+ *
+ * An element installs them with gst_quad_encoder_install_properties() at
+ * property ids first_id .. first_id + GST_QUAD_ENCODER_N_PROPS - 1 and
+ * forwards those ids to gst_quad_encoder_settings_set/get().
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  GST_QUAD_RATE_CONTROL_CQP = 0, /* constant quantiser: qp */
+  GST_QUAD_RATE_CONTROL_CBR = 1, /* constant bit rate: bitrate, vbv-buffer-ms */
+  GST_QUAD_RATE_CONTROL_VBR = 2, /* average bit rate, peaks bounded by the VBV */
+} GstQuadRateControl;
+
+/* Same names and order as x264's and x265's presets (and quadh265enc's). */
+typedef enum {
+  GST_QUAD_SPEED_PRESET_ULTRAFAST = 0,
+  GST_QUAD_SPEED_PRESET_SUPERFAST = 1,
+  GST_QUAD_SPEED_PRESET_VERYFAST = 2,
+  GST_QUAD_SPEED_PRESET_FASTER = 3,
+  GST_QUAD_SPEED_PRESET_FAST = 4,
+  GST_QUAD_SPEED_PRESET_MEDIUM = 5,
+  GST_QUAD_SPEED_PRESET_SLOW = 6,
+} GstQuadSpeedPreset;
+
+#define GST_TYPE_QUAD_RATE_CONTROL (gst_quad_rate_control_get_type())
+#define GST_TYPE_QUAD_SPEED_PRESET (gst_quad_speed_preset_get_type())
+GType gst_quad_rate_control_get_type(void);
+GType gst_quad_speed_preset_get_type(void);
+
+/* The preset's nick ("veryfast"), as x264 and x265 name it. */
+const gchar *gst_quad_speed_preset_nick(GstQuadSpeedPreset preset);
+
+typedef struct {
+  guint bitrate; /* kbit/s */
+  GstQuadRateControl rate_control;
+  guint qp;
+  guint vbv_buffer_ms;
+  guint key_int_max; /* 0: only the first picture is an IDR */
+  GstQuadSpeedPreset speed_preset;
+  guint threads; /* 0: one per core */
+  gboolean intra_refresh;
+} GstQuadEncoderSettings;
+
+enum {
+  GST_QUAD_ENCODER_PROP_BITRATE,
+  GST_QUAD_ENCODER_PROP_RATE_CONTROL,
+  GST_QUAD_ENCODER_PROP_QP,
+  GST_QUAD_ENCODER_PROP_VBV_BUFFER_MS,
+  GST_QUAD_ENCODER_PROP_KEY_INT_MAX,
+  GST_QUAD_ENCODER_PROP_SPEED_PRESET,
+  GST_QUAD_ENCODER_PROP_THREADS,
+  GST_QUAD_ENCODER_PROP_INTRA_REFRESH,
+  GST_QUAD_ENCODER_N_PROPS
+};
+
+#define GST_QUAD_ENCODER_DEFAULT_BITRATE 2048
+#define GST_QUAD_ENCODER_DEFAULT_RATE_CONTROL GST_QUAD_RATE_CONTROL_CBR
+#define GST_QUAD_ENCODER_DEFAULT_QP 32
+#define GST_QUAD_ENCODER_DEFAULT_VBV_BUFFER_MS 500
+#define GST_QUAD_ENCODER_DEFAULT_KEY_INT_MAX 60
+#define GST_QUAD_ENCODER_DEFAULT_SPEED_PRESET GST_QUAD_SPEED_PRESET_VERYFAST
+#define GST_QUAD_ENCODER_DEFAULT_THREADS 0
+#define GST_QUAD_ENCODER_DEFAULT_INTRA_REFRESH FALSE
+
+void gst_quad_encoder_settings_init(GstQuadEncoderSettings *settings);
+
+/* Installs the shared properties at ids first_id + GST_QUAD_ENCODER_PROP_*.
+ * extra_flags is or-ed into G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+ * (e.g. GST_PARAM_MUTABLE_PLAYING for properties applied while running). */
+void gst_quad_encoder_install_properties(GObjectClass *klass, guint first_id,
+                                         GParamFlags extra_flags);
+
+/* Property ids relative to first_id: FALSE when id is not a shared one. */
+gboolean gst_quad_encoder_settings_set(GstQuadEncoderSettings *settings, guint id,
+                                       const GValue *value);
+gboolean gst_quad_encoder_settings_get(const GstQuadEncoderSettings *settings, guint id,
+                                       GValue *value);
+
+G_END_DECLS

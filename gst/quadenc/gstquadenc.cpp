@@ -1,0 +1,908 @@
+/**
+ * SECTION:element-quadenc
+ * @title: quadenc
+ *
+ * An encoder that keeps going. quadenc tries the encoders in `backends` in
+ * order (by default the hardware encoders GStreamer may have, then
+ * quadx264enc / quadx265enc, then x264enc / x265enc) and uses the first that
+ * starts on the negotiated caps. When the active encoder posts an error, or
+ * (with a live upstream) takes longer than a frame interval for more than
+ * `max-overrun` frames in a row, quadenc moves to the next backend without
+ * stopping the pipeline: frames the failed encoder had taken but not output
+ * are fed again to the new one, which starts with an IDR and fresh parameter
+ * sets, so every input frame leaves exactly once and timestamps stay
+ * monotonic. Each switch is posted as a `quadenc-failover` element message
+ * (fields `from`, `to`, `reason`, `replayed`).
+ *
+ * The shared encoder properties (rate-control, bitrate, qp, vbv-buffer-ms,
+ * key-int-max, speed-preset, threads, intra-refresh) are passed to every
+ * backend that has them, translated for x264enc and x265enc; every backend
+ * is asked for zero-latency tuning and no B-frames where it offers them.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 quadcapturesrc ! video/x-raw,width=1280,height=720,framerate=30/1 ! quadenc
+ * codec=h264 ! h264parse ! fakesink gst-launch-1.0 quadcapturesrc ! quadenc codec=h265
+ * backends=nvh265enc,quadx265enc,x265enc ! h265parse ! matroskamux ! filesink location=out.mkv
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstquadenc.h"
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "quad/gstquadencoderprops.h"
+
+GST_DEBUG_CATEGORY_STATIC(gst_quad_enc_debug);
+#define GST_CAT_DEFAULT gst_quad_enc_debug
+
+typedef enum {
+  GST_QUAD_ENC_CODEC_H264 = 0,
+  GST_QUAD_ENC_CODEC_H265 = 1,
+} GstQuadEncCodec;
+
+static constexpr GstQuadEncCodec DEFAULT_CODEC = GST_QUAD_ENC_CODEC_H265;
+static constexpr guint DEFAULT_MAX_OVERRUN = 30;
+static constexpr guint MAX_MAX_OVERRUN = 100000;
+
+/* Hardware first (they fail cleanly where absent), then software. */
+static const char *const default_h264_backends[] = {
+    "nvh264enc", "vah264enc", "vah264lpenc", "qsvh264enc", "quadx264enc", "x264enc", nullptr};
+static const char *const default_h265_backends[] = {
+    "nvh265enc", "vah265enc", "vah265lpenc", "qsvh265enc", "quadx265enc", "x265enc", nullptr};
+
+enum {
+  PROP_0,
+  PROP_CODEC,
+  PROP_BACKENDS,
+  PROP_MAX_OVERRUN,
+  PROP_SIMULATE_FAILURE_AT,
+  PROP_ACTIVE_BACKEND,
+  PROP_STATS,
+  PROP_SHARED_FIRST,
+};
+
+#define SINK_CAPS                                                                                  \
+  "video/x-raw, format = (string) { I420, NV12 }, width = (int) [ 16, 16384 ], "                   \
+  "height = (int) [ 16, 16384 ], framerate = (fraction) [ 0/1, MAX ]"
+#define H264_CAPS "video/x-h264, stream-format = (string) byte-stream, alignment = (string) au"
+#define H265_CAPS "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au"
+
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(SINK_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(H264_CAPS "; " H265_CAPS));
+
+/* A frame taken in and not yet seen leaving the active encoder. */
+struct PendingFrame {
+  GstBuffer *buffer;
+  std::chrono::steady_clock::time_point entered;
+};
+
+struct QuadEncCounters {
+  guint64 frames_in = 0;
+  guint64 frames_out = 0;
+  guint64 failovers = 0;
+  guint64 overrun_frames = 0;
+};
+
+/* C++ members, made in init and dropped in finalize. */
+struct QuadEncState {
+  /* Streaming thread of the sink pad. */
+  std::vector<std::string> backends; /* resolved list for this run */
+  size_t next_backend = 0;
+  GstClockTime frame_duration = GST_CLOCK_TIME_NONE;
+  bool live = false;
+  bool live_checked = false;
+
+  /* Sink and encoder output threads: under mutex. */
+  std::mutex mutex;
+  std::deque<PendingFrame> pending;
+  GstClockTime last_out_pts = GST_CLOCK_TIME_NONE;
+  guint overruns = 0; /* in a row */
+
+  /* Under the object lock: written by handle_message from any thread. */
+  bool active_failed = false;
+  std::string failure;
+  std::string active_name;
+  QuadEncCounters counters;
+};
+
+struct _GstQuadEnc {
+  GstBin parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+  /* Internal, parentless: feed pushes into the active encoder, collect
+   * receives its output. */
+  GstPad *feed;
+  GstPad *collect;
+
+  /* Properties, under the object lock. */
+  GstQuadEncoderSettings settings;
+  GstQuadEncCodec codec;
+  gchar *backends;
+  guint max_overrun;
+  guint64 simulate_failure_at;
+
+  GstElement *active; /* streaming thread; object lock for readers */
+  QuadEncState *st;
+};
+
+#define gst_quad_enc_parent_class parent_class
+G_DEFINE_TYPE(GstQuadEnc, gst_quad_enc, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE(quadenc, "quadenc", GST_RANK_NONE, GST_TYPE_QUAD_ENC);
+
+#define GST_TYPE_QUAD_ENC_CODEC (gst_quad_enc_codec_get_type())
+static GType gst_quad_enc_codec_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_QUAD_ENC_CODEC_H264, "H.264 / AVC", "h264"},
+      {GST_QUAD_ENC_CODEC_H265, "H.265 / HEVC", "h265"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstQuadEncCodec", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+static GstQuadEnc *self_of_pad(GstPad *pad) {
+  return static_cast<GstQuadEnc *>(GST_PAD_ELEMENT_PRIVATE(pad));
+}
+
+static GstStructure *quadenc_stats(GstQuadEnc *self) {
+  GST_OBJECT_LOCK(self);
+  const QuadEncCounters c = self->st->counters;
+  const std::string name = self->st->active_name;
+  GST_OBJECT_UNLOCK(self);
+  return gst_structure_new("quadenc-stats", "frames-in", G_TYPE_UINT64, c.frames_in, "frames-out",
+                           G_TYPE_UINT64, c.frames_out, "failovers", G_TYPE_UINT64, c.failovers,
+                           "overrun-frames", G_TYPE_UINT64, c.overrun_frames, "backend",
+                           G_TYPE_STRING, name.c_str(), nullptr);
+}
+
+/* ---- backends ---- */
+
+static std::vector<std::string> resolve_backends(GstQuadEnc *self) {
+  std::vector<std::string> list;
+  GST_OBJECT_LOCK(self);
+  if (self->backends && *self->backends) {
+    gchar **names = g_strsplit(self->backends, ",", -1);
+    for (gchar **n = names; *n; n++) {
+      g_strstrip(*n);
+      if (**n)
+        list.emplace_back(*n);
+    }
+    g_strfreev(names);
+  } else {
+    const char *const *names =
+        self->codec == GST_QUAD_ENC_CODEC_H264 ? default_h264_backends : default_h265_backends;
+    for (; *names; names++)
+      list.emplace_back(*names);
+  }
+  GST_OBJECT_UNLOCK(self);
+  return list;
+}
+
+/* Sets a property from its string form when the element has it. */
+static void set_if_present(GstElement *element, const char *name, const char *value) {
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), name))
+    gst_util_set_object_arg(G_OBJECT(element), name, value);
+}
+
+/* Passes the shared settings on, in the backend's own terms where it has
+ * different ones. */
+static void configure_backend(GstQuadEnc *self, GstElement *element, const std::string &name) {
+  GST_OBJECT_LOCK(self);
+  const GstQuadEncoderSettings s = self->settings;
+  GST_OBJECT_UNLOCK(self);
+  GObjectClass *klass = G_OBJECT_GET_CLASS(element);
+
+  /* Elements with the shared property set (quadx264enc, quadx265enc, ...)
+   * take the values as they are. */
+  GParamSpec *rc = g_object_class_find_property(klass, "rate-control");
+  if (rc && G_PARAM_SPEC_VALUE_TYPE(rc) == GST_TYPE_QUAD_RATE_CONTROL) {
+    g_object_set(element, "bitrate", s.bitrate, "rate-control", s.rate_control, "qp", s.qp,
+                 "vbv-buffer-ms", s.vbv_buffer_ms, "key-int-max", s.key_int_max, "speed-preset",
+                 s.speed_preset, "threads", s.threads, "intra-refresh", s.intra_refresh, nullptr);
+    return;
+  }
+
+  const std::string preset = gst_quad_speed_preset_nick(s.speed_preset);
+  const std::string bitrate = std::to_string(s.bitrate);
+  const std::string qp = std::to_string(s.qp);
+  const std::string key_int = std::to_string(s.key_int_max);
+  const bool cqp = s.rate_control == GST_QUAD_RATE_CONTROL_CQP;
+  set_if_present(element, "bitrate", bitrate.c_str());
+  set_if_present(element, "key-int-max", key_int.c_str());
+  set_if_present(element, "speed-preset", preset.c_str());
+  set_if_present(element, "tune", "zerolatency");
+  set_if_present(element, "bframes", "0");
+  set_if_present(element, "b-frames", "0");
+  set_if_present(element, "zerolatency", "true");
+  if (name == "x264enc") {
+    set_if_present(element, "pass", cqp ? "quant" : "cbr");
+    set_if_present(element, "quantizer", qp.c_str());
+    set_if_present(element, "vbv-buf-capacity", std::to_string(s.vbv_buffer_ms).c_str());
+    set_if_present(element, "threads", std::to_string(s.threads).c_str());
+    set_if_present(element, "intra-refresh", s.intra_refresh ? "true" : "false");
+  } else if (name == "x265enc") {
+    set_if_present(element, "qp", cqp ? qp.c_str() : "-1");
+    std::string options = "bframes=0";
+    if (!cqp) {
+      const guint peak = s.rate_control == GST_QUAD_RATE_CONTROL_CBR ? s.bitrate : 2 * s.bitrate;
+      options += ":vbv-maxrate=" + std::to_string(peak) +
+                 ":vbv-bufsize=" + std::to_string(guint64{peak} * s.vbv_buffer_ms / 1000);
+    }
+    if (s.intra_refresh)
+      options += ":intra-refresh=1";
+    set_if_present(element, "option-string", options.c_str());
+  } else {
+    /* Hardware encoders: nvenc and va name rate control by these nicks. */
+    set_if_present(element, "rc-mode",
+                   cqp ? "cqp" : (s.rate_control == GST_QUAD_RATE_CONTROL_CBR ? "cbr" : "vbr"));
+    set_if_present(element, "gop-size", key_int.c_str());
+    set_if_present(element, "qp-const", qp.c_str());
+  }
+}
+
+/* Creates, links and starts the next backend that takes caps; false when
+ * the list is exhausted. */
+static bool start_next_backend(GstQuadEnc *self, GstCaps *caps, std::string *tried) {
+  QuadEncState *st = self->st;
+  while (st->next_backend < st->backends.size()) {
+    const std::string name = st->backends[st->next_backend++];
+    GstElement *element = gst_element_factory_make(name.c_str(), nullptr);
+    if (!element) {
+      GST_INFO_OBJECT(self, "backend %s is not installed", name.c_str());
+      *tried += (tried->empty() ? "" : ", ") + name + " (not installed)";
+      continue;
+    }
+    gst_object_ref_sink(element);
+    configure_backend(self, element, name);
+    GST_OBJECT_LOCK(self);
+    st->active_failed = false;
+    GST_OBJECT_UNLOCK(self);
+    GstPad *sink = gst_element_get_static_pad(element, "sink");
+    GstPad *src = gst_element_get_static_pad(element, "src");
+    const bool accepts = sink && src && (!caps || gst_pad_query_accept_caps(sink, caps));
+    bool started = false;
+    if (accepts) {
+      gst_bin_add(GST_BIN(self), element);
+      started = gst_pad_link(self->feed, sink) == GST_PAD_LINK_OK &&
+                gst_pad_link(src, self->collect) == GST_PAD_LINK_OK &&
+                gst_element_sync_state_with_parent(element);
+      if (!started) {
+        gst_pad_unlink(self->feed, sink);
+        gst_pad_unlink(src, self->collect);
+        gst_element_set_state(element, GST_STATE_NULL);
+        gst_bin_remove(GST_BIN(self), element);
+      }
+    }
+    g_clear_object(&sink);
+    g_clear_object(&src);
+    gst_object_unref(element); /* the bin holds the running one */
+    if (!started) {
+      GST_OBJECT_LOCK(self);
+      /* An error the backend posted while starting says why. */
+      const std::string why = !accepts            ? "refuses the caps"
+                              : st->active_failed ? st->failure
+                                                  : "cannot start";
+      GST_OBJECT_UNLOCK(self);
+      GST_INFO_OBJECT(self, "backend %s: %s", name.c_str(), why.c_str());
+      *tried += (tried->empty() ? "" : ", ") + name + " (" + why + ")";
+      continue;
+    }
+    GST_INFO_OBJECT(self, "using %s", name.c_str());
+    GST_OBJECT_LOCK(self);
+    self->active = element;
+    st->active_failed = false;
+    st->active_name = name;
+    GST_OBJECT_UNLOCK(self);
+    return true;
+  }
+  return false;
+}
+
+/* Unlinks and drops the active backend. */
+static void stop_active(GstQuadEnc *self) {
+  GST_OBJECT_LOCK(self);
+  GstElement *element = self->active;
+  self->active = nullptr;
+  GST_OBJECT_UNLOCK(self);
+  if (!element)
+    return;
+  GstPad *sink = gst_element_get_static_pad(element, "sink");
+  GstPad *src = gst_element_get_static_pad(element, "src");
+  gst_pad_unlink(self->feed, sink);
+  gst_pad_unlink(src, self->collect);
+  gst_object_unref(sink);
+  gst_object_unref(src);
+  gst_element_set_locked_state(element, TRUE);
+  gst_element_set_state(element, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(self), element);
+}
+
+/* ---- failover ---- */
+
+/* Feeds the frames the failed encoder still owed to the new one. */
+static GstFlowReturn replay_pending(GstQuadEnc *self, guint *count) {
+  std::vector<GstBuffer *> frames;
+  {
+    std::lock_guard<std::mutex> lock(self->st->mutex);
+    for (const PendingFrame &p : self->st->pending)
+      frames.push_back(gst_buffer_ref(p.buffer));
+  }
+  *count = static_cast<guint>(frames.size());
+  GstFlowReturn ret = GST_FLOW_OK;
+  for (GstBuffer *buffer : frames) {
+    if (ret == GST_FLOW_OK)
+      ret = gst_pad_push(self->feed, buffer);
+    else
+      gst_buffer_unref(buffer);
+  }
+  return ret;
+}
+
+/* Switches to the next backend that starts and takes the owed frames.
+ * Returns its flow, or an error when none is left. */
+static GstFlowReturn fail_over(GstQuadEnc *self, const std::string &reason) {
+  QuadEncState *st = self->st;
+  GstCaps *caps = gst_pad_get_current_caps(self->sinkpad);
+  std::string why = reason;
+  std::string tried;
+  GstFlowReturn ret = GST_FLOW_ERROR;
+  for (;;) {
+    GST_OBJECT_LOCK(self);
+    const std::string from = st->active_name;
+    GST_OBJECT_UNLOCK(self);
+    GST_WARNING_OBJECT(self, "%s failed: %s", from.c_str(), why.c_str());
+    tried += (tried.empty() ? "" : ", ") + from + " (" + why + ")";
+    stop_active(self);
+    {
+      std::lock_guard<std::mutex> lock(st->mutex);
+      st->overruns = 0;
+    }
+    if (!start_next_backend(self, caps, &tried)) {
+      GST_OBJECT_LOCK(self);
+      st->active_name.clear();
+      GST_OBJECT_UNLOCK(self);
+      GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("No encoder left to take over."),
+                        ("tried %s", tried.c_str()));
+      break;
+    }
+    GST_OBJECT_LOCK(self);
+    st->counters.failovers++;
+    const std::string to = st->active_name;
+    GST_OBJECT_UNLOCK(self);
+    guint replayed = 0;
+    ret = replay_pending(self, &replayed);
+    gst_element_post_message(
+        GST_ELEMENT(self),
+        gst_message_new_element(GST_OBJECT(self),
+                                gst_structure_new("quadenc-failover", "from", G_TYPE_STRING,
+                                                  from.c_str(), "to", G_TYPE_STRING, to.c_str(),
+                                                  "reason", G_TYPE_STRING, why.c_str(), "replayed",
+                                                  G_TYPE_UINT, replayed, nullptr)));
+    GST_OBJECT_LOCK(self);
+    const bool failed_again = st->active_failed;
+    why = st->failure;
+    GST_OBJECT_UNLOCK(self);
+    if (!failed_again && (ret == GST_FLOW_OK || ret == GST_FLOW_FLUSHING || ret == GST_FLOW_EOS))
+      break;
+    if (!failed_again)
+      why = std::string("flow ") + gst_flow_get_name(ret);
+  }
+  if (caps)
+    gst_caps_unref(caps);
+  return ret;
+}
+
+/* The reason the active backend must go, or empty when it is fine. */
+static std::string failure_reason(GstQuadEnc *self, GstFlowReturn ret) {
+  QuadEncState *st = self->st;
+  GST_OBJECT_LOCK(self);
+  std::string reason = st->active_failed ? st->failure : std::string();
+  const guint max_overrun = self->max_overrun;
+  GST_OBJECT_UNLOCK(self);
+  if (!reason.empty())
+    return reason;
+  if (ret == GST_FLOW_ERROR || ret == GST_FLOW_NOT_NEGOTIATED)
+    return std::string("flow ") + gst_flow_get_name(ret);
+  std::lock_guard<std::mutex> lock(st->mutex);
+  if (st->live && max_overrun > 0 && st->overruns > max_overrun)
+    return "over the real-time budget for " + std::to_string(st->overruns) + " frames";
+  return {};
+}
+
+/* ---- sink pad ---- */
+
+static void check_live(GstQuadEnc *self) {
+  QuadEncState *st = self->st;
+  if (st->live_checked)
+    return;
+  st->live_checked = true;
+  GstQuery *query = gst_query_new_latency();
+  if (gst_pad_peer_query(self->sinkpad, query)) {
+    gboolean live = FALSE;
+    gst_query_parse_latency(query, &live, nullptr, nullptr);
+    st->live = live;
+  }
+  gst_query_unref(query);
+  GST_DEBUG_OBJECT(self, "upstream is %slive", st->live ? "" : "not ");
+}
+
+static GstFlowReturn gst_quad_enc_chain(GstPad *pad, GstObject *, GstBuffer *buffer) {
+  GstQuadEnc *self = self_of_pad(pad);
+  QuadEncState *st = self->st;
+  GST_OBJECT_LOCK(self);
+  const bool have_encoder = self->active != nullptr;
+  const bool simulate = ++st->counters.frames_in == self->simulate_failure_at;
+  if (simulate) {
+    st->active_failed = true;
+    st->failure = "simulated failure at frame " + std::to_string(st->counters.frames_in);
+  }
+  GST_OBJECT_UNLOCK(self);
+  if (!have_encoder) {
+    gst_buffer_unref(buffer);
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No encoder is running."),
+                      ("no caps before the first buffer, or no backend could start"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  check_live(self);
+  {
+    std::lock_guard<std::mutex> lock(st->mutex);
+    st->pending.push_back({gst_buffer_ref(buffer), std::chrono::steady_clock::now()});
+  }
+
+  std::string reason = failure_reason(self, GST_FLOW_OK);
+  GstFlowReturn ret = reason.empty() ? gst_pad_push(self->feed, buffer) : GST_FLOW_OK;
+  if (!reason.empty())
+    gst_buffer_unref(buffer); /* it is pending: the next backend gets it */
+  else
+    reason = failure_reason(self, ret);
+  if (!reason.empty())
+    ret = fail_over(self, reason);
+  return ret;
+}
+
+static gboolean gst_quad_enc_sink_event(GstPad *pad, GstObject *, GstEvent *event) {
+  GstQuadEnc *self = self_of_pad(pad);
+  QuadEncState *st = self->st;
+  switch (GST_EVENT_TYPE(event)) {
+  case GST_EVENT_CAPS: {
+    GstCaps *caps;
+    gst_event_parse_caps(event, &caps);
+    GstStructure *s = gst_caps_get_structure(caps, 0);
+    gint n = 0, d = 1;
+    st->frame_duration = gst_structure_get_fraction(s, "framerate", &n, &d) && n > 0 && d > 0
+                             ? gst_util_uint64_scale_int(GST_SECOND, d, n)
+                             : GST_CLOCK_TIME_NONE;
+    GST_OBJECT_LOCK(self);
+    const bool have_encoder = self->active != nullptr;
+    GST_OBJECT_UNLOCK(self);
+    std::string tried;
+    if (!have_encoder) {
+      st->backends = resolve_backends(self);
+      st->next_backend = 0;
+      if (!start_next_backend(self, caps, &tried)) {
+        GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No encoder can take these caps."),
+                          ("caps %" GST_PTR_FORMAT ", tried %s", caps,
+                           tried.empty() ? "nothing" : tried.c_str()));
+        gst_event_unref(event);
+        return FALSE;
+      }
+    }
+    /* Sticky: a backend started later receives it with its first buffer. */
+    if (gst_pad_push_event(self->feed, event))
+      return TRUE;
+    GST_OBJECT_LOCK(self);
+    const std::string why = st->active_failed ? st->failure : "refused the caps";
+    GST_OBJECT_UNLOCK(self);
+    return fail_over(self, why) == GST_FLOW_OK;
+  }
+  case GST_EVENT_FLUSH_STOP: {
+    std::lock_guard<std::mutex> lock(st->mutex);
+    for (PendingFrame &p : st->pending)
+      gst_buffer_unref(p.buffer);
+    st->pending.clear();
+    st->last_out_pts = GST_CLOCK_TIME_NONE;
+    st->overruns = 0;
+    break;
+  }
+  default:
+    break;
+  }
+  return gst_pad_push_event(self->feed, event);
+}
+
+static gboolean gst_quad_enc_sink_query(GstPad *pad, GstObject *parent, GstQuery *query) {
+  GstQuadEnc *self = self_of_pad(pad);
+  GST_OBJECT_LOCK(self);
+  const bool have_encoder = self->active != nullptr;
+  GST_OBJECT_UNLOCK(self);
+  /* Caps and allocation are the active encoder's; before one runs, the
+   * template speaks for all. */
+  switch (GST_QUERY_TYPE(query)) {
+  case GST_QUERY_CAPS:
+  case GST_QUERY_ACCEPT_CAPS:
+  case GST_QUERY_ALLOCATION:
+    if (have_encoder)
+      return gst_pad_peer_query(self->feed, query);
+    break;
+  default:
+    break;
+  }
+  return gst_pad_query_default(pad, parent, query);
+}
+
+/* Queries the encoder sends upstream go to quadenc's upstream. */
+static gboolean gst_quad_enc_feed_query(GstPad *pad, GstObject *, GstQuery *query) {
+  return gst_pad_peer_query(self_of_pad(pad)->sinkpad, query);
+}
+
+static gboolean gst_quad_enc_feed_event(GstPad *pad, GstObject *, GstEvent *event) {
+  return gst_pad_push_event(self_of_pad(pad)->sinkpad, event);
+}
+
+/* ---- output ---- */
+
+static GstFlowReturn gst_quad_enc_collect_chain(GstPad *pad, GstObject *, GstBuffer *buffer) {
+  GstQuadEnc *self = self_of_pad(pad);
+  QuadEncState *st = self->st;
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  bool overrun = false;
+  {
+    std::lock_guard<std::mutex> lock(st->mutex);
+    /* Encoders here do not reorder: this output settles every frame up to
+     * the one with its timestamp (the oldest when timestamps are absent). */
+    size_t settled = 0;
+    for (size_t i = 0; i < st->pending.size(); i++) {
+      if (GST_BUFFER_PTS(st->pending[i].buffer) == pts) {
+        settled = i + 1;
+        break;
+      }
+    }
+    if (settled == 0 && !st->pending.empty())
+      settled = 1;
+    for (size_t i = 0; i < settled; i++) {
+      PendingFrame p = st->pending.front();
+      st->pending.pop_front();
+      if (i + 1 == settled && GST_CLOCK_TIME_IS_VALID(st->frame_duration)) {
+        const auto took = std::chrono::steady_clock::now() - p.entered;
+        overrun = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() >
+                  static_cast<gint64>(st->frame_duration);
+      }
+      gst_buffer_unref(p.buffer);
+    }
+    st->overruns = overrun ? st->overruns + 1 : 0;
+    if (GST_CLOCK_TIME_IS_VALID(st->last_out_pts) && GST_CLOCK_TIME_IS_VALID(pts) &&
+        pts <= st->last_out_pts) {
+      /* Already sent by the previous backend. */
+      GST_DEBUG_OBJECT(self, "dropping a repeat of %" GST_TIME_FORMAT, GST_TIME_ARGS(pts));
+      gst_buffer_unref(buffer);
+      return GST_FLOW_OK;
+    }
+    if (GST_CLOCK_TIME_IS_VALID(pts))
+      st->last_out_pts = pts;
+  }
+  GST_OBJECT_LOCK(self);
+  st->counters.frames_out++;
+  st->counters.overrun_frames += overrun ? 1 : 0;
+  GST_OBJECT_UNLOCK(self);
+  return gst_pad_push(self->srcpad, buffer);
+}
+
+/* Events the encoder sends on: a switch repeats stream-start, caps and
+ * segment, which go on only when they say something new. */
+static gboolean gst_quad_enc_collect_event(GstPad *pad, GstObject *, GstEvent *event) {
+  GstQuadEnc *self = self_of_pad(pad);
+  switch (GST_EVENT_TYPE(event)) {
+  case GST_EVENT_STREAM_START:
+  case GST_EVENT_SEGMENT: {
+    GstEvent *current = gst_pad_get_sticky_event(self->srcpad, GST_EVENT_TYPE(event), 0);
+    bool repeat = false;
+    if (current && GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
+      const GstSegment *a, *b;
+      gst_event_parse_segment(current, &a);
+      gst_event_parse_segment(event, &b);
+      repeat = gst_segment_is_equal(a, b);
+    } else if (current) {
+      const gchar *a, *b;
+      gst_event_parse_stream_start(current, &a);
+      gst_event_parse_stream_start(event, &b);
+      repeat = g_strcmp0(a, b) == 0;
+    }
+    if (current)
+      gst_event_unref(current);
+    if (repeat) {
+      gst_event_unref(event);
+      return TRUE;
+    }
+    break;
+  }
+  case GST_EVENT_CAPS: {
+    GstCaps *caps;
+    gst_event_parse_caps(event, &caps);
+    GstCaps *current = gst_pad_get_current_caps(self->srcpad);
+    const bool repeat = current && gst_caps_is_equal(current, caps);
+    if (current)
+      gst_caps_unref(current);
+    if (repeat) {
+      gst_event_unref(event);
+      return TRUE;
+    }
+    break;
+  }
+  default:
+    break;
+  }
+  return gst_pad_push_event(self->srcpad, event);
+}
+
+/* What downstream accepts, limited to the codec quadenc was asked for. */
+static gboolean gst_quad_enc_collect_query(GstPad *pad, GstObject *, GstQuery *query) {
+  GstQuadEnc *self = self_of_pad(pad);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    GST_OBJECT_LOCK(self);
+    const bool h264 = self->codec == GST_QUAD_ENC_CODEC_H264;
+    GST_OBJECT_UNLOCK(self);
+    GstCaps *filter;
+    gst_query_parse_caps(query, &filter);
+    GstCaps *allowed = gst_caps_from_string(h264 ? H264_CAPS : H265_CAPS);
+    if (filter) {
+      GstCaps *f = gst_caps_intersect_full(filter, allowed, GST_CAPS_INTERSECT_FIRST);
+      gst_caps_unref(allowed);
+      allowed = f;
+    }
+    GstCaps *peer = gst_pad_peer_query_caps(self->srcpad, allowed);
+    gst_query_set_caps_result(query, peer);
+    gst_caps_unref(peer);
+    gst_caps_unref(allowed);
+    return TRUE;
+  }
+  return gst_pad_peer_query(self->srcpad, query);
+}
+
+static gboolean gst_quad_enc_src_event(GstPad *pad, GstObject *, GstEvent *event) {
+  return gst_pad_push_event(self_of_pad(pad)->collect, event);
+}
+
+static gboolean gst_quad_enc_src_query(GstPad *pad, GstObject *parent, GstQuery *query) {
+  GstQuadEnc *self = self_of_pad(pad);
+  GST_OBJECT_LOCK(self);
+  const bool have_encoder = self->active != nullptr;
+  GST_OBJECT_UNLOCK(self);
+  if (have_encoder)
+    return gst_pad_peer_query(self->collect, query);
+  return gst_pad_query_default(pad, parent, query);
+}
+
+/* ---- bin ---- */
+
+static void gst_quad_enc_handle_message(GstBin *bin, GstMessage *message) {
+  GstQuadEnc *self = GST_QUAD_ENC(bin);
+  /* Every child is a backend, active or starting. */
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR &&
+      GST_MESSAGE_SRC(message) != GST_OBJECT(self) &&
+      gst_object_has_as_ancestor(GST_MESSAGE_SRC(message), GST_OBJECT(self))) {
+    /* The streaming thread switches backends; the error stays inside. */
+    GError *error = nullptr;
+    gst_message_parse_error(message, &error, nullptr);
+    GST_OBJECT_LOCK(self);
+    self->st->active_failed = true;
+    self->st->failure = error ? error->message : "error";
+    GST_OBJECT_UNLOCK(self);
+    g_clear_error(&error);
+    gst_message_unref(message);
+    return;
+  }
+  GST_BIN_CLASS(parent_class)->handle_message(bin, message);
+}
+
+static GstStateChangeReturn gst_quad_enc_change_state(GstElement *element,
+                                                      GstStateChange transition) {
+  GstQuadEnc *self = GST_QUAD_ENC(element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    gst_pad_set_active(self->feed, TRUE);
+    gst_pad_set_active(self->collect, TRUE);
+    GST_OBJECT_LOCK(self);
+    self->st->counters = QuadEncCounters();
+    GST_OBJECT_UNLOCK(self);
+    self->st->live_checked = false;
+    self->st->live = false;
+  }
+  const GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    stop_active(self);
+    gst_pad_set_active(self->feed, FALSE);
+    gst_pad_set_active(self->collect, FALSE);
+    std::lock_guard<std::mutex> lock(self->st->mutex);
+    for (PendingFrame &p : self->st->pending)
+      gst_buffer_unref(p.buffer);
+    self->st->pending.clear();
+    self->st->last_out_pts = GST_CLOCK_TIME_NONE;
+    self->st->overruns = 0;
+  }
+  return ret;
+}
+
+static void gst_quad_enc_set_property(GObject *object, guint prop_id, const GValue *value,
+                                      GParamSpec *pspec) {
+  GstQuadEnc *self = GST_QUAD_ENC(object);
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+  case PROP_CODEC:
+    self->codec = static_cast<GstQuadEncCodec>(g_value_get_enum(value));
+    break;
+  case PROP_BACKENDS:
+    g_free(self->backends);
+    self->backends = g_value_dup_string(value);
+    break;
+  case PROP_MAX_OVERRUN:
+    self->max_overrun = g_value_get_uint(value);
+    break;
+  case PROP_SIMULATE_FAILURE_AT:
+    self->simulate_failure_at = g_value_get_uint64(value);
+    break;
+  default:
+    if (!gst_quad_encoder_settings_set(&self->settings, prop_id - PROP_SHARED_FIRST, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_quad_enc_get_property(GObject *object, guint prop_id, GValue *value,
+                                      GParamSpec *pspec) {
+  GstQuadEnc *self = GST_QUAD_ENC(object);
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed(value, quadenc_stats(self));
+    return;
+  }
+  if (prop_id == PROP_BACKENDS) {
+    std::string joined;
+    for (const std::string &name : resolve_backends(self))
+      joined += (joined.empty() ? "" : ",") + name;
+    g_value_set_string(value, joined.c_str());
+    return;
+  }
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+  case PROP_CODEC:
+    g_value_set_enum(value, self->codec);
+    break;
+  case PROP_MAX_OVERRUN:
+    g_value_set_uint(value, self->max_overrun);
+    break;
+  case PROP_SIMULATE_FAILURE_AT:
+    g_value_set_uint64(value, self->simulate_failure_at);
+    break;
+  case PROP_ACTIVE_BACKEND:
+    g_value_set_string(value, self->st->active_name.c_str());
+    break;
+  default:
+    if (!gst_quad_encoder_settings_get(&self->settings, prop_id - PROP_SHARED_FIRST, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_quad_enc_finalize(GObject *object) {
+  GstQuadEnc *self = GST_QUAD_ENC(object);
+  g_free(self->backends);
+  gst_object_unref(self->feed);
+  gst_object_unref(self->collect);
+  delete self->st;
+  G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+static void gst_quad_enc_class_init(GstQuadEncClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  auto *bin_class = GST_BIN_CLASS(klass);
+
+  gobject_class->set_property = gst_quad_enc_set_property;
+  gobject_class->get_property = gst_quad_enc_get_property;
+  gobject_class->finalize = gst_quad_enc_finalize;
+
+  const auto ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                              GST_PARAM_MUTABLE_READY);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      gobject_class, PROP_CODEC,
+      g_param_spec_enum("codec", "Codec", "The codec to produce (the default backends follow it)",
+                        GST_TYPE_QUAD_ENC_CODEC, DEFAULT_CODEC, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_BACKENDS,
+      g_param_spec_string("backends", "Backends",
+                          "Encoder factory names to try, best first, comma-separated (empty: "
+                          "hardware encoders, then quadx264enc/quadx265enc, then "
+                          "x264enc/x265enc, for the codec)",
+                          nullptr, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_OVERRUN,
+      g_param_spec_uint("max-overrun", "Max overrun",
+                        "Frames in a row a backend may take longer than a frame interval "
+                        "(with a live upstream) before quadenc fails over (0: never)",
+                        0, MAX_MAX_OVERRUN, DEFAULT_MAX_OVERRUN,
+                        static_cast<GParamFlags>(ready | GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_SIMULATE_FAILURE_AT,
+      g_param_spec_uint64("simulate-failure-at", "Simulate failure at",
+                          "For demos and tests: treat the active backend as failed when this "
+                          "input frame (counted from 1) arrives, as if it had posted an error "
+                          "(0: never)",
+                          0, G_MAXUINT64, 0,
+                          static_cast<GParamFlags>(ready | GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_ACTIVE_BACKEND,
+      g_param_spec_string("active-backend", "Active backend",
+                          "Factory name of the encoder in use (empty when none)", nullptr, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "frames-in, frames-out, failovers, overrun-frames, backend",
+                         GST_TYPE_STRUCTURE, ro));
+  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST,
+                                      static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_set_static_metadata(
+      element_class, "Quad encoder with failover", "Codec/Encoder/Video",
+      "Picks the best available H.264 or H.265 encoder and fails over to the next one "
+      "mid-stream without losing a frame",
+      "gst-quad developers");
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+
+  element_class->change_state = gst_quad_enc_change_state;
+  bin_class->handle_message = gst_quad_enc_handle_message;
+
+  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_ENC_CODEC, static_cast<GstPluginAPIFlags>(0));
+  GST_DEBUG_CATEGORY_INIT(gst_quad_enc_debug, "quadenc", 0, "quad encoder bin with failover");
+}
+
+static void gst_quad_enc_init(GstQuadEnc *self) {
+  self->st = new QuadEncState();
+  gst_quad_encoder_settings_init(&self->settings);
+  self->codec = DEFAULT_CODEC;
+  self->max_overrun = DEFAULT_MAX_OVERRUN;
+
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  GST_PAD_ELEMENT_PRIVATE(self->sinkpad) = self;
+  gst_pad_set_chain_function(self->sinkpad, gst_quad_enc_chain);
+  gst_pad_set_event_function(self->sinkpad, gst_quad_enc_sink_event);
+  gst_pad_set_query_function(self->sinkpad, gst_quad_enc_sink_query);
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  GST_PAD_ELEMENT_PRIVATE(self->srcpad) = self;
+  gst_pad_set_event_function(self->srcpad, gst_quad_enc_src_event);
+  gst_pad_set_query_function(self->srcpad, gst_quad_enc_src_query);
+  gst_pad_use_fixed_caps(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+
+  self->feed = gst_pad_new("feed", GST_PAD_SRC);
+  gst_object_ref_sink(self->feed);
+  GST_PAD_ELEMENT_PRIVATE(self->feed) = self;
+  gst_pad_set_query_function(self->feed, gst_quad_enc_feed_query);
+  gst_pad_set_event_function(self->feed, gst_quad_enc_feed_event);
+
+  self->collect = gst_pad_new("collect", GST_PAD_SINK);
+  gst_object_ref_sink(self->collect);
+  GST_PAD_ELEMENT_PRIVATE(self->collect) = self;
+  gst_pad_set_chain_function(self->collect, gst_quad_enc_collect_chain);
+  gst_pad_set_event_function(self->collect, gst_quad_enc_collect_event);
+  gst_pad_set_query_function(self->collect, gst_quad_enc_collect_query);
+}

@@ -1,0 +1,106 @@
+/* Live software encoders behind one interface: libx264 (H.264) and libx265
+ * (H.265), configured for low delay (no B-frames, no lookahead, zero-latency
+ * tuning, sliced threads or WPP). GStreamer-free: the elements and the C API
+ * are both thin layers over this.
+ *
+ * Pictures are read in place from the caller's planes; the libraries copy
+ * them into their own reference pictures during encode(), so the caller's
+ * memory is free again when encode() returns.
+ */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace quad::fallback {
+
+enum class Codec { H264, H265 };
+enum class RateControl { ConstantQp, ConstantBitrate, VariableBitrate };
+enum class ChromaLayout { I420, NV12 };
+
+/* x264's and x265's preset names, fastest first. */
+inline constexpr const char *kPresetNames[] = {"ultrafast", "superfast", "veryfast", "faster",
+                                               "fast",      "medium",    "slow"};
+inline constexpr int kPresetCount = 7;
+
+struct EncoderConfig {
+  Codec codec = Codec::H264;
+  int width = 0;
+  int height = 0;
+  int fps_n = 30;
+  int fps_d = 1;
+  ChromaLayout layout = ChromaLayout::I420;
+  RateControl rate_control = RateControl::ConstantBitrate;
+  int bitrate_kbps = 2048;
+  int qp = 32;
+  int vbv_buffer_ms = 500; /* 0: one frame interval */
+  int key_int_max = 60;    /* 0: only the first picture is an IDR */
+  int preset = 2;          /* index into kPresetNames */
+  int threads = 0;         /* 0: the library's choice (one per core) */
+  bool intra_refresh = false;
+};
+
+struct Picture {
+  const uint8_t *planes[3] = {}; /* Y, U, V; NV12: Y, UV */
+  std::ptrdiff_t strides[3] = {};
+  int64_t pts = 0; /* returned with the packet */
+  bool force_idr = false;
+  /* Optional, quant_offset_cols() x quant_offset_rows() QP offsets in raster
+   * order over 16x16 luma blocks; added to the library's own adaptive
+   * quantisation (which needs rate control other than constant QP). */
+  const float *quant_offsets = nullptr;
+};
+
+struct Packet {
+  std::span<const uint8_t> data; /* one access unit, Annex B; valid until the next call */
+  int64_t pts = 0;
+  bool keyframe = false; /* an IDR (or an intra refresh recovery point) */
+};
+
+enum class EncodeResult { Error = -1, NoPacket = 0, Packet = 1 };
+
+class Encoder {
+public:
+  virtual ~Encoder() = default;
+
+  /* Encodes picture (nullptr drains a held picture) and returns at most one
+   * access unit in out. */
+  virtual EncodeResult encode(const Picture *picture, Packet &out) = 0;
+
+  /* Upper bound on pictures held inside the library between encode() and
+   * its packet, as the library reports it after applying its settings. */
+  virtual int delayed_frames() const = 0;
+
+  /* Switches the speed preset while running (the library's reconfigure
+   * call); false when the library refused. */
+  virtual bool set_preset(int preset) = 0;
+  int preset() const { return preset_; }
+
+  /* The last error as text (for messages). */
+  const std::string &error() const { return error_; }
+
+  int quant_offset_cols() const { return (width_ + 15) / 16; }
+  int quant_offset_rows() const { return (height_ + 15) / 16; }
+
+protected:
+  int width_ = 0;
+  int height_ = 0;
+  int preset_ = 0;
+  std::string error_;
+};
+
+/* nullptr and *error set when the library refuses the configuration. */
+std::unique_ptr<Encoder> create_encoder(const EncoderConfig &config, std::string *error);
+
+/* Per-block QP offsets from luma variance (grid of block_w x block_h blocks,
+ * raster order) resampled onto the 16x16 grid of out (out_cols x out_rows):
+ * strength * (log2(1 + variance) - frame mean of it), clamped to +-12. Flat
+ * blocks get finer quantisation, busy ones coarser, as in x264's AQ. */
+void quant_offsets_from_variance(const uint16_t *variance, int cols, int rows, int block_w,
+                                 int block_h, float strength, int out_cols, int out_rows,
+                                 float *out);
+
+} // namespace quad::fallback

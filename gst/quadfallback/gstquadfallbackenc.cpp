@@ -1,0 +1,555 @@
+/* The shared GstVideoEncoder of quadx264enc and quadx265enc: caps and
+ * properties in, quad::fallback::Encoder calls, access units out. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstquadfallbackenc.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fallback_encoder.h"
+#include "quad/gstquadanalysismeta.h"
+#include "quad/gstquadbufferpool.h"
+#include "quad/gstquadencoderprops.h"
+
+GST_DEBUG_CATEGORY_STATIC(gst_quad_fallback_enc_debug);
+#define GST_CAT_DEFAULT gst_quad_fallback_enc_debug
+
+using quad::fallback::Encoder;
+using quad::fallback::EncoderConfig;
+using quad::fallback::EncodeResult;
+
+static constexpr gboolean DEFAULT_REALTIME = FALSE;
+static constexpr gdouble DEFAULT_AQ_STRENGTH = 1.0;
+static constexpr gdouble MAX_AQ_STRENGTH = 3.0;
+static constexpr gint UNKNOWN_RATE_FPS = 30;
+
+/* Real-time guard: encode time is smoothed over about ten frames; the preset
+ * steps down after this many frames over budget in a row, and back up after
+ * this many with the time under half the budget. */
+static constexpr double GUARD_SMOOTHING = 0.1;
+static constexpr guint GUARD_OVERRUN_FRAMES = 8;
+static constexpr guint GUARD_HEADROOM_FRAMES = 60;
+
+enum {
+  PROP_0,
+  PROP_REALTIME,
+  PROP_AQ_STRENGTH,
+  PROP_STATS,
+  PROP_SHARED_FIRST,
+};
+
+struct FallbackCounters {
+  guint64 frames_in = 0;
+  guint64 frames_out = 0;
+  guint64 keyframes = 0;
+  guint64 forced_idr = 0; /* scene cuts from the analysis meta and force-key-unit events */
+  guint64 aq_frames = 0;  /* frames coded with quant offsets from the meta */
+  guint64 preset_down = 0;
+  guint64 preset_up = 0;
+  gint preset = -1; /* the preset in use, -1 before the encoder starts */
+  gint max_delayed = 0;
+  gdouble encode_us_total = 0.0;
+};
+
+/* Streaming state, made in set_format and dropped in stop. */
+struct FallbackState {
+  std::unique_ptr<Encoder> encoder;
+  EncoderConfig config;
+  GstVideoCodecState *input_state = nullptr;
+  GstClockTime frame_duration = 0;
+  bool rate_known = false; /* the real-time guard needs a frame interval */
+  gint reported_delay = 0; /* frames behind the latency we posted */
+  gint held = 0;           /* frames inside the library now */
+  std::vector<float> offsets;
+
+  /* Real-time guard. */
+  double smoothed_us = 0.0;
+  guint over = 0;
+  guint under = 0;
+
+  ~FallbackState() {
+    if (input_state)
+      gst_video_codec_state_unref(input_state);
+  }
+};
+
+typedef struct {
+  /* Properties, under the object lock. */
+  GstQuadEncoderSettings settings;
+  gboolean realtime;
+  gdouble aq_strength;
+  FallbackCounters counters; /* also under the object lock: stats is read from any thread */
+
+  FallbackState *state;
+} GstQuadFallbackEncPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE(GstQuadFallbackEnc, gst_quad_fallback_enc,
+                                    GST_TYPE_VIDEO_ENCODER);
+#define parent_class gst_quad_fallback_enc_parent_class
+
+static GstQuadFallbackEncPrivate *priv_of(gpointer self) {
+  return static_cast<GstQuadFallbackEncPrivate *>(
+      gst_quad_fallback_enc_get_instance_private(GST_QUAD_FALLBACK_ENC(self)));
+}
+
+static GstQuadFallbackCodec codec_of(gpointer self) {
+  return GST_QUAD_FALLBACK_ENC_GET_CLASS(self)->codec;
+}
+
+static GstStructure *fallback_stats(GstQuadFallbackEnc *self) {
+  auto *priv = priv_of(self);
+  GST_OBJECT_LOCK(self);
+  const FallbackCounters c = priv->counters;
+  GST_OBJECT_UNLOCK(self);
+  const gchar *preset = c.preset >= 0 ? quad::fallback::kPresetNames[c.preset] : "";
+  return gst_structure_new(
+      "quadfallbackenc-stats", "frames-in", G_TYPE_UINT64, c.frames_in, "frames-out", G_TYPE_UINT64,
+      c.frames_out, "keyframes", G_TYPE_UINT64, c.keyframes, "forced-idr", G_TYPE_UINT64,
+      c.forced_idr, "aq-frames", G_TYPE_UINT64, c.aq_frames, "preset-down", G_TYPE_UINT64,
+      c.preset_down, "preset-up", G_TYPE_UINT64, c.preset_up, "preset", G_TYPE_STRING, preset,
+      "max-delayed", G_TYPE_INT, c.max_delayed, "mean-encode-us", G_TYPE_DOUBLE,
+      c.frames_in ? c.encode_us_total / c.frames_in : 0.0, nullptr);
+}
+
+static void close_encoder(GstQuadFallbackEnc *self) {
+  auto *priv = priv_of(self);
+  delete priv->state;
+  priv->state = nullptr;
+}
+
+static void post_latency(GstQuadFallbackEnc *self, FallbackState *st, gint frames) {
+  st->reported_delay = frames;
+  const GstClockTime latency = st->frame_duration * static_cast<guint64>(frames);
+  GST_INFO_OBJECT(self, "latency %d frames (%" GST_TIME_FORMAT ")", frames, GST_TIME_ARGS(latency));
+  gst_video_encoder_set_latency(GST_VIDEO_ENCODER(self), latency, latency);
+}
+
+/* Starts the library for state with the current properties. */
+static gboolean open_encoder(GstQuadFallbackEnc *self, GstVideoCodecState *state) {
+  auto *priv = priv_of(self);
+  const GstVideoInfo *info = &state->info;
+  close_encoder(self);
+
+  auto st = std::make_unique<FallbackState>();
+  EncoderConfig &c = st->config;
+  c.codec = codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264 ? quad::fallback::Codec::H264
+                                                           : quad::fallback::Codec::H265;
+  c.width = GST_VIDEO_INFO_WIDTH(info);
+  c.height = GST_VIDEO_INFO_HEIGHT(info);
+  const bool rate_known = GST_VIDEO_INFO_FPS_N(info) > 0 && GST_VIDEO_INFO_FPS_D(info) > 0;
+  c.fps_n = rate_known ? GST_VIDEO_INFO_FPS_N(info) : UNKNOWN_RATE_FPS;
+  c.fps_d = rate_known ? GST_VIDEO_INFO_FPS_D(info) : 1;
+  c.layout = GST_VIDEO_INFO_FORMAT(info) == GST_VIDEO_FORMAT_NV12
+                 ? quad::fallback::ChromaLayout::NV12
+                 : quad::fallback::ChromaLayout::I420;
+  GST_OBJECT_LOCK(self);
+  const GstQuadEncoderSettings s = priv->settings;
+  GST_OBJECT_UNLOCK(self);
+  switch (s.rate_control) {
+  case GST_QUAD_RATE_CONTROL_CQP:
+    c.rate_control = quad::fallback::RateControl::ConstantQp;
+    break;
+  case GST_QUAD_RATE_CONTROL_CBR:
+    c.rate_control = quad::fallback::RateControl::ConstantBitrate;
+    break;
+  case GST_QUAD_RATE_CONTROL_VBR:
+    c.rate_control = quad::fallback::RateControl::VariableBitrate;
+    break;
+  }
+  c.bitrate_kbps = static_cast<int>(s.bitrate);
+  c.qp = static_cast<int>(s.qp);
+  c.vbv_buffer_ms = static_cast<int>(s.vbv_buffer_ms);
+  c.key_int_max = static_cast<int>(std::min<guint>(s.key_int_max, G_MAXINT));
+  c.preset = static_cast<int>(s.speed_preset);
+  c.threads = static_cast<int>(s.threads);
+  c.intra_refresh = s.intra_refresh;
+
+  std::string error;
+  st->encoder = quad::fallback::create_encoder(c, &error);
+  if (!st->encoder) {
+    GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("Could not start the encoder."),
+                      ("%s for %s %dx%d at %d/%d", error.c_str(),
+                       gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(info)), c.width, c.height,
+                       c.fps_n, c.fps_d));
+    return FALSE;
+  }
+  st->input_state = gst_video_codec_state_ref(state);
+  st->frame_duration = gst_util_uint64_scale_int(GST_SECOND, c.fps_d, c.fps_n);
+  st->rate_known = rate_known;
+  const gint delayed = st->encoder->delayed_frames();
+  GST_OBJECT_LOCK(self);
+  priv->counters.preset = c.preset;
+  GST_OBJECT_UNLOCK(self);
+  priv->state = st.release();
+  post_latency(self, priv->state, delayed);
+  return TRUE;
+}
+
+static GstFlowReturn drain(GstQuadFallbackEnc *self);
+
+static gboolean gst_quad_fallback_enc_set_format(GstVideoEncoder *encoder,
+                                                 GstVideoCodecState *state) {
+  auto *self = GST_QUAD_FALLBACK_ENC(encoder);
+  /* A new format starts a new stream: send what the old one still holds. */
+  drain(self);
+  if (!open_encoder(self, state))
+    return FALSE;
+
+  GstCaps *caps = codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264
+                      ? gst_caps_from_string("video/x-h264, stream-format = (string) byte-stream, "
+                                             "alignment = (string) au")
+                      : gst_caps_from_string("video/x-h265, stream-format = (string) byte-stream, "
+                                             "alignment = (string) au, profile = (string) main");
+  GstVideoCodecState *out = gst_video_encoder_set_output_state(encoder, caps, state);
+  gst_video_codec_state_unref(out);
+  return gst_video_encoder_negotiate(encoder);
+}
+
+/* Sends one access unit with the frame it belongs to. */
+static GstFlowReturn push_packet(GstQuadFallbackEnc *self, const quad::fallback::Packet &packet) {
+  auto *priv = priv_of(self);
+  auto *encoder = GST_VIDEO_ENCODER(self);
+  priv->state->held = std::max(0, priv->state->held - 1);
+  GstVideoCodecFrame *frame = gst_video_encoder_get_frame(encoder, static_cast<int>(packet.pts));
+  if (!frame) {
+    GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("The encoder returned an unknown picture."),
+                      ("frame number %" G_GINT64_FORMAT, packet.pts));
+    return GST_FLOW_ERROR;
+  }
+  frame->output_buffer = gst_video_encoder_allocate_output_buffer(encoder, packet.data.size());
+  gst_buffer_fill(frame->output_buffer, 0, packet.data.data(), packet.data.size());
+  if (packet.keyframe)
+    GST_VIDEO_CODEC_FRAME_SET_SYNC_POINT(frame);
+  else
+    GST_VIDEO_CODEC_FRAME_UNSET_SYNC_POINT(frame);
+  GST_OBJECT_LOCK(self);
+  priv->counters.frames_out++;
+  priv->counters.keyframes += packet.keyframe ? 1 : 0;
+  GST_OBJECT_UNLOCK(self);
+  /* finish_frame takes the reference get_frame gave. */
+  return gst_video_encoder_finish_frame(encoder, frame);
+}
+
+/* Steps the speed preset on sustained overrun or headroom (realtime=true). */
+static void realtime_guard(GstQuadFallbackEnc *self, FallbackState *st, double encode_us) {
+  auto *priv = priv_of(self);
+  const double budget_us = st->frame_duration / 1000.0;
+  st->smoothed_us = st->smoothed_us == 0.0
+                        ? encode_us
+                        : st->smoothed_us + GUARD_SMOOTHING * (encode_us - st->smoothed_us);
+  st->over = st->smoothed_us > budget_us ? st->over + 1 : 0;
+  st->under = st->smoothed_us < budget_us / 2 ? st->under + 1 : 0;
+
+  const int current = st->encoder->preset();
+  int target = current;
+  const char *reason = nullptr;
+  if (st->over >= GUARD_OVERRUN_FRAMES && current > 0) {
+    target = current - 1;
+    reason = "overrun";
+  } else if (st->under >= GUARD_HEADROOM_FRAMES && current < st->config.preset) {
+    target = current + 1;
+    reason = "headroom";
+  }
+  if (!reason)
+    return;
+  st->over = st->under = 0;
+  if (!st->encoder->set_preset(target)) {
+    GST_WARNING_OBJECT(self, "%s", st->encoder->error().c_str());
+    return;
+  }
+  GST_INFO_OBJECT(self, "%s: preset %s -> %s (%.0f us per frame, budget %.0f us)", reason,
+                  quad::fallback::kPresetNames[current], quad::fallback::kPresetNames[target],
+                  st->smoothed_us, budget_us);
+  GST_OBJECT_LOCK(self);
+  priv->counters.preset = target;
+  (target < current ? priv->counters.preset_down : priv->counters.preset_up)++;
+  GST_OBJECT_UNLOCK(self);
+  gst_element_post_message(
+      GST_ELEMENT(self),
+      gst_message_new_element(GST_OBJECT(self),
+                              gst_structure_new("quad-realtime-preset", "reason", G_TYPE_STRING,
+                                                reason, "from", G_TYPE_STRING,
+                                                quad::fallback::kPresetNames[current], "to",
+                                                G_TYPE_STRING, quad::fallback::kPresetNames[target],
+                                                "encode-us", G_TYPE_DOUBLE, st->smoothed_us,
+                                                "budget-us", G_TYPE_DOUBLE, budget_us, nullptr)));
+}
+
+/* Quant offsets from the analysis meta; false when there is none to use. */
+static bool offsets_from_meta(GstQuadFallbackEnc *self, FallbackState *st, GstBuffer *buffer,
+                              gdouble strength) {
+  const GstQuadAnalysisMeta *meta = gst_buffer_get_quad_analysis_meta(buffer);
+  if (!meta || strength <= 0.0 ||
+      st->config.rate_control == quad::fallback::RateControl::ConstantQp)
+    return false;
+  const int cols = st->encoder->quant_offset_cols();
+  const int rows = st->encoder->quant_offset_rows();
+  st->offsets.resize(static_cast<size_t>(cols) * rows);
+  std::vector<uint16_t> variance(static_cast<size_t>(meta->cols) * meta->rows);
+  for (size_t i = 0; i < variance.size(); i++)
+    variance[i] = meta->blocks[i].variance;
+  quad::fallback::quant_offsets_from_variance(
+      variance.data(), static_cast<int>(meta->cols), static_cast<int>(meta->rows),
+      static_cast<int>(meta->block_width), static_cast<int>(meta->block_height),
+      static_cast<float>(strength), cols, rows, st->offsets.data());
+  GST_LOG_OBJECT(self, "quant offsets from a %ux%u analysis grid", meta->cols, meta->rows);
+  return true;
+}
+
+static GstFlowReturn gst_quad_fallback_enc_handle_frame(GstVideoEncoder *encoder,
+                                                        GstVideoCodecFrame *frame) {
+  auto *self = GST_QUAD_FALLBACK_ENC(encoder);
+  auto *priv = priv_of(self);
+  FallbackState *st = priv->state;
+  if (!st) {
+    gst_video_encoder_finish_frame(encoder, frame);
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps before the first frame."), (nullptr));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  GST_OBJECT_LOCK(self);
+  const gboolean realtime = priv->realtime;
+  const gdouble aq_strength = priv->aq_strength;
+  GST_OBJECT_UNLOCK(self);
+
+  GstVideoFrame vframe;
+  if (!gst_video_frame_map(&vframe, &st->input_state->info, frame->input_buffer, GST_MAP_READ)) {
+    gst_video_encoder_finish_frame(encoder, frame);
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("Could not map an input frame."), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  quad::fallback::Picture picture;
+  for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES(&vframe); p++) {
+    picture.planes[p] = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&vframe, p));
+    picture.strides[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, p);
+  }
+  /* The frame number comes back with the packet and finds the frame. */
+  picture.pts = frame->system_frame_number;
+  const GstQuadAnalysisMeta *meta = gst_buffer_get_quad_analysis_meta(frame->input_buffer);
+  const bool scene_cut = meta && meta->scene_cut;
+  picture.force_idr = GST_VIDEO_CODEC_FRAME_IS_FORCE_KEYFRAME(frame) || scene_cut;
+  const bool aq = offsets_from_meta(self, st, frame->input_buffer, aq_strength);
+  picture.quant_offsets = aq ? st->offsets.data() : nullptr;
+  gst_video_codec_frame_unref(frame); /* the encoder's list keeps it until its packet */
+
+  quad::fallback::Packet packet;
+  const auto start = std::chrono::steady_clock::now();
+  const EncodeResult result = st->encoder->encode(&picture, packet);
+  const double encode_us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  gst_video_frame_unmap(&vframe);
+
+  st->held++;
+  GST_OBJECT_LOCK(self);
+  priv->counters.frames_in++;
+  priv->counters.forced_idr += picture.force_idr ? 1 : 0;
+  priv->counters.aq_frames += aq ? 1 : 0;
+  priv->counters.encode_us_total += encode_us;
+  priv->counters.max_delayed = std::max(priv->counters.max_delayed, st->held - 1);
+  GST_OBJECT_UNLOCK(self);
+
+  if (result == EncodeResult::Error) {
+    GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("The encoder failed."),
+                      ("%s", st->encoder->error().c_str()));
+    return GST_FLOW_ERROR;
+  }
+  /* The library held more than it said it would: tell the pipeline. */
+  if (st->held - 1 > st->reported_delay)
+    post_latency(self, st, st->held - 1);
+
+  if (realtime && st->rate_known)
+    realtime_guard(self, st, encode_us);
+  return result == EncodeResult::Packet ? push_packet(self, packet) : GST_FLOW_OK;
+}
+
+static GstFlowReturn drain(GstQuadFallbackEnc *self) {
+  auto *priv = priv_of(self);
+  if (!priv->state)
+    return GST_FLOW_OK;
+  quad::fallback::Packet packet;
+  for (;;) {
+    const EncodeResult result = priv->state->encoder->encode(nullptr, packet);
+    if (result == EncodeResult::NoPacket)
+      return GST_FLOW_OK;
+    if (result == EncodeResult::Error) {
+      GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("The encoder failed while draining."),
+                        ("%s", priv->state->encoder->error().c_str()));
+      return GST_FLOW_ERROR;
+    }
+    const GstFlowReturn ret = push_packet(self, packet);
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
+}
+
+static GstFlowReturn gst_quad_fallback_enc_finish(GstVideoEncoder *encoder) {
+  return drain(GST_QUAD_FALLBACK_ENC(encoder));
+}
+
+static gboolean gst_quad_fallback_enc_flush(GstVideoEncoder *encoder) {
+  auto *self = GST_QUAD_FALLBACK_ENC(encoder);
+  auto *priv = priv_of(self);
+  if (!priv->state)
+    return TRUE;
+  /* Held pictures are discarded with the encoder; the next one starts a new
+   * stream at an IDR. */
+  GstVideoCodecState *state = gst_video_codec_state_ref(priv->state->input_state);
+  const gboolean ok = open_encoder(self, state);
+  gst_video_codec_state_unref(state);
+  return ok;
+}
+
+static gboolean gst_quad_fallback_enc_propose_allocation(GstVideoEncoder *encoder,
+                                                         GstQuery *query) {
+  auto *priv = priv_of(encoder);
+  GstCaps *caps = nullptr;
+  gboolean need_pool = FALSE;
+  gst_query_parse_allocation(query, &caps, &need_pool);
+  if (!caps)
+    return FALSE;
+  /* Frames stay referenced until their packet: the delayed ones plus the one
+   * being coded. */
+  const guint held = priv->state ? static_cast<guint>(priv->state->reported_delay) + 1 : 1;
+  gst_query_add_allocation_meta(query, GST_VIDEO_META_API_TYPE, nullptr);
+  /* The libraries read planes at any alignment, so none is asked for: a
+   * source that can hand over its own memory (a mapped file) need not copy
+   * into a pool for this encoder. */
+  if (need_pool) {
+    GstBufferPool *pool = gst_quad_video_buffer_pool_new(caps, held, 0, TRUE, nullptr);
+    if (!pool)
+      return FALSE;
+    GstStructure *config = gst_buffer_pool_get_config(pool);
+    guint size = 0;
+    gst_buffer_pool_config_get_params(config, nullptr, &size, nullptr, nullptr);
+    gst_structure_free(config);
+    gst_query_add_allocation_pool(query, pool, size, held, 0);
+    gst_object_unref(pool);
+  } else {
+    GstVideoInfo info;
+    if (!gst_video_info_from_caps(&info, caps))
+      return FALSE;
+    gst_query_add_allocation_pool(query, nullptr, GST_VIDEO_INFO_SIZE(&info), held, 0);
+  }
+  return GST_VIDEO_ENCODER_CLASS(parent_class)->propose_allocation(encoder, query);
+}
+
+static gboolean gst_quad_fallback_enc_start(GstVideoEncoder *encoder) {
+  auto *priv = priv_of(encoder);
+  GST_OBJECT_LOCK(encoder);
+  priv->counters = FallbackCounters();
+  GST_OBJECT_UNLOCK(encoder);
+  return TRUE;
+}
+
+static gboolean gst_quad_fallback_enc_stop(GstVideoEncoder *encoder) {
+  close_encoder(GST_QUAD_FALLBACK_ENC(encoder));
+  return TRUE;
+}
+
+static void gst_quad_fallback_enc_set_property(GObject *object, guint prop_id, const GValue *value,
+                                               GParamSpec *pspec) {
+  auto *priv = priv_of(object);
+  GST_OBJECT_LOCK(object);
+  switch (prop_id) {
+  case PROP_REALTIME:
+    priv->realtime = g_value_get_boolean(value);
+    break;
+  case PROP_AQ_STRENGTH:
+    priv->aq_strength = g_value_get_double(value);
+    break;
+  default:
+    if (!gst_quad_encoder_settings_set(&priv->settings, prop_id - PROP_SHARED_FIRST, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK(object);
+}
+
+static void gst_quad_fallback_enc_get_property(GObject *object, guint prop_id, GValue *value,
+                                               GParamSpec *pspec) {
+  auto *priv = priv_of(object);
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed(value, fallback_stats(GST_QUAD_FALLBACK_ENC(object)));
+    return;
+  }
+  GST_OBJECT_LOCK(object);
+  switch (prop_id) {
+  case PROP_REALTIME:
+    g_value_set_boolean(value, priv->realtime);
+    break;
+  case PROP_AQ_STRENGTH:
+    g_value_set_double(value, priv->aq_strength);
+    break;
+  default:
+    if (!gst_quad_encoder_settings_get(&priv->settings, prop_id - PROP_SHARED_FIRST, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK(object);
+}
+
+static void gst_quad_fallback_enc_finalize(GObject *object) {
+  close_encoder(GST_QUAD_FALLBACK_ENC(object));
+  G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+static void gst_quad_fallback_enc_class_init(GstQuadFallbackEncClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *encoder_class = GST_VIDEO_ENCODER_CLASS(klass);
+
+  gobject_class->set_property = gst_quad_fallback_enc_set_property;
+  gobject_class->get_property = gst_quad_fallback_enc_get_property;
+  gobject_class->finalize = gst_quad_fallback_enc_finalize;
+
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                           GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(
+      gobject_class, PROP_REALTIME,
+      g_param_spec_boolean("realtime", "Real-time guard",
+                           "Step the speed preset down when encoding falls behind the frame "
+                           "interval, and back up (never above speed-preset) when there is "
+                           "headroom; each step is posted as a quad-realtime-preset message",
+                           DEFAULT_REALTIME, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_AQ_STRENGTH,
+      g_param_spec_double("aq-strength", "AQ strength",
+                          "Scale of the per-block QP offsets taken from GstQuadAnalysisMeta "
+                          "block variance (0: ignore the meta's variance; needs rate-control "
+                          "cbr or vbr)",
+                          0.0, MAX_AQ_STRENGTH, DEFAULT_AQ_STRENGTH, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "frames-in, frames-out, keyframes, forced-idr, aq-frames, preset-down, "
+                         "preset-up, preset, max-delayed, mean-encode-us",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST,
+                                      static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY));
+
+  encoder_class->set_format = gst_quad_fallback_enc_set_format;
+  encoder_class->handle_frame = gst_quad_fallback_enc_handle_frame;
+  encoder_class->finish = gst_quad_fallback_enc_finish;
+  encoder_class->flush = gst_quad_fallback_enc_flush;
+  encoder_class->propose_allocation = gst_quad_fallback_enc_propose_allocation;
+  encoder_class->start = gst_quad_fallback_enc_start;
+  encoder_class->stop = gst_quad_fallback_enc_stop;
+
+  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_FALLBACK_ENC, static_cast<GstPluginAPIFlags>(0));
+  GST_DEBUG_CATEGORY_INIT(gst_quad_fallback_enc_debug, "quadfallbackenc", 0,
+                          "quadx264enc and quadx265enc");
+}
+
+static void gst_quad_fallback_enc_init(GstQuadFallbackEnc *self) {
+  auto *priv = priv_of(self);
+  gst_quad_encoder_settings_init(&priv->settings);
+  priv->realtime = DEFAULT_REALTIME;
+  priv->aq_strength = DEFAULT_AQ_STRENGTH;
+  new (&priv->counters) FallbackCounters();
+  priv->state = nullptr;
+}

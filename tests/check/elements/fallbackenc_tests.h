@@ -1,0 +1,411 @@
+/* The tests quadx264enc and quadx265enc share. The including file defines
+ * kEncoder (the element name), kCodec and kCodecApi (QF_CODEC_*) first. */
+#pragma once
+
+#include <gst/check/gstharness.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "encoder_check.h"
+#include "quad/gstquadanalysismeta.h"
+#include "quad/quad_fallback.h"
+
+static std::string source(int frames, int width, int height, const char *format = "I420",
+                          const char *rate = "30/1") {
+  return "quadcapturesrc is-live=false num-buffers=" + std::to_string(frames) +
+         " ! video/x-raw,format=" + format + ",width=" + std::to_string(width) +
+         ",height=" + std::to_string(height) + ",framerate=" + rate;
+}
+
+/* Streams from both input formats decode with FFmpeg and avdec, with every
+ * frame and its timestamp kept. */
+GST_START_TEST(test_decodes_with_timestamps) {
+  for (const char *format : {"I420", "NV12"}) {
+    const int frames = 45;
+    PipelineRun run;
+    run_pipeline(source(frames, 352, 288, format) + " ! " + kEncoder +
+                     " key-int-max=20 ! fakesink name=sink",
+                 run);
+    fail_unless(run.eos, "%s: %s", format, run.error.c_str());
+    fail_unless_equals_int(static_cast<int>(run.out.size()), frames);
+    for (int i = 0; i < frames; i++) {
+      const GstClockTime expected = gst_util_uint64_scale(i, GST_SECOND, 30);
+      fail_unless_equals_uint64(run.out[i].pts, expected);
+      fail_unless(run.out[i].dts == expected, "dts %d", i);
+      /* Live defaults: an IDR every key-int-max pictures and nowhere else. */
+      const bool idr = is_idr(run.out[i].data, kCodec);
+      fail_unless(idr == (i % 20 == 0), "%s frame %d idr %d", format, i, idr);
+      fail_unless(run.out[i].delta == !idr, "frame %d flags", i);
+    }
+    TempDir dir;
+    const std::string file = dir.write("out.es", run.stream());
+    fail_unless_equals_int(ffmpeg_frames(file, kCodec), frames);
+    fail_unless_equals_int(avdec_frames(file, kCodec), frames);
+  }
+}
+GST_END_TEST;
+
+static GstHarness *live_harness(const char *props, int width, int height, const char *rate) {
+  GstHarness *h = gst_harness_new(kEncoder);
+  gchar **pairs = g_strsplit(props, " ", -1);
+  for (gchar **p = pairs; *p; p++) {
+    gchar **kv = g_strsplit(*p, "=", 2);
+    if (kv[0] && kv[1])
+      gst_util_set_object_arg(G_OBJECT(h->element), kv[0], kv[1]);
+    g_strfreev(kv);
+  }
+  g_strfreev(pairs);
+  gst_harness_set_src_caps_str(h, ("video/x-raw,format=I420,width=" + std::to_string(width) +
+                                   ",height=" + std::to_string(height) + ",framerate=" + rate)
+                                      .c_str());
+  return h;
+}
+
+static GstBuffer *gray_frame(int width, int height, int index, std::mt19937 &rng) {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, width, height);
+  GstBuffer *buffer = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+  /* Detail at several scales, moving a little each frame, and a little
+   * noise: content whose decoded error follows the QP. */
+  std::uniform_int_distribution<int> noise(-2, 2);
+  for (gsize i = 0; i < map.size; i++) {
+    const double x = static_cast<double>(i % width) + index, y = static_cast<double>(i / width);
+    const double detail =
+        128 + 30 * std::sin(x / 3.1) + 30 * std::sin(y / 2.3) + 30 * std::sin((x + y) / 5.7);
+    map.data[i] = i < static_cast<gsize>(width * height)
+                      ? static_cast<guint8>(std::clamp(detail + noise(rng), 0.0, 255.0))
+                      : 128;
+  }
+  gst_buffer_unmap(buffer, &map);
+  GST_BUFFER_PTS(buffer) = gst_util_uint64_scale(index, GST_SECOND, 30);
+  GST_BUFFER_DURATION(buffer) = gst_util_uint64_scale(1, GST_SECOND, 30);
+  return buffer;
+}
+
+/* Live defaults hold nothing: each picture's access unit leaves with it, the
+ * latency query answers 0, and the stats agree. */
+GST_START_TEST(test_zero_latency) {
+  GstHarness *h = live_harness("", 320, 240, "30/1");
+  std::mt19937 rng(1);
+  for (int i = 0; i < 12; i++) {
+    fail_unless_equals_int(gst_harness_push(h, gray_frame(320, 240, i, rng)), GST_FLOW_OK);
+    fail_unless_equals_int(static_cast<int>(gst_harness_buffers_received(h)), i + 1);
+  }
+  fail_unless_equals_uint64(gst_harness_query_latency(h), 0);
+  GstStructure *stats = nullptr;
+  g_object_get(h->element, "stats", &stats, nullptr);
+  gint max_delayed = -1;
+  fail_unless(gst_structure_get_int(stats, "max-delayed", &max_delayed));
+  fail_unless_equals_int(max_delayed, 0);
+  gst_structure_free(stats);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* A flush (a seek) drops held pictures and restarts at an IDR. */
+GST_START_TEST(test_flush_restarts_at_idr) {
+  GstHarness *h = live_harness("key-int-max=0", 320, 240, "30/1");
+  std::mt19937 rng(2);
+  for (int i = 0; i < 5; i++)
+    fail_unless_equals_int(gst_harness_push(h, gray_frame(320, 240, i, rng)), GST_FLOW_OK);
+  fail_unless(gst_harness_push_event(h, gst_event_new_flush_start()));
+  fail_unless(gst_harness_push_event(h, gst_event_new_flush_stop(TRUE)));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  fail_unless(gst_harness_push_event(h, gst_event_new_segment(&segment)));
+  while (GstBuffer *old = gst_harness_try_pull(h))
+    gst_buffer_unref(old);
+  for (int i = 5; i < 8; i++)
+    fail_unless_equals_int(gst_harness_push(h, gray_frame(320, 240, i, rng)), GST_FLOW_OK);
+  for (int i = 5; i < 8; i++) {
+    GstBuffer *out = gst_harness_pull(h);
+    GstMapInfo map;
+    gst_buffer_map(out, &map, GST_MAP_READ);
+    const bool idr = is_idr(std::vector<uint8_t>(map.data, map.data + map.size), kCodec);
+    gst_buffer_unmap(out, &map);
+    fail_unless(idr == (i == 5), "frame %d idr %d", i, idr);
+    fail_unless_equals_uint64(GST_BUFFER_PTS(out), gst_util_uint64_scale(i, GST_SECOND, 30));
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* The encoder offers a pool that covers what it holds, with video meta. */
+GST_START_TEST(test_proposes_pool) {
+  GstHarness *h = live_harness("", 320, 240, "30/1");
+  std::mt19937 rng(1);
+  gst_harness_push(h, gray_frame(320, 240, 0, rng));
+  GstCaps *caps =
+      gst_caps_from_string("video/x-raw,format=I420,width=320,height=240,framerate=30/1");
+  GstQuery *query = gst_query_new_allocation(caps, TRUE);
+  fail_unless(gst_pad_peer_query(h->srcpad, query));
+  fail_unless(gst_query_get_n_allocation_pools(query) > 0);
+  GstBufferPool *pool = nullptr;
+  guint size = 0, min = 0, max = 0;
+  gst_query_parse_nth_allocation_pool(query, 0, &pool, &size, &min, &max);
+  fail_unless(pool != nullptr);
+  fail_unless(min >= 1, "min %u", min);
+  fail_unless(gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, nullptr));
+  for (guint i = 0; i < gst_query_get_n_allocation_params(query); i++) {
+    GstAllocationParams params;
+    gst_query_parse_nth_allocation_param(query, i, nullptr, &params);
+    fail_unless_equals_uint64(params.align, 0);
+  }
+  gst_object_unref(pool);
+  gst_query_unref(query);
+  gst_caps_unref(caps);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* A Y4M file's frames reach the encoder without a copy: the source wraps
+ * its mapping because the encoder asks for no alignment. */
+GST_START_TEST(test_y4m_input_not_copied) {
+  TempDir dir;
+  const int w = 160, h = 128, frames = 6;
+  std::vector<uint8_t> file;
+  const std::string header = "YUV4MPEG2 W160 H128 F30:1 Ip A1:1 C420jpeg\n";
+  file.insert(file.end(), header.begin(), header.end());
+  for (int f = 0; f < frames; f++) {
+    const std::string tag = "FRAME\n";
+    file.insert(file.end(), tag.begin(), tag.end());
+    for (int i = 0; i < w * h * 3 / 2; i++)
+      file.push_back(static_cast<uint8_t>(i * 7 + f));
+  }
+  const std::string path = dir.write("in.y4m", file);
+  PipelineRun run;
+  GstStructure *stats = nullptr;
+  run_pipeline("quadcapturesrc name=src is-live=false location=" + path + " ! " + kEncoder +
+                   " ! fakesink name=sink",
+               run, "src", &stats);
+  fail_unless(run.eos, "%s", run.error.c_str());
+  fail_unless_equals_int(static_cast<int>(run.out.size()), frames);
+  guint64 zero_copy = 0, copied = 0;
+  gst_structure_get_uint64(stats, "zero-copy", &zero_copy);
+  gst_structure_get_uint64(stats, "copied", &copied);
+  gst_structure_free(stats);
+  fail_unless_equals_uint64(zero_copy, frames);
+  fail_unless_equals_uint64(copied, 0);
+}
+GST_END_TEST;
+
+/* Mean squared luma error of the left and right halves over all frames. */
+static void half_errors(const std::vector<uint8_t> &decoded, const std::vector<uint8_t> &source,
+                        int width, int height, double *left, double *right) {
+  double l = 0, r = 0;
+  const size_t plane = static_cast<size_t>(width) * height;
+  for (size_t i = 0; i < decoded.size() && i < source.size(); i++) {
+    const double d = static_cast<double>(decoded[i]) - source[i];
+    ((i % plane) % width < static_cast<size_t>(width) / 2 ? l : r) += d * d;
+  }
+  *left = l;
+  *right = r;
+}
+
+/* Per-block quant offsets from the analysis meta: blocks the meta calls flat
+ * get a finer QP, busy ones a coarser QP, on identical pixels. Without the
+ * meta both halves come out alike. */
+GST_START_TEST(test_aq_from_meta) {
+  const int w = 320, h = 256, frames = 8;
+  double ratio[2] = {};
+  /* x265 follows the offsets more weakly than x264 (left/right error 0.95
+   * against 0.48 at strength 1 on this content); strength 3 makes both
+   * clear. */
+  for (int with_meta = 0; with_meta < 2; with_meta++) {
+    GstHarness *harness =
+        live_harness("rate-control=cbr bitrate=400 key-int-max=1 aq-strength=3", w, h, "30/1");
+    std::mt19937 rng(7);
+    std::vector<uint8_t> luma;
+    for (int i = 0; i < frames; i++) {
+      GstBuffer *buffer = gray_frame(w, h, i, rng);
+      GstMapInfo map;
+      gst_buffer_map(buffer, &map, GST_MAP_READ);
+      luma.insert(luma.end(), map.data, map.data + w * h);
+      gst_buffer_unmap(buffer, &map);
+      if (with_meta) {
+        GstQuadAnalysisMeta *meta =
+            gst_buffer_add_quad_analysis_meta(buffer, 16, 16, w / 16, h / 16);
+        for (guint b = 0; b < meta->cols * meta->rows; b++)
+          meta->blocks[b].variance = (b % meta->cols) < meta->cols / 2 ? 20 : 5000;
+      }
+      fail_unless_equals_int(gst_harness_push(harness, buffer), GST_FLOW_OK);
+    }
+    gst_harness_push_event(harness, gst_event_new_eos());
+    std::vector<uint8_t> stream;
+    while (GstBuffer *out = gst_harness_try_pull(harness)) {
+      GstMapInfo map;
+      gst_buffer_map(out, &map, GST_MAP_READ);
+      stream.insert(stream.end(), map.data, map.data + map.size);
+      gst_buffer_unmap(out, &map);
+      gst_buffer_unref(out);
+    }
+    GstStructure *stats = nullptr;
+    g_object_get(harness->element, "stats", &stats, nullptr);
+    guint64 aq_frames = 0;
+    gst_structure_get_uint64(stats, "aq-frames", &aq_frames);
+    gst_structure_free(stats);
+    fail_unless_equals_uint64(aq_frames, with_meta ? frames : 0);
+    gst_harness_teardown(harness);
+
+    TempDir dir;
+    const std::vector<uint8_t> decoded = ffmpeg_luma(dir.write("aq.es", stream), kCodec);
+    fail_unless_equals_int(static_cast<int>(decoded.size()), w * h * frames);
+    double left = 0, right = 0;
+    half_errors(decoded, luma, w, h, &left, &right);
+    ratio[with_meta] = left / right;
+  }
+  GST_INFO("left/right error: without meta %.3f, with meta %.3f", ratio[0], ratio[1]);
+  fail_unless(ratio[0] > 0.8 && ratio[0] < 1.25, "without meta %.3f", ratio[0]);
+  fail_unless(ratio[1] < 0.7 * ratio[0], "with meta %.3f, without %.3f", ratio[1], ratio[0]);
+}
+GST_END_TEST;
+
+/* A scene cut in the meta makes that picture an IDR. */
+GST_START_TEST(test_scene_cut_forces_idr) {
+  GstHarness *h = live_harness("key-int-max=0", 320, 240, "30/1");
+  std::mt19937 rng(3);
+  const int frames = 24, cut = 13;
+  for (int i = 0; i < frames; i++) {
+    GstBuffer *buffer = gray_frame(320, 240, i, rng);
+    GstQuadAnalysisMeta *meta = gst_buffer_add_quad_analysis_meta(buffer, 16, 16, 20, 15);
+    for (guint b = 0; b < 20 * 15; b++)
+      meta->blocks[b].variance = 100;
+    meta->scene_cut = i == cut;
+    fail_unless_equals_int(gst_harness_push(h, buffer), GST_FLOW_OK);
+  }
+  for (int i = 0; i < frames; i++) {
+    GstBuffer *out = gst_harness_pull(h);
+    GstMapInfo map;
+    gst_buffer_map(out, &map, GST_MAP_READ);
+    const bool idr = is_idr(std::vector<uint8_t>(map.data, map.data + map.size), kCodec);
+    gst_buffer_unmap(out, &map);
+    fail_unless(idr == (i == 0 || i == cut), "frame %d idr %d", i, idr);
+    fail_unless(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT) == !idr);
+    gst_buffer_unref(out);
+  }
+  GstStructure *stats = nullptr;
+  g_object_get(h->element, "stats", &stats, nullptr);
+  guint64 forced = 0;
+  gst_structure_get_uint64(stats, "forced-idr", &forced);
+  gst_structure_free(stats);
+  fail_unless_equals_uint64(forced, 1);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* With a frame interval no encoder can meet (1 ms at 1000 fps), the guard
+ * steps the preset down and says so on the bus and in stats. */
+GST_START_TEST(test_realtime_guard_steps_down) {
+  PipelineRun run;
+  GstStructure *stats = nullptr;
+  run_pipeline(source(40, 640, 360, "I420", "1000/1") + " ! " + kEncoder +
+                   " name=enc realtime=true speed-preset=medium ! fakesink name=sink",
+               run, "enc", &stats);
+  fail_unless(run.eos, "%s", run.error.c_str());
+  fail_unless_equals_int(static_cast<int>(run.out.size()), 40);
+  const auto steps = run.messages("quad-realtime-preset");
+  fail_unless(!steps.empty());
+  fail_unless_equals_string(gst_structure_get_string(steps[0], "from"), "medium");
+  fail_unless_equals_string(gst_structure_get_string(steps[0], "to"), "fast");
+  fail_unless_equals_string(gst_structure_get_string(steps[0], "reason"), "overrun");
+  guint64 down = 0;
+  gst_structure_get_uint64(stats, "preset-down", &down);
+  fail_unless_equals_uint64(down, steps.size());
+  fail_unless(g_strcmp0(gst_structure_get_string(stats, "preset"), "medium") != 0);
+  gst_structure_free(stats);
+  TempDir dir;
+  fail_unless_equals_int(ffmpeg_frames(dir.write("rt.es", run.stream()), kCodec), 40);
+}
+GST_END_TEST;
+
+/* Bad input is an error message, never a crash: an odd size the codec
+ * cannot take, and a buffer shorter than its caps say. */
+GST_START_TEST(test_bad_input_errors) {
+  {
+    PipelineRun run;
+    run_pipeline(source(5, 33, 32) + " ! " + kEncoder + " ! fakesink name=sink", run);
+    fail_unless(!run.eos);
+    fail_unless(run.error.find("Could not start the encoder") != std::string::npos, "%s",
+                run.error.c_str());
+    fail_unless(run.error.find("even") != std::string::npos, "%s", run.error.c_str());
+  }
+  {
+    GstHarness *h = live_harness("", 320, 240, "30/1");
+    GstBus *bus = gst_bus_new();
+    gst_element_set_bus(h->element, bus);
+    GstBuffer *shorter = gst_buffer_new_allocate(nullptr, 1000, nullptr);
+    fail_unless_equals_int(gst_harness_push(h, shorter), GST_FLOW_ERROR);
+    GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    fail_unless(msg != nullptr);
+    gst_message_unref(msg);
+    gst_element_set_bus(h->element, nullptr);
+    gst_object_unref(bus);
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
+/* The C API: parameter sets and an IDR first, pts returned, a stream FFmpeg
+ * decodes; bad settings refused with a reason. */
+GST_START_TEST(test_c_api) {
+  const int w = 176, h = 144, frames = 10;
+  QFEncoder *encoder = qf_encoder_create(kCodecApi, w, h, 25, 1);
+  fail_unless(encoder != nullptr, "%s", qf_last_error());
+  fail_unless_equals_int(qf_encoder_delayed_frames(encoder), 0);
+  std::vector<uint8_t> y(w * h), u(w * h / 4, 128), v(w * h / 4, 128);
+  std::vector<uint8_t> stream;
+  for (int i = 0; i < frames; i++) {
+    for (int p = 0; p < w * h; p++)
+      y[p] = static_cast<uint8_t>((p % w) * 2 + i * 3 + p / w);
+    const uint8_t *planes[3] = {y.data(), u.data(), v.data()};
+    const ptrdiff_t strides[3] = {w, w / 2, w / 2};
+    QFPacket packet;
+    fail_unless_equals_int(qf_encoder_encode(encoder, planes, strides, 1000 + i, 0, &packet), 1);
+    fail_unless_equals_int64(packet.pts, 1000 + i);
+    fail_unless(packet.nal_count > 0);
+    size_t total = 0;
+    for (int n = 0; n < packet.nal_count; n++)
+      total += packet.nals[n].size;
+    fail_unless_equals_uint64(total, packet.size);
+    if (i == 0) {
+      fail_unless(packet.keyframe);
+      std::vector<int> types;
+      for (int n = 0; n < packet.nal_count; n++)
+        types.push_back(packet.nals[n].type);
+      const std::vector<int> want =
+          kCodec == Codec::H264 ? std::vector<int>{7, 8, 5} : std::vector<int>{32, 33, 34};
+      for (int t : want)
+        fail_unless(std::find(types.begin(), types.end(), t) != types.end(), "nal %d missing", t);
+    }
+    stream.insert(stream.end(), packet.data, packet.data + packet.size);
+  }
+  QFPacket packet;
+  fail_unless_equals_int(qf_encoder_flush(encoder, &packet), 0);
+  qf_encoder_destroy(encoder);
+  TempDir dir;
+  fail_unless_equals_int(ffmpeg_frames(dir.write("capi.es", stream), kCodec), frames);
+
+  fail_unless(qf_encoder_create(kCodecApi, 175, 144, 25, 1) == nullptr);
+  fail_unless(std::string(qf_last_error()).find("even") != std::string::npos, "%s",
+              qf_last_error());
+  fail_unless(qf_encoder_create(kCodecApi, 176, 144, 0, 1) == nullptr);
+}
+GST_END_TEST;
+
+static void add_fallback_tests(TCase *tc) {
+  tcase_add_test(tc, test_decodes_with_timestamps);
+  tcase_add_test(tc, test_zero_latency);
+  tcase_add_test(tc, test_proposes_pool);
+  tcase_add_test(tc, test_flush_restarts_at_idr);
+  tcase_add_test(tc, test_y4m_input_not_copied);
+  tcase_add_test(tc, test_aq_from_meta);
+  tcase_add_test(tc, test_scene_cut_forces_idr);
+  tcase_add_test(tc, test_realtime_guard_steps_down);
+  tcase_add_test(tc, test_bad_input_errors);
+  tcase_add_test(tc, test_c_api);
+}

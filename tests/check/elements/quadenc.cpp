@@ -1,0 +1,280 @@
+/* quadenc: backend choice and live failover. A test-only backend,
+ * quadtestfailenc (a subclass of a real H.264 encoder registered inside this
+ * program), fails, stalls or goes slow at a chosen frame. */
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+
+#include <string>
+
+#include "encoder_check.h"
+
+/* What quadtestfailenc does; set by each test before it runs. */
+struct FailPlan {
+  int fail_at = -1; /* this frame posts an error and returns GST_FLOW_ERROR */
+  int swallow = 0;  /* frames before fail_at taken in and never output */
+  int slow_from = -1;
+  guint slow_ms = 0; /* extra time per frame from slow_from on */
+};
+static FailPlan plan;
+static GstFlowReturn (*parent_handle_frame)(GstVideoEncoder *, GstVideoCodecFrame *);
+static std::string real_backend; /* quadx264enc, or x264enc without the GPL plugin */
+
+static GstFlowReturn failing_handle_frame(GstVideoEncoder *encoder, GstVideoCodecFrame *frame) {
+  const int n = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(encoder), "frames"));
+  g_object_set_data(G_OBJECT(encoder), "frames", GINT_TO_POINTER(n + 1));
+  if (n == plan.fail_at) {
+    gst_video_codec_frame_unref(frame);
+    GST_ELEMENT_ERROR(encoder, STREAM, ENCODE, ("Test backend failing at frame %d.", n), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  if (plan.fail_at >= 0 && n >= plan.fail_at - plan.swallow) {
+    gst_video_codec_frame_unref(frame); /* stays in the encoder's list, never output */
+    return GST_FLOW_OK;
+  }
+  if (plan.slow_from >= 0 && n >= plan.slow_from)
+    g_usleep(plan.slow_ms * 1000);
+  return parent_handle_frame(encoder, frame);
+}
+
+static void failing_class_init(gpointer klass, gpointer) {
+  auto *encoder_class = GST_VIDEO_ENCODER_CLASS(klass);
+  parent_handle_frame = encoder_class->handle_frame;
+  encoder_class->handle_frame = failing_handle_frame;
+}
+
+/* Registers quadtestfailenc over the first real H.264 encoder found. */
+static bool register_failing_backend() {
+  if (!real_backend.empty())
+    return true;
+  for (const char *name : {"quadx264enc", "x264enc"}) {
+    GstElementFactory *factory = gst_element_factory_find(name);
+    if (!factory)
+      continue;
+    GstPluginFeature *loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(factory));
+    gst_object_unref(factory);
+    if (!loaded)
+      continue;
+    const GType parent = gst_element_factory_get_element_type(GST_ELEMENT_FACTORY(loaded));
+    gst_object_unref(loaded);
+    GTypeQuery query;
+    g_type_query(parent, &query);
+    const GTypeInfo info = {static_cast<guint16>(query.class_size),
+                            nullptr,
+                            nullptr,
+                            failing_class_init,
+                            nullptr,
+                            nullptr,
+                            static_cast<guint16>(query.instance_size),
+                            0,
+                            nullptr,
+                            nullptr};
+    const GType type = g_type_register_static(parent, "QuadTestFailEnc", &info, GTypeFlags(0));
+    fail_unless(gst_element_register(nullptr, "quadtestfailenc", GST_RANK_NONE, type));
+    real_backend = name;
+    return true;
+  }
+  return false;
+}
+
+static std::string source(int frames, bool live = false) {
+  return std::string("quadcapturesrc is-live=") + (live ? "true" : "false") +
+         " num-buffers=" + std::to_string(frames) +
+         " ! video/x-raw,format=I420,width=320,height=240,framerate=30/1";
+}
+
+/* Output timestamps are exactly the input's, each once, in order. */
+static void check_every_frame_once(const PipelineRun &run, int frames) {
+  fail_unless_equals_int(static_cast<int>(run.out.size()), frames);
+  for (int i = 0; i < frames; i++)
+    fail_unless_equals_uint64(run.out[i].pts, gst_util_uint64_scale(i, GST_SECOND, 30));
+}
+
+GST_START_TEST(test_picks_first_backend_that_starts) {
+  if (!register_failing_backend())
+    return;
+  PipelineRun run;
+  GstStructure *stats = nullptr;
+  run_pipeline(source(20) + " ! quadenc name=enc codec=h264 backends=\"nosuchenc, " + real_backend +
+                   "\" ! fakesink name=sink",
+               run, "enc", &stats);
+  fail_unless(run.eos, "%s", run.error.c_str());
+  fail_unless_equals_string(gst_structure_get_string(stats, "backend"), real_backend.c_str());
+  guint64 failovers = 1;
+  gst_structure_get_uint64(stats, "failovers", &failovers);
+  fail_unless_equals_uint64(failovers, 0);
+  gst_structure_free(stats);
+  check_every_frame_once(run, 20);
+  TempDir dir;
+  fail_unless_equals_int(ffmpeg_frames(dir.write("pick.264", run.stream()), Codec::H264), 20);
+}
+GST_END_TEST;
+
+/* With no list, codec=h265 picks an HEVC encoder that is installed. */
+GST_START_TEST(test_default_backends_h265) {
+  GstElementFactory *x265 = gst_element_factory_find("quadx265enc");
+  if (!x265)
+    x265 = gst_element_factory_find("x265enc");
+  if (!x265)
+    return;
+  gst_object_unref(x265);
+  PipelineRun run;
+  GstStructure *stats = nullptr;
+  run_pipeline(source(15) + " ! quadenc name=enc codec=h265 ! fakesink name=sink", run, "enc",
+               &stats);
+  fail_unless(run.eos, "%s", run.error.c_str());
+  GST_INFO("h265 backend: %s", gst_structure_get_string(stats, "backend"));
+  fail_unless(strlen(gst_structure_get_string(stats, "backend")) > 0);
+  gst_structure_free(stats);
+  check_every_frame_once(run, 15);
+  TempDir dir;
+  fail_unless_equals_int(ffmpeg_frames(dir.write("def.265", run.stream()), Codec::H265), 15);
+}
+GST_END_TEST;
+
+/* The first backend fails at frame N (having swallowed `swallow` frames
+ * before it): every frame still leaves exactly once, with one IDR at the
+ * switch, and the whole stream decodes. */
+static void check_failover(int swallow) {
+  if (!register_failing_backend())
+    return;
+  const int frames = 50, fail_at = 20;
+  plan = FailPlan();
+  plan.fail_at = fail_at;
+  plan.swallow = swallow;
+  PipelineRun run;
+  GstStructure *stats = nullptr;
+  run_pipeline(source(frames) + " ! quadenc name=enc codec=h264 key-int-max=0 backends=" +
+                   "quadtestfailenc," + real_backend + " ! fakesink name=sink",
+               run, "enc", &stats);
+  fail_unless(run.eos, "%s", run.error.c_str());
+  check_every_frame_once(run, frames);
+
+  const int switch_frame = fail_at - swallow;
+  for (int i = 0; i < frames; i++) {
+    const bool idr = is_idr(run.out[i].data, Codec::H264);
+    fail_unless(idr == (i == 0 || i == switch_frame), "frame %d idr %d", i, idr);
+    fail_unless(run.out[i].delta == !idr, "frame %d flags", i);
+    if (i > 0)
+      fail_unless(run.out[i].dts > run.out[i - 1].dts, "dts not increasing at %d", i);
+  }
+  const auto switches = run.messages("quadenc-failover");
+  fail_unless_equals_int(static_cast<int>(switches.size()), 1);
+  fail_unless_equals_string(gst_structure_get_string(switches[0], "from"), "quadtestfailenc");
+  fail_unless_equals_string(gst_structure_get_string(switches[0], "to"), real_backend.c_str());
+  fail_unless(strstr(gst_structure_get_string(switches[0], "reason"), "frame 20") != nullptr, "%s",
+              gst_structure_get_string(switches[0], "reason"));
+  guint replayed = 0;
+  gst_structure_get_uint(switches[0], "replayed", &replayed);
+  fail_unless_equals_int(static_cast<int>(replayed), swallow + 1);
+  guint64 failovers = 0;
+  gst_structure_get_uint64(stats, "failovers", &failovers);
+  fail_unless_equals_uint64(failovers, 1);
+  fail_unless_equals_string(gst_structure_get_string(stats, "backend"), real_backend.c_str());
+  gst_structure_free(stats);
+
+  TempDir dir;
+  const std::string file = dir.write("failover.264", run.stream());
+  fail_unless_equals_int(ffmpeg_frames(file, Codec::H264), frames);
+  fail_unless_equals_int(avdec_frames(file, Codec::H264), frames);
+}
+
+GST_START_TEST(test_failover_on_error) {
+  check_failover(0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_failover_replays_held_frames) {
+  check_failover(3);
+}
+GST_END_TEST;
+
+/* simulate-failure-at switches at that frame as an error would. */
+GST_START_TEST(test_simulated_failure) {
+  if (!register_failing_backend())
+    return;
+  const int frames = 30;
+  PipelineRun run;
+  run_pipeline(source(frames) + " ! quadenc codec=h264 key-int-max=0 simulate-failure-at=12 " +
+                   "backends=" + real_backend + "," + real_backend + " ! fakesink name=sink",
+               run);
+  fail_unless(run.eos, "%s", run.error.c_str());
+  check_every_frame_once(run, frames);
+  for (int i = 0; i < frames; i++)
+    fail_unless(is_idr(run.out[i].data, Codec::H264) == (i == 0 || i == 11), "frame %d", i);
+  const auto switches = run.messages("quadenc-failover");
+  fail_unless_equals_int(static_cast<int>(switches.size()), 1);
+  fail_unless(strstr(gst_structure_get_string(switches[0], "reason"), "simulated") != nullptr);
+  TempDir dir;
+  fail_unless_equals_int(ffmpeg_frames(dir.write("sim.264", run.stream()), Codec::H264), frames);
+}
+GST_END_TEST;
+
+/* A live stream whose encoder falls behind the frame interval moves on
+ * after max-overrun frames, losing nothing that reached quadenc. */
+GST_START_TEST(test_failover_on_overrun) {
+  if (!register_failing_backend())
+    return;
+  plan = FailPlan();
+  plan.slow_from = 5;
+  plan.slow_ms = 80;
+  PipelineRun run;
+  GstStructure *stats = nullptr;
+  run_pipeline(source(45, true) + " ! quadenc name=enc codec=h264 max-overrun=4 backends=" +
+                   "quadtestfailenc," + real_backend + " ! fakesink name=sink",
+               run, "enc", &stats);
+  fail_unless(run.eos, "%s", run.error.c_str());
+  const auto switches = run.messages("quadenc-failover");
+  fail_unless_equals_int(static_cast<int>(switches.size()), 1);
+  fail_unless(strstr(gst_structure_get_string(switches[0], "reason"), "real-time") != nullptr, "%s",
+              gst_structure_get_string(switches[0], "reason"));
+  guint64 in = 0, out = 0;
+  gst_structure_get_uint64(stats, "frames-in", &in);
+  gst_structure_get_uint64(stats, "frames-out", &out);
+  gst_structure_free(stats);
+  fail_unless_equals_uint64(out, in);
+  fail_unless_equals_int(static_cast<int>(run.out.size()), static_cast<int>(in));
+  for (size_t i = 1; i < run.out.size(); i++)
+    fail_unless(run.out[i].pts > run.out[i - 1].pts, "pts not increasing at %zu", i);
+  TempDir dir;
+  fail_unless_equals_int(ffmpeg_frames(dir.write("overrun.264", run.stream()), Codec::H264),
+                         static_cast<int>(in));
+}
+GST_END_TEST;
+
+/* When every backend fails the error says which were tried and why. */
+GST_START_TEST(test_all_backends_fail) {
+  if (!register_failing_backend())
+    return;
+  plan = FailPlan();
+  plan.fail_at = 3;
+  PipelineRun run;
+  run_pipeline(source(10) + " ! quadenc codec=h264 backends=quadtestfailenc,nosuchenc" +
+                   " ! fakesink name=sink",
+               run);
+  fail_unless(!run.eos);
+  fail_unless(run.error.find("No encoder left") != std::string::npos, "%s", run.error.c_str());
+  fail_unless(run.error.find("quadtestfailenc") != std::string::npos, "%s", run.error.c_str());
+
+  PipelineRun none;
+  run_pipeline(source(10) + " ! quadenc codec=h264 backends=nosuchenc ! fakesink name=sink", none);
+  fail_unless(!none.eos);
+  fail_unless(none.error.find("No encoder can take these caps") != std::string::npos, "%s",
+              none.error.c_str());
+}
+GST_END_TEST;
+
+static Suite *quadenc_suite(void) {
+  Suite *s = suite_create("quadenc");
+  TCase *tc = tcase_create("general");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_picks_first_backend_that_starts);
+  tcase_add_test(tc, test_default_backends_h265);
+  tcase_add_test(tc, test_failover_on_error);
+  tcase_add_test(tc, test_failover_replays_held_frames);
+  tcase_add_test(tc, test_simulated_failure);
+  tcase_add_test(tc, test_failover_on_overrun);
+  tcase_add_test(tc, test_all_backends_fail);
+  return s;
+}
+
+GST_CHECK_MAIN(quadenc);

@@ -108,7 +108,10 @@ gboolean gst_quad_propose_video_allocation(GstQuery *query, guint min_buffers) {
   if (!caps)
     return FALSE;
 
-  GstAllocationParams params = quad_allocation_params();
+  /* The allocator is offered, not demanded: no alignment requirement, so a
+   * source may still hand over memory it already has (a mapped file). */
+  GstAllocationParams params;
+  gst_allocation_params_init(&params);
   gst_query_add_allocation_param(query, gst_quad_allocator_get_default(), &params);
   gst_query_add_allocation_meta(query, GST_VIDEO_META_API_TYPE, nullptr);
 

@@ -28,7 +28,7 @@ gboolean gst_quad_decide_video_allocation(GstQuery *query, guint min_buffers,
                                           GstAllocator *allocator);
 
 /* For propose_allocation: offers a quad pool holding min_buffers, the quad
- * allocator, and video meta support. */
+ * allocator (without demanding alignment) and video meta support. */
 gboolean gst_quad_propose_video_allocation(GstQuery *query, guint min_buffers);
 
 G_END_DECLS

@@ -3,9 +3,12 @@
 #endif
 
 #include "gstquadh265enc.h"
+#include "gstquadmotion.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
-  return GST_ELEMENT_REGISTER(quadh265enc, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER(quadh265enc, plugin);
+  ok &= GST_ELEMENT_REGISTER(quadmotion, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, quadtemporal,

@@ -1,0 +1,219 @@
+// Highway SIMD H.265 luma interpolation. foreach_target.h compiles this file
+// once per target; the best target the CPU runs is picked on first use.
+#include "dsp/interp.h"
+
+#include <algorithm>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "dsp/interp_simd.cpp"
+#include <hwy/foreach_target.h> // must precede highway.h
+
+#include <hwy/highway.h>
+
+#ifndef QUAD_DSP_INTERP_TARGET_KERNELS
+#define QUAD_DSP_INTERP_TARGET_KERNELS
+namespace quad::dsp {
+struct TargetInterpKernels {
+  int64_t target;
+  InterpKernels kernels;
+};
+} // namespace quad::dsp
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace quad::dsp {
+namespace HWY_NAMESPACE {
+
+#if HWY_TARGET == HWY_SCALAR
+const TargetInterpKernels *GetTargetInterpKernels() {
+  static const TargetInterpKernels kTable = {HWY_SCALAR, reference_interp_kernels()};
+  return &kTable;
+}
+#else
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Eight taps over 8-bit samples spaced step apart, in i16: every partial sum
+// of an H.265 luma filter over 0..255 stays within -5610..22440.
+template <class D16>
+HWY_INLINE hn::VFromD<D16> Taps8(D16 d16, const uint8_t *p, ptrdiff_t step, int frac) {
+  const hn::Rebind<uint8_t, D16> d8;
+  auto acc = hn::Zero(d16);
+  for (int i = 0; i < 8; ++i) {
+    const int c = kLumaFilter[frac][i];
+    if (c != 0) {
+      const auto v = hn::BitCast(
+          d16, hn::PromoteTo(hn::RebindToUnsigned<D16>(), hn::LoadU(d8, p + (i - 3) * step)));
+      acc = hn::Add(acc, hn::Mul(v, hn::Set(d16, static_cast<int16_t>(c))));
+    }
+  }
+  return acc;
+}
+
+// One pass over 8-bit samples: (sum + 32) >> 6, saturated to 8 bits.
+template <class D16>
+void OnePass(D16 d16, const uint8_t *src, ptrdiff_t src_stride, ptrdiff_t step, uint8_t *dst,
+             ptrdiff_t dst_stride, int w, int h, int frac) {
+  const hn::Rebind<uint8_t, D16> d8;
+  const size_t n = hn::Lanes(d16);
+  const auto round = hn::Set(d16, int16_t{32});
+  for (int y = 0; y < h; ++y) {
+    for (size_t x = 0; x < static_cast<size_t>(w); x += n) {
+      const auto sum = Taps8(d16, src + y * src_stride + x, step, frac);
+      hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<6>(hn::Add(sum, round))), d8,
+                 dst + y * dst_stride + x);
+    }
+  }
+}
+
+#if HWY_ARCH_X86
+// The vertical pass over i16 rows: two taps per multiply-add (pmaddwd) on
+// rows interleaved lane by lane, then packed back in order (the packs work
+// per 128-bit block, as the interleaves do).
+template <class D16>
+HWY_INLINE void VerticalPass(D16 d16, const int16_t *tmp, uint8_t *dst, ptrdiff_t dst_stride, int w,
+                             int h, int frac) {
+  const hn::RepartitionToWide<D16> d32;
+  const hn::Rebind<uint8_t, D16> d8;
+  const size_t n = hn::Lanes(d16);
+  hn::VFromD<D16> taps[4];
+  for (int k = 0; k < 4; ++k) {
+    const uint32_t lo = static_cast<uint16_t>(kLumaFilter[frac][2 * k]);
+    const uint32_t hi = static_cast<uint16_t>(kLumaFilter[frac][2 * k + 1]);
+    taps[k] = hn::BitCast(d16, hn::Set(hn::RebindToUnsigned<decltype(d32)>(), lo | (hi << 16)));
+  }
+  const auto round = hn::Set(d32, 32);
+  for (int y = 0; y < h; ++y) {
+    for (size_t x = 0; x < static_cast<size_t>(w); x += n) {
+      auto sum_lo = hn::Zero(d32), sum_hi = hn::Zero(d32);
+      auto unused_lo = hn::Zero(d32), unused_hi = hn::Zero(d32);
+      for (int k = 0; k < 4; ++k) {
+        const auto a = hn::Load(d16, tmp + (y + 2 * k) * w + static_cast<ptrdiff_t>(x));
+        const auto b = hn::Load(d16, tmp + (y + 2 * k + 1) * w + static_cast<ptrdiff_t>(x));
+        sum_lo = hn::ReorderWidenMulAccumulate(d32, hn::InterleaveLower(d16, a, b), taps[k], sum_lo,
+                                               unused_lo);
+        sum_hi = hn::ReorderWidenMulAccumulate(d32, hn::InterleaveUpper(d16, a, b), taps[k], sum_hi,
+                                               unused_hi);
+      }
+      const auto out_lo = hn::ShiftRight<6>(hn::Add(hn::ShiftRight<6>(sum_lo), round));
+      const auto out_hi = hn::ShiftRight<6>(hn::Add(hn::ShiftRight<6>(sum_hi), round));
+      hn::StoreU(hn::DemoteTo(d8, hn::ReorderDemote2To(d16, out_lo, out_hi)), d8,
+                 dst + y * dst_stride + x);
+    }
+  }
+}
+#else
+template <class D16>
+HWY_INLINE void VerticalPass(D16 /*d16*/, const int16_t *tmp, uint8_t *dst, ptrdiff_t dst_stride,
+                             int w, int h, int frac) {
+  const hn::CappedTag<int32_t, 8> d32;
+  const hn::Rebind<int16_t, decltype(d32)> d16h;
+  const hn::Rebind<uint8_t, decltype(d32)> d8;
+  const size_t n32 = hn::Lanes(d32);
+  const auto round = hn::Set(d32, 32);
+  for (int y = 0; y < h; ++y) {
+    for (size_t x = 0; x < static_cast<size_t>(w); x += n32) {
+      auto acc = hn::Zero(d32);
+      for (int i = 0; i < 8; ++i) {
+        const int c = kLumaFilter[frac][i];
+        if (c != 0) {
+          const auto v =
+              hn::PromoteTo(d32, hn::LoadU(d16h, tmp + (y + i) * w + static_cast<ptrdiff_t>(x)));
+          acc = hn::Add(acc, hn::Mul(v, hn::Set(d32, c)));
+        }
+      }
+      const auto out = hn::ShiftRight<6>(hn::Add(hn::ShiftRight<6>(acc), round));
+      hn::StoreU(hn::DemoteTo(d8, out), d8, dst + y * dst_stride + x);
+    }
+  }
+}
+#endif
+
+// Horizontal then vertical: the vertical sums need 32 bits.
+template <class D16>
+void TwoPass(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride,
+             int w, int h, int frac_x, int frac_y) {
+  const size_t n = hn::Lanes(d16);
+  HWY_ALIGN int16_t tmp[(64 + 7) * 64];
+  for (int y = 0; y < h + 7; ++y) {
+    for (size_t x = 0; x < static_cast<size_t>(w); x += n) {
+      hn::Store(Taps8(d16, src + (y - 3) * src_stride + x, 1, frac_x), d16,
+                tmp + y * w + static_cast<ptrdiff_t>(x));
+    }
+  }
+  VerticalPass(d16, tmp, dst, dst_stride, w, h, frac_y);
+}
+
+template <class D16>
+void InterpWith(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
+                ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y) {
+  if (frac_y == 0) {
+    OnePass(d16, src, src_stride, 1, dst, dst_stride, w, h, frac_x);
+  } else if (frac_x == 0) {
+    OnePass(d16, src, src_stride, src_stride, dst, dst_stride, w, h, frac_y);
+  } else {
+    TwoPass(d16, src, src_stride, dst, dst_stride, w, h, frac_x, frac_y);
+  }
+}
+
+// Widths below 8 and the plain copy go to the reference.
+void InterpLuma(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride, int w,
+                int h, int frac_x, int frac_y) {
+  if ((frac_x == 0 && frac_y == 0) || w < 8 || w % 8 != 0 || w > 64) {
+    reference_interp_kernels().luma(src, src_stride, dst, dst_stride, w, h, frac_x, frac_y);
+  } else if (w % 32 == 0) {
+    // Whole 512-bit vectors where the target has them.
+    InterpWith(hn::CappedTag<int16_t, 32>(), src, src_stride, dst, dst_stride, w, h, frac_x,
+               frac_y);
+  } else if (w % 16 == 0) {
+    InterpWith(hn::CappedTag<int16_t, 16>(), src, src_stride, dst, dst_stride, w, h, frac_x,
+               frac_y);
+  } else {
+    InterpWith(hn::CappedTag<int16_t, 8>(), src, src_stride, dst, dst_stride, w, h, frac_x, frac_y);
+  }
+}
+
+const TargetInterpKernels *GetTargetInterpKernels() {
+  static const TargetInterpKernels kTable = {HWY_TARGET, {hwy::TargetName(HWY_TARGET), InterpLuma}};
+  return &kTable;
+}
+#endif // HWY_TARGET == HWY_SCALAR
+
+} // namespace HWY_NAMESPACE
+} // namespace quad::dsp
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace quad::dsp {
+
+HWY_EXPORT(GetTargetInterpKernels);
+
+const InterpKernels &interp_kernels() {
+  static const InterpKernels &best = HWY_DYNAMIC_DISPATCH(GetTargetInterpKernels)()->kernels;
+  return best;
+}
+
+std::vector<InterpKernels> all_interp_kernels() {
+  std::vector<InterpKernels> list = {reference_interp_kernels()};
+  const int64_t supported = hwy::SupportedTargets();
+  std::vector<const TargetInterpKernels *> found;
+  for (const auto get : HWY_DISPATCH_TABLE(GetTargetInterpKernels)) {
+    if (get == nullptr) {
+      continue;
+    }
+    const auto *table = get();
+    if ((table->target & supported) == 0 || table->target == HWY_SCALAR ||
+        std::find(found.begin(), found.end(), table) != found.end()) {
+      continue;
+    }
+    found.push_back(table);
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto *x, const auto *y) { return x->target < y->target; });
+  for (const auto *table : found) {
+    list.push_back(table->kernels);
+  }
+  return list;
+}
+
+} // namespace quad::dsp
+#endif

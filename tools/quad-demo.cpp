@@ -1,8 +1,14 @@
-/* quad-demo: runs a live pipeline and prints what it does once a second:
+/* quad-demo: runs the live chain and prints what it does once a second:
  * frames per second at the sink, frames the source dropped, and latency from
  * capture (the source's timestamp/x-unix stamp) to the sink.
  *
- *   quad-demo [--seconds N] [--pipeline "gst-launch description"]
+ *   quad-demo [--seconds N] [--fail-encoder-at N] [--pipeline "gst-launch description"]
+ *
+ * The default chain is every kernel: capture, pre-processing with analysis,
+ * motion estimation, an encoder picked by quadenc, and quadnetsink serving
+ * http://127.0.0.1:8080 (stages whose plugin is not built are left out).
+ * --fail-encoder-at makes quadenc's first encoder fail at frame N, to watch
+ * the failover happen without a lost frame.
  */
 #include <gst/gst.h>
 
@@ -10,12 +16,36 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
-static const char *kDefaultPipeline =
-    "quadcapturesrc name=src ! "
-    "video/x-raw,format=I420,width=1280,height=720,framerate=60/1 ! "
-    "fakesink name=sink sync=true";
+static bool have(const char *factory) {
+  GstElementFactory *f = gst_element_factory_find(factory);
+  if (f)
+    gst_object_unref(f);
+  return f != nullptr;
+}
+
+/* Every kernel that is built, in order. */
+static std::string default_pipeline(guint64 fail_encoder_at) {
+  std::string d = "quadcapturesrc name=src ! "
+                  "video/x-raw,format=I420,width=1280,height=720,framerate=30/1";
+  if (have("quadpreproc"))
+    d += " ! quadpreproc analysis=true";
+  if (have("quadmotion"))
+    d += " ! quadmotion";
+  if (have("quadenc")) {
+    /* H.264: what browsers' WebCodecs decode everywhere. */
+    d += " ! quadenc name=enc codec=h264";
+    if (fail_encoder_at)
+      d += " simulate-failure-at=" + std::to_string(fail_encoder_at);
+  }
+  if (have("quadenc") && have("quadnetsink"))
+    d += " ! quadnetsink name=sink";
+  else
+    d += " ! fakesink name=sink sync=true";
+  return d;
+}
 
 struct Demo {
   GMainLoop *loop = nullptr;
@@ -96,6 +126,16 @@ static gboolean on_message(GstBus *, GstMessage *msg, gpointer data) {
   case GST_MESSAGE_EOS:
     g_main_loop_quit(demo->loop);
     break;
+  case GST_MESSAGE_ELEMENT: {
+    const GstStructure *s = gst_message_get_structure(msg);
+    if (gst_structure_has_name(s, "quadenc-failover")) {
+      gchar *text = gst_structure_to_string(s);
+      printf("encoder failover: %s\n", text);
+      fflush(stdout);
+      g_free(text);
+    }
+    break;
+  }
   default:
     break;
   }
@@ -121,25 +161,33 @@ int main(int argc, char **argv) {
   gst_init(&argc, &argv);
   Demo demo;
   g_mutex_init(&demo.lock);
-  const char *description = kDefaultPipeline;
+  std::string description;
+  guint64 fail_encoder_at = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
       demo.seconds_left = atoi(argv[++i]);
+    } else if (!strcmp(argv[i], "--fail-encoder-at") && i + 1 < argc) {
+      fail_encoder_at = g_ascii_strtoull(argv[++i], nullptr, 10);
     } else if (!strcmp(argv[i], "--pipeline") && i + 1 < argc) {
       description = argv[++i];
     } else {
-      fprintf(stderr, "usage: %s [--seconds N] [--pipeline DESCRIPTION]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--seconds N] [--fail-encoder-at N] [--pipeline DESCRIPTION]\n",
+              argv[0]);
       return 2;
     }
   }
+  if (description.empty())
+    description = default_pipeline(fail_encoder_at);
 
   GError *err = nullptr;
-  demo.pipeline = gst_parse_launch(description, &err);
+  demo.pipeline = gst_parse_launch(description.c_str(), &err);
   if (!demo.pipeline) {
     fprintf(stderr, "bad pipeline: %s\n", err ? err->message : "unknown");
     return 1;
   }
-  printf("pipeline: %s\n", description);
+  printf("pipeline: %s\n", description.c_str());
+  if (description.find("quadnetsink") != std::string::npos)
+    printf("watch it at http://127.0.0.1:8080/\n");
   demo.unix_caps = gst_caps_new_empty_simple("timestamp/x-unix");
   demo.src = gst_bin_get_by_name(GST_BIN(demo.pipeline), "src");
   GstElement *sink = find_sink(demo.pipeline);

@@ -1,0 +1,476 @@
+/* quadnetsink on 127.0.0.1: every access unit reaches a healthy viewer, a
+ * viewer that never reads is skipped forward without hurting others, bad
+ * requests get the right answer, no client leaks, TLS, H.265. */
+#include "quadnet_check.h"
+
+/* ---- tests ---- */
+
+GST_START_TEST(test_healthy_client_gets_every_unit) {
+  AppSink app;
+  RawClient c;
+  upgrade_ok(c, app.port);
+  fail_unless(app.wait_stat("clients", 1));
+  const guint n = 300, gop = 30;
+  for (guint i = 0; i < n; ++i)
+    app.push(i, gop, 2000 + i * 37);
+  /* The first message the client gets is the stream info, once caps are
+   * known; then every unit in order. */
+  expect_stream_info(c);
+  for (guint i = 0; i < n; ++i) {
+    const Frame f = c.read_frame();
+    fail_unless_equals_int(f.opcode, 2);
+    const Unit u = parse_unit(f);
+    fail_unless_equals_int(u.kind, 0);
+    fail_unless_equals_int(u.sequence, i);
+    fail_unless_equals_int(u.skipped, 0);
+    fail_unless_equals_int(u.flags & 4, 0);
+    fail_unless_equals_int((u.flags & 1) != 0, i % gop == 0);
+    fail_unless_equals_int((u.flags & 2) != 0, i % gop == 0);
+    fail_unless(u.flags & 8);
+    fail_unless_equals_uint64(u.capture_us, (1700000000ull * GST_SECOND + i) / 1000);
+    fail_unless(u.payload_size >= 2000 + i * 37);
+  }
+  fail_unless_equals_uint64(app.stat("skips"), 0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_never_reading_client_is_skipped_others_keep_everything) {
+  AppSink app("max-lag=50");
+  RawClient stuck, healthy;
+  /* A small receive window makes the stuck viewer's socket fill fast. */
+  fail_unless(stuck.connect_to(app.port, 4096));
+  fail_unless_equals_int(stuck.upgrade("/stream"), 101);
+  upgrade_ok(healthy, app.port);
+  fail_unless(app.wait_stat("clients", 2));
+
+  const guint n = 400, gop = 20;
+  std::atomic<guint> received{0};
+  std::atomic<bool> ordered{true};
+  std::thread reader([&] {
+    expect_stream_info(healthy);
+    for (guint i = 0; i < n; ++i) {
+      const Frame f = healthy.read_frame(20000);
+      if (f.opcode != 2 || parse_unit(f).sequence != i || parse_unit(f).flags & 4) {
+        ordered = false;
+        return;
+      }
+      received++;
+    }
+  });
+  /* 100 KB units every 2 ms: 400 Mbit/s, far more than the stuck client's
+   * window, never more than the healthy one reads. */
+  const gint64 start = g_get_monotonic_time();
+  for (guint i = 0; i < n; ++i) {
+    app.push(i, gop, 100000);
+    g_usleep(2000);
+  }
+  const gint64 push_us = g_get_monotonic_time() - start;
+  reader.join();
+  fail_unless(ordered, "healthy client lost or reordered units (got %u)", received.load());
+  fail_unless_equals_int(received.load(), n);
+  /* The streaming thread never waited for the stuck viewer. */
+  fail_unless(push_us < 10 * G_USEC_PER_SEC, "pushing took %" G_GINT64_FORMAT " us", push_us);
+
+  GstStructure *s = nullptr;
+  g_object_get(app.sink, "stats", &s, nullptr);
+  guint64 skips = 0, skipped = 0;
+  gst_structure_get_uint64(s, "skips", &skips);
+  gst_structure_get_uint64(s, "skipped-units", &skipped);
+  fail_unless(skips >= 1, "the stuck client was never skipped: %" GST_PTR_FORMAT, s);
+  fail_unless(skipped >= 100, "%" GST_PTR_FORMAT, s);
+  gst_structure_free(s);
+
+  /* The stuck viewer, once it reads, sees a consistent stream: units in
+   * order, and after a gap a key frame flagged discont that counts the gap.
+   * The next group of pictures starts at unit n. */
+  for (guint i = n; i < n + 3; ++i)
+    app.push(i, gop, 1000);
+  expect_stream_info(stuck);
+  guint64 expected = 0, gaps = 0;
+  for (;;) {
+    const Frame f = stuck.read_frame(500);
+    if (f.opcode < 0)
+      break;
+    const Unit u = parse_unit(f);
+    if (u.sequence != expected) {
+      fail_unless(u.flags & 4, "gap at %u without discont", u.sequence);
+      fail_unless(u.flags & 1, "resumed at %u, not a key frame", u.sequence);
+      fail_unless_equals_uint64(u.skipped, u.sequence - expected);
+      gaps++;
+    }
+    expected = u.sequence + 1;
+  }
+  fail_unless_equals_uint64(expected, n + 3);
+  fail_unless(gaps >= 1, "no gap in what the stuck client got (last %" G_GUINT64_FORMAT ")",
+              expected);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_late_joiner_starts_at_key_frame) {
+  AppSink app("max-lag=60000 key-request-interval=0");
+  for (guint i = 0; i < 25; ++i)
+    app.push(i, 10, 500);
+  fail_unless(app.wait_stat("units-in", 25));
+  RawClient c;
+  upgrade_ok(c, app.port);
+  /* Joined after unit 24: served the cached group of pictures from key 20. */
+  expect_stream_info(c);
+  for (guint i = 20; i < 25; ++i) {
+    const Unit u = parse_unit(c.read_frame());
+    fail_unless_equals_int(u.sequence, i);
+    fail_unless_equals_int((u.flags & 1) != 0, i == 20);
+    fail_unless_equals_int(u.flags & 4, 0);
+  }
+  app.push(25, 10, 500);
+  fail_unless_equals_int(parse_unit(c.read_frame()).sequence, 25);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_http_answers) {
+  AppSink app;
+  app.push(0, 10, 500);
+  auto status_of = [&](const std::string &req) {
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    return c.request(req);
+  };
+  fail_unless_equals_int(status_of("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+  fail_unless_equals_int(status_of("GET /nothing/here HTTP/1.1\r\nHost: x\r\n\r\n"), 404);
+  fail_unless_equals_int(status_of("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+  fail_unless_equals_int(status_of("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"), 405);
+  /* Garbage instead of HTTP gets an error answer or a closed socket. */
+  {
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    static const char garbage[] = "\x01\x02 garbage \xff\r\n\r\n";
+    const int status = c.request(std::string(garbage, sizeof(garbage) - 1));
+    fail_unless(status == 0 || status == 400, "status %d", status);
+  }
+  /* Bad WebSocket version. */
+  fail_unless_equals_int(status_of("GET /stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                   "Connection: Upgrade\r\nSec-WebSocket-Key: abc\r\n"
+                                   "Sec-WebSocket-Version: 7\r\n\r\n"),
+                         400);
+  /* The page is the player. */
+  {
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+    fail_unless(c.response_headers().find("text/html") != std::string::npos);
+  }
+  fail_unless_equals_uint64(app.stat("rejected-not-found"), 1);
+  /* And the sink still serves. */
+  RawClient c;
+  upgrade_ok(c, app.port);
+  expect_stream_info(c);
+  fail_unless_equals_int(parse_unit(c.read_frame()).sequence, 0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_auth_token) {
+  AppSink app("auth-token=s3cret");
+  app.push(0, 10, 500);
+  auto upgrade_status = [&](const std::string &path, const std::string &extra = "") {
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    return c.upgrade(path, extra);
+  };
+  fail_unless_equals_int(upgrade_status("/stream"), 401);
+  fail_unless_equals_int(upgrade_status("/stream?token=wrong"), 401);
+  fail_unless_equals_int(upgrade_status("/stream?token=s3cre"), 401);
+  fail_unless_equals_int(upgrade_status("/stream?token=s3cret0"), 401);
+  fail_unless_equals_int(upgrade_status("/stream", "Authorization: Bearer nope\r\n"), 401);
+  {
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 401);
+  }
+  fail_unless_equals_uint64(app.stat("rejected-auth"), 6);
+  fail_unless_equals_int(upgrade_status("/stream", "Authorization: Bearer s3cret\r\n"), 101);
+  RawClient c;
+  upgrade_ok(c, app.port, "/stream?token=s3cret");
+  expect_stream_info(c);
+  fail_unless_equals_int(parse_unit(c.read_frame()).sequence, 0);
+}
+GST_END_TEST;
+
+/* Each bad client message closes that connection with the right code. */
+static void expect_close(AppSink &app, int code, const std::function<void(RawClient &)> &send) {
+  RawClient c;
+  upgrade_ok(c, app.port);
+  expect_stream_info(c);
+  send(c);
+  for (;;) {
+    const Frame f = c.read_frame();
+    fail_unless(f.opcode >= 0, "no close frame for code %d", code);
+    if (f.opcode != 8)
+      continue;
+    fail_unless(f.payload.size() >= 2);
+    fail_unless_equals_int(static_cast<int>(be(f.payload.data(), 2)), code);
+    break;
+  }
+  fail_unless(c.wait_eof(), "connection left open after close %d", code);
+}
+
+GST_START_TEST(test_bad_client_messages) {
+  AppSink app("max-client-message=1000");
+  app.push(0, 10, 500);
+  expect_close(app, 1002, [](RawClient &c) { c.send_frame(2, {1, 2, 3}, false); });
+  expect_close(app, 1002, [](RawClient &c) { c.send_frame(2, {1}, true, 0x80 | 0x40 | 2); });
+  expect_close(app, 1002, [](RawClient &c) { c.send_frame(3, {1}); });
+  expect_close(app, 1002, [](RawClient &c) { c.send_frame(9, {}, true, 0x09); });
+  expect_close(app, 1009, [](RawClient &c) { c.send_frame(2, std::vector<guint8>(5000)); });
+  expect_close(app, 1003, [](RawClient &c) { c.send_frame(1, {'h', 'i'}); });
+  expect_close(app, 1000, [](RawClient &c) { c.send_frame(8, {0x03, 0xe8}); });
+  /* Garbage bytes after the handshake. */
+  expect_close(app, 1002, [](RawClient &c) { c.send_all("\x07\x00garbage", 9); });
+  fail_unless_equals_uint64(app.stat("protocol-errors"), 7);
+
+  /* A ping is answered with a pong carrying the same payload. */
+  RawClient c;
+  upgrade_ok(c, app.port);
+  expect_stream_info(c);
+  fail_unless_equals_int(parse_unit(c.read_frame()).sequence, 0);
+  c.send_frame(9, {'a', 'b'});
+  const Frame pong = c.read_frame();
+  fail_unless_equals_int(pong.opcode, 10);
+  fail_unless(pong.payload == std::vector<guint8>({'a', 'b'}));
+  /* The sink kept serving through all of it. */
+  app.push(1, 10, 500);
+  fail_unless_equals_int(parse_unit(c.read_frame()).sequence, 1);
+  fail_unless(app.wait_stat("clients", 1));
+}
+GST_END_TEST;
+
+GST_START_TEST(test_max_clients) {
+  AppSink app("max-clients=2");
+  RawClient a, b, c;
+  upgrade_ok(a, app.port);
+  upgrade_ok(b, app.port);
+  fail_unless(c.connect_to(app.port));
+  fail_unless_equals_int(c.upgrade("/stream"), 503);
+  a.close_socket();
+  fail_unless(app.wait_stat("clients", 1));
+  RawClient d;
+  upgrade_ok(d, app.port);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_connect_cycles_leak_nothing) {
+  AppSink app;
+  app.push(0, 10, 500);
+  const int cycles = 1000;
+  for (int i = 0; i < cycles; ++i) {
+    RawClient c;
+    upgrade_ok(c, app.port);
+    /* Half leave abruptly, half say goodbye properly. */
+    if (i % 2)
+      c.send_frame(8, {0x03, 0xe8});
+  }
+  fail_unless(app.wait_stat("closed", cycles), "closed %" G_GUINT64_FORMAT, app.stat("closed"));
+  fail_unless_equals_uint64(app.stat("accepted"), cycles);
+  fail_unless_equals_uint64(app.stat("clients"), 0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_port_in_use_is_an_error) {
+  AppSink app;
+  GstElement *sink = gst_element_factory_make("quadnetsink", nullptr);
+  g_object_set(sink, "port", app.port, nullptr);
+  fail_unless_equals_int(gst_element_set_state(sink, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state(sink, GST_STATE_NULL);
+  gst_object_unref(sink);
+}
+GST_END_TEST;
+
+/* ---- TLS ---- */
+
+/* A self-signed P-256 certificate for 127.0.0.1, valid until 2126. */
+static const char kCertificate[] = R"(-----BEGIN CERTIFICATE-----
+MIIBfzCCASWgAwIBAgIUJ6qlYZSZenkawqC++5cnriS4I/UwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyMTIwMzAzN1oYDzIxMjYxMDI4
+MjAzMDM3WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQ2bafydAA1W5DG0CtmF/mYUPEn70il5N2FUREesrCOGMpps1k68IGm
+zEn0vHHdS8P/d4prbGXHeN+BLFdle13bo1MwUTAdBgNVHQ4EFgQUJkwTOZIgGfZJ
+mLUlYTcSWLDVxaYwHwYDVR0jBBgwFoAUJkwTOZIgGfZJmLUlYTcSWLDVxaYwDwYD
+VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAoCE1tqIFmXYDOdsbgnLc
+R4eOHWR1xB87cwppOuRDNNwCICsoLlBhMaHmPMl2vOwuPv6oNhMvIDIx2P8gjP5x
+aOO/
+-----END CERTIFICATE-----
+)";
+static const char kKey[] = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggYwUgKyeXGW8Gy4V
+4QqtsKfutrsHN6cf8zZsHhAtMDehRANCAAQ2bafydAA1W5DG0CtmF/mYUPEn70il
+5N2FUREesrCOGMpps1k68IGmzEn0vHHdS8P/d4prbGXHeN+BLFdle13b
+-----END PRIVATE KEY-----
+)";
+
+static std::string temp_file(const char *text) {
+  gchar *path = nullptr;
+  const gint fd = g_file_open_tmp("quadnet-XXXXXX.pem", &path, nullptr);
+  fail_unless(fd >= 0);
+  close(fd);
+  fail_unless(g_file_set_contents(path, text, -1, nullptr));
+  std::string p(path);
+  g_free(path);
+  return p;
+}
+
+GST_START_TEST(test_tls) {
+  const std::string cert = temp_file(kCertificate), key = temp_file(kKey);
+  {
+    AppSink app("tls-certificate=" + cert + " tls-key=" + key);
+    for (guint i = 0; i < 5; ++i)
+      app.push(i, 5, 400);
+    fail_unless(app.wait_stat("units-in", 5));
+    const std::string wss = "wss://127.0.0.1:" + std::to_string(app.port) + "/stream";
+    int units = 0;
+    /* The GOP cache gives a joiner units 0-4 at once. */
+    std::string error = receive(wss, "tls-validation=false", 5, &units);
+    fail_unless(error.empty(), "%s", error.c_str());
+    fail_unless_equals_int(units, 5);
+    /* A self-signed certificate is refused when validating. */
+    error = receive(wss, "retry=0", 1, &units);
+    fail_unless(error.find("cannot connect") != std::string::npos, "%s", error.c_str());
+    fail_unless_equals_int(units, 0);
+    /* Plain HTTP on the TLS port gets no answer. */
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+  }
+  /* A missing key file is an error at start. */
+  GstElement *sink = gst_element_factory_make("quadnetsink", nullptr);
+  g_object_set(sink, "port", 0, "tls-certificate", cert.c_str(), "tls-key", "/nonexistent.pem",
+               nullptr);
+  fail_unless_equals_int(gst_element_set_state(sink, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state(sink, GST_STATE_NULL);
+  gst_object_unref(sink);
+  g_unlink(cert.c_str());
+  g_unlink(key.c_str());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_stats_messages_and_key_requests) {
+  AppSink app("stats-interval=20 max-lag=20 key-request-interval=60000");
+  GstPad *srcpad = gst_element_get_static_pad(app.appsrc, "src");
+  std::atomic<int> key_requests{0};
+  gst_pad_add_probe(
+      srcpad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      +[](GstPad *, GstPadProbeInfo *info, gpointer d) -> GstPadProbeReturn {
+        if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+          (*static_cast<std::atomic<int> *>(d))++;
+        return GST_PAD_PROBE_OK;
+      },
+      &key_requests, nullptr);
+  gst_object_unref(srcpad);
+  app.push(0, 100, 500);
+  fail_unless(app.wait_stat("units-in", 1));
+  g_usleep(50000);
+  /* The cached key frame is now older than max-lag: two joiners wait for the
+   * next one, and upstream is asked once (rate limited). */
+  RawClient a, b;
+  upgrade_ok(a, app.port);
+  upgrade_ok(b, app.port);
+  fail_unless(app.wait_stat("clients", 2));
+  for (int i = 0; i < 200 && key_requests.load() == 0; ++i)
+    g_usleep(5000);
+  fail_unless_equals_int(key_requests.load(), 1);
+  fail_unless_equals_uint64(app.stat("key-requests"), 1);
+  expect_stream_info(a);
+  app.push(1, 100, 500); /* a delta: not for a viewer that waits */
+  app.push(2, 1, 500);   /* the key frame that was asked for */
+  const Unit u = parse_unit(a.read_frame());
+  fail_unless_equals_int(u.sequence, 2);
+  fail_unless(u.flags & 1);
+  fail_unless_equals_int(u.flags & 4, 0);
+
+  /* Element messages carry the stats, every 20 ms: the latest ones see both
+   * viewers. */
+  GstBus *bus = gst_element_get_bus(app.pipeline);
+  guint clients = 0, messages = 0, per_client_size = 0;
+  while (clients != 2) {
+    GstMessage *msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ELEMENT);
+    fail_unless(msg != nullptr, "stats messages stopped after %u", messages);
+    const GstStructure *st = gst_message_get_structure(msg);
+    fail_unless(gst_structure_has_name(st, "quadnetsink-stats"));
+    fail_unless(gst_structure_get_uint(st, "clients", &clients));
+    const GValue *per_client = gst_structure_get_value(st, "per-client");
+    fail_unless(per_client != nullptr);
+    per_client_size = gst_value_list_get_size(per_client);
+    messages++;
+    gst_message_unref(msg);
+  }
+  fail_unless_equals_int(per_client_size, 2);
+  gst_object_unref(bus);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_h265_stream) {
+  GstElementFactory *f = gst_element_factory_find("x265enc");
+  if (!f) {
+    GST_INFO("x265enc missing");
+    return;
+  }
+  gst_object_unref(f);
+  GstElement *send = gst_parse_launch(
+      "quadcapturesrc num-buffers=30 ! video/x-raw,width=160,height=128,framerate=30/1 ! "
+      "x265enc tune=zerolatency key-int-max=10 ! video/x-h265,stream-format=byte-stream ! "
+      "quadnetsink name=sink port=0 stats-interval=0",
+      nullptr);
+  fail_unless(send != nullptr);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(send), "sink");
+  gst_element_set_state(send, GST_STATE_PAUSED);
+  guint port = 0;
+  g_object_get(sink, "port", &port, nullptr);
+  RawClient c;
+  upgrade_ok(c, port);
+  for (int i = 0; i < 1000; ++i) {
+    GstStructure *st = nullptr;
+    g_object_get(sink, "stats", &st, nullptr);
+    guint clients = 0;
+    gst_structure_get_uint(st, "clients", &clients);
+    gst_structure_free(st);
+    if (clients == 1)
+      break;
+    g_usleep(5000);
+  }
+  gst_element_set_state(send, GST_STATE_PLAYING);
+  const Frame info = c.read_frame(20000);
+  fail_unless_equals_int(parse_unit(info).kind, 1);
+  const std::string text(info.payload.begin() + 28, info.payload.end());
+  fail_unless(text.find("format=h265\n") != std::string::npos, "%s", text.c_str());
+  /* Main profile, compatible with Main (and Main 10): hvc1.1.6.L<level>.<constraints> */
+  fail_unless(text.find("codec=hvc1.1.6.L") != std::string::npos, "%s", text.c_str());
+  fail_unless(text.find("width=160\nheight=128\n") != std::string::npos, "%s", text.c_str());
+  for (guint i = 0; i < 30; ++i) {
+    const Unit u = parse_unit(c.read_frame(20000));
+    fail_unless_equals_int(u.sequence, i);
+    fail_unless_equals_int((u.flags & 1) != 0, i % 10 == 0);
+    fail_unless(u.flags & 8);
+  }
+  gst_element_set_state(send, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(send);
+}
+GST_END_TEST;
+
+static Suite *quadnetsink_suite(void) {
+  Suite *s = suite_create("quadnetsink");
+  TCase *tc = tcase_create("general");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_healthy_client_gets_every_unit);
+  tcase_add_test(tc, test_never_reading_client_is_skipped_others_keep_everything);
+  tcase_add_test(tc, test_late_joiner_starts_at_key_frame);
+  tcase_add_test(tc, test_http_answers);
+  tcase_add_test(tc, test_auth_token);
+  tcase_add_test(tc, test_bad_client_messages);
+  tcase_add_test(tc, test_max_clients);
+  tcase_add_test(tc, test_connect_cycles_leak_nothing);
+  tcase_add_test(tc, test_port_in_use_is_an_error);
+  tcase_add_test(tc, test_tls);
+  tcase_add_test(tc, test_stats_messages_and_key_requests);
+  tcase_add_test(tc, test_h265_stream);
+  return s;
+}
+
+GST_CHECK_MAIN(quadnetsink);

@@ -9,7 +9,13 @@
  *
  * This version codes intra pictures only: `key-int-max` sets how often a
  * picture is an IDR (a point where a receiver can start); the pictures
- * between are intra-coded too.
+ * between are intra-coded too, so `intra-refresh` holds by construction.
+ * Properties are the set every gst-quad encoder shares (see
+ * quad/gstquadencoderprops.h), so quadenc can move a stream to or from this
+ * encoder without changing how it is coded: `rate-control=cbr` (the default)
+ * chooses each picture's QP so the stream fits `bitrate` within a buffer of
+ * `vbv-buffer-ms`; `rate-control=cqp` codes every picture at `qp`; `vbr` is
+ * refused. The core encodes on the streaming thread whatever `threads` says.
  *
  * ## Example launch lines
  * |[
@@ -29,26 +35,22 @@
 #include <algorithm>
 
 #include "quad/gstquadbufferpool.h"
+#include "quad/gstquadencoderprops.h"
 #include "quad/temporal_compression.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_quad_h265_enc_debug);
 #define GST_CAT_DEFAULT gst_quad_h265_enc_debug
 
-static constexpr guint DEFAULT_QP = 32;
-static constexpr guint DEFAULT_KEY_INT_MAX = 60;
 static constexpr guint DEFAULT_CTU_SIZE = 32;
 static constexpr gboolean DEFAULT_DEBLOCKING = TRUE;
-static constexpr gint DEFAULT_SPEED_PRESET = TC_PRESET_ULTRAFAST;
 /* First guess for an access unit's size; it then follows the largest seen. */
 static constexpr gsize MIN_OUTPUT_CAPACITY = 64 * 1024;
 
 enum {
   PROP_0,
-  PROP_QP,
-  PROP_KEY_INT_MAX,
   PROP_CTU_SIZE,
   PROP_DEBLOCKING,
-  PROP_SPEED_PRESET,
+  PROP_SHARED_FIRST, /* then the shared encoder properties */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
@@ -66,11 +68,9 @@ struct _GstQuadH265Enc {
   GstVideoEncoder parent;
 
   /* Properties, under the object lock. */
-  guint qp;
-  guint key_int_max;
+  GstQuadEncoderSettings settings;
   guint ctu_size;
   gboolean deblocking;
-  gint speed_preset;
 
   /* Streaming thread only. */
   TCEncoder *encoder;
@@ -81,26 +81,6 @@ struct _GstQuadH265Enc {
 #define gst_quad_h265_enc_parent_class parent_class
 G_DEFINE_TYPE(GstQuadH265Enc, gst_quad_h265_enc, GST_TYPE_VIDEO_ENCODER);
 GST_ELEMENT_REGISTER_DEFINE(quadh265enc, "quadh265enc", GST_RANK_SECONDARY, GST_TYPE_QUAD_H265_ENC);
-
-#define GST_TYPE_QUAD_H265_ENC_SPEED_PRESET (gst_quad_h265_enc_speed_preset_get_type())
-static GType gst_quad_h265_enc_speed_preset_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue presets[] = {
-      {TC_PRESET_ULTRAFAST, "Fewest mode candidates and splits tried", "ultrafast"},
-      {TC_PRESET_SUPERFAST, "Superfast", "superfast"},
-      {TC_PRESET_VERYFAST, "Veryfast", "veryfast"},
-      {TC_PRESET_FASTER, "Faster", "faster"},
-      {TC_PRESET_FAST, "Fast", "fast"},
-      {TC_PRESET_MEDIUM, "Medium", "medium"},
-      {TC_PRESET_SLOW, "Most mode candidates and splits tried", "slow"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GstQuadH265EncSpeedPreset", presets);
-    g_once_init_leave(&type, t);
-  }
-  return type;
-}
 
 static const char *tc_error_string(int code) {
   switch (code) {
@@ -138,12 +118,26 @@ static gboolean gst_quad_h265_enc_set_format(GstVideoEncoder *encoder, GstVideoC
   cfg.fps_n = GST_VIDEO_INFO_FPS_N(info) > 0 ? GST_VIDEO_INFO_FPS_N(info) : 30;
   cfg.fps_d = GST_VIDEO_INFO_FPS_N(info) > 0 ? GST_VIDEO_INFO_FPS_D(info) : 1;
   GST_OBJECT_LOCK(self);
-  cfg.qp = static_cast<int>(self->qp);
-  cfg.key_int_max = static_cast<int>(self->key_int_max);
+  const GstQuadEncoderSettings settings = self->settings;
   cfg.ctu_size = static_cast<int>(self->ctu_size);
   cfg.deblocking = self->deblocking;
-  cfg.speed_preset = self->speed_preset;
   GST_OBJECT_UNLOCK(self);
+
+  /* The shared speed presets have the core's numbering (ultrafast = 0). */
+  cfg.qp = static_cast<int>(settings.qp);
+  cfg.key_int_max = static_cast<int>(settings.key_int_max);
+  cfg.speed_preset = settings.speed_preset;
+  if (settings.rate_control == GST_QUAD_RATE_CONTROL_VBR) {
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("quadh265enc does not do rate-control=vbr."),
+                      ("use cbr (bitrate, vbv-buffer-ms) or cqp (qp)"));
+    return FALSE;
+  }
+  if (settings.rate_control == GST_QUAD_RATE_CONTROL_CBR) {
+    cfg.bitrate_kbps = static_cast<int>(settings.bitrate);
+    cfg.vbv_buffer_ms = static_cast<int>(MAX(settings.vbv_buffer_ms, 1u));
+  }
+  if (settings.threads != 1)
+    GST_INFO_OBJECT(self, "this version encodes on one thread (threads=%u)", settings.threads);
 
   if ((cfg.width | cfg.height) & 1) {
     GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("HEVC 4:2:0 needs an even width and height."),
@@ -277,12 +271,6 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   auto *self = GST_QUAD_H265_ENC(object);
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
-  case PROP_QP:
-    self->qp = g_value_get_uint(value);
-    break;
-  case PROP_KEY_INT_MAX:
-    self->key_int_max = g_value_get_uint(value);
-    break;
   case PROP_CTU_SIZE: {
     const guint size = g_value_get_uint(value);
     if (size == 16 || size == 32 || size == 64)
@@ -294,11 +282,10 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   case PROP_DEBLOCKING:
     self->deblocking = g_value_get_boolean(value);
     break;
-  case PROP_SPEED_PRESET:
-    self->speed_preset = g_value_get_enum(value);
-    break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    if (prop_id < PROP_SHARED_FIRST ||
+        !gst_quad_encoder_settings_set(&self->settings, prop_id - PROP_SHARED_FIRST, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -309,23 +296,16 @@ static void gst_quad_h265_enc_get_property(GObject *object, guint prop_id, GValu
   auto *self = GST_QUAD_H265_ENC(object);
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
-  case PROP_QP:
-    g_value_set_uint(value, self->qp);
-    break;
-  case PROP_KEY_INT_MAX:
-    g_value_set_uint(value, self->key_int_max);
-    break;
   case PROP_CTU_SIZE:
     g_value_set_uint(value, self->ctu_size);
     break;
   case PROP_DEBLOCKING:
     g_value_set_boolean(value, self->deblocking);
     break;
-  case PROP_SPEED_PRESET:
-    g_value_set_enum(value, self->speed_preset);
-    break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    if (prop_id < PROP_SHARED_FIRST ||
+        !gst_quad_encoder_settings_get(&self->settings, prop_id - PROP_SHARED_FIRST, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -341,15 +321,6 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
 
   const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                            GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property(gobject_class, PROP_QP,
-                                  g_param_spec_uint("qp", "QP",
-                                                    "Constant quantiser (0: finest, 51: coarsest)",
-                                                    0, 51, DEFAULT_QP, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_KEY_INT_MAX,
-      g_param_spec_uint("key-int-max", "Key interval",
-                        "Pictures from one IDR to the next (1: every picture; 0: only the first)",
-                        0, G_MAXINT, DEFAULT_KEY_INT_MAX, rw));
   g_object_class_install_property(
       gobject_class, PROP_CTU_SIZE,
       g_param_spec_uint("ctu-size", "CTU size",
@@ -359,11 +330,8 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
                                   g_param_spec_boolean("deblocking", "Deblocking",
                                                        "Apply the in-loop deblocking filter",
                                                        DEFAULT_DEBLOCKING, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SPEED_PRESET,
-      g_param_spec_enum("speed-preset", "Speed preset",
-                        "Trade compression for speed: how many modes mode decision tries",
-                        GST_TYPE_QUAD_H265_ENC_SPEED_PRESET, DEFAULT_SPEED_PRESET, rw));
+  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST,
+                                      static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata(
       element_class, "Quad H.265 encoder", "Codec/Encoder/Video",
@@ -377,16 +345,12 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
   encoder_class->propose_allocation = gst_quad_h265_enc_propose_allocation;
   encoder_class->stop = gst_quad_h265_enc_stop;
 
-  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_H265_ENC_SPEED_PRESET,
-                              static_cast<GstPluginAPIFlags>(0));
   GST_DEBUG_CATEGORY_INIT(gst_quad_h265_enc_debug, "quadh265enc", 0, "quad HEVC encoder");
 }
 
 static void gst_quad_h265_enc_init(GstQuadH265Enc *self) {
-  self->qp = DEFAULT_QP;
-  self->key_int_max = DEFAULT_KEY_INT_MAX;
+  gst_quad_encoder_settings_init(&self->settings);
   self->ctu_size = DEFAULT_CTU_SIZE;
   self->deblocking = DEFAULT_DEBLOCKING;
-  self->speed_preset = DEFAULT_SPEED_PRESET;
   self->output_capacity = MIN_OUTPUT_CAPACITY;
 }

@@ -30,10 +30,13 @@ void tc_config_default(TCConfig *cfg) {
   cfg->deblocking = 1;
   cfg->speed_preset = TC_PRESET_SUPERFAST;
   cfg->threads = 1;
+  cfg->bitrate_kbps = 0;
+  cfg->vbv_buffer_ms = 500;
 }
 
 int tc_init(const TCConfig *cfg, TCEncoder **out) {
   if (!cfg || !out || cfg->fps_n <= 0 || cfg->fps_d <= 0 || cfg->threads < 1 ||
+      cfg->bitrate_kbps < 0 || (cfg->bitrate_kbps > 0 && cfg->vbv_buffer_ms <= 0) ||
       cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW)
     return TC_ERROR_INVALID_ARGUMENT;
   quad::hevc::EncoderConfig c;
@@ -47,6 +50,8 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
   c.deblocking = cfg->deblocking != 0;
   c.speed_preset = cfg->speed_preset;
   c.threads = cfg->threads;
+  c.bitrate = static_cast<int64_t>(cfg->bitrate_kbps) * 1000;
+  c.vbv_buffer_ms = cfg->vbv_buffer_ms;
   TCEncoder *enc = new (std::nothrow) TCEncoder;
   if (!enc)
     return TC_ERROR_OUT_OF_MEMORY;

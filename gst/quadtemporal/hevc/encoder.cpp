@@ -98,7 +98,16 @@ bool Encoder::init(const EncoderConfig &config) {
   ctu_.configure(sps_, search_);
   picture_count_ = 0;
   pictures_since_idr_ = 0;
+  if (config.bitrate > 0)
+    rate_.configure(config.bitrate, config.fps_n, config.fps_d, config.vbv_buffer_ms, config.qp);
   return true;
+}
+
+void Encoder::set_qp(int qp) {
+  config_.qp = std::clamp(qp, 0, 51);
+  // Only lambda and the quantiser follow QP: the SPS stays valid.
+  search_ = search_params(config_.speed_preset, config_.qp, sps_.ctb_log2);
+  ctu_.configure(sps_, search_);
 }
 
 void Encoder::write_slice_data(BitWriter &bw) {
@@ -154,6 +163,9 @@ void Encoder::deblock() {
 
 void Encoder::encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
                      std::vector<uint8_t> &out) {
+  if (config_.bitrate > 0 && rate_.next_qp() != config_.qp)
+    set_qp(rate_.next_qp());
+  const size_t start_size = out.size();
   const bool idr = idr_requested_ || (config_.key_int_max == 0
                                            ? picture_count_ == 0
                                            : pictures_since_idr_ % config_.key_int_max == 0);
@@ -204,6 +216,8 @@ void Encoder::encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
 
   ++picture_count_;
   ++pictures_since_idr_;
+  if (config_.bitrate > 0)
+    rate_.picture_coded(static_cast<int64_t>(out.size() - start_size) * 8, config_.qp);
 }
 
 } // namespace quad::hevc

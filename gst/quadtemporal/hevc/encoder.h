@@ -13,6 +13,7 @@
 #include "deblock.h"
 #include "parameter_sets.h"
 #include "picture.h"
+#include "rate_control.h"
 
 namespace quad::hevc {
 
@@ -27,6 +28,8 @@ struct EncoderConfig {
   bool deblocking = true;
   int speed_preset = 1; // 0 (fastest) .. 6 (slowest), see search_params()
   int threads = 1;
+  int64_t bitrate = 0;     // bit/s; 0: constant QP (qp above)
+  int vbv_buffer_ms = 500; // with a bitrate: the buffer the stream must fit
 };
 
 // The decision knobs of a speed preset at a QP.
@@ -41,6 +44,9 @@ public:
   // unit (parameter sets before each IDR, the slice, the picture hash SEI).
   void encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
               std::vector<uint8_t> &out);
+
+  // QP of the next picture (0..51), from then on.
+  void set_qp(int qp);
 
   // Makes the next picture an IDR (a receiver joining, a scene cut); the
   // IDR period counts again from there.
@@ -71,6 +77,7 @@ private:
   int64_t picture_count_ = 0;
   int64_t pictures_since_idr_ = 0;
   bool idr_requested_ = false;
+  RateController rate_;
 };
 
 } // namespace quad::hevc

@@ -123,6 +123,40 @@ GST_START_TEST(test_force_key_unit) {
 }
 GST_END_TEST;
 
+/* rate-control=cbr: once settled, pictures average the bit rate's share. */
+GST_START_TEST(test_constant_bit_rate) {
+  const int kbps = 400, frames = 40;
+  GstHarness *h = encoder_harness("rate-control=cbr bitrate=400 key-int-max=30", "I420", 176, 144);
+  double settled_bits = 0;
+  for (int i = 0; i < frames; i++) {
+    GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 176, 144, i));
+    if (i >= frames / 2)
+      settled_bits += 8.0 * gst_buffer_get_size(out);
+    gst_buffer_unref(out);
+  }
+  const double per_picture = settled_bits / (frames - frames / 2);
+  const double target = kbps * 1000.0 / 30;
+  fail_unless(per_picture > 0.6 * target && per_picture < 1.4 * target,
+              "%.0f bits per picture against a target of %.0f", per_picture, target);
+  gst_harness_teardown(h);
+
+  /* The same pictures at constant QP cost what the QP says, not the target. */
+  h = encoder_harness("rate-control=cqp qp=12", "I420", 176, 144);
+  GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 176, 144, 0));
+  fail_unless(8.0 * gst_buffer_get_size(out) > 2 * target);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_vbr_is_refused) {
+  GstHarness *h = encoder_harness("rate-control=vbr", "I420", 64, 64);
+  fail_unless_equals_int(gst_harness_push(h, test_frame("I420", 64, 64, 0)),
+                         GST_FLOW_NOT_NEGOTIATED);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_no_latency_added) {
   GstHarness *h = encoder_harness("", "I420", 64, 64);
   gst_buffer_unref(gst_harness_push_and_pull(h, test_frame("I420", 64, 64, 0)));
@@ -215,6 +249,8 @@ static Suite *quadh265enc_suite(void) {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_output_caps_and_key_frames);
   tcase_add_test(tc, test_force_key_unit);
+  tcase_add_test(tc, test_constant_bit_rate);
+  tcase_add_test(tc, test_vbr_is_refused);
   tcase_add_test(tc, test_no_latency_added);
   tcase_add_test(tc, test_decodes_with_h265parse_avdec);
   tcase_add_test(tc, test_odd_size_is_a_clear_error);

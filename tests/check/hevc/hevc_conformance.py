@@ -35,7 +35,7 @@ SKIP = 77
 
 class Case:
     def __init__(self, name, size=None, y4m=None, frames=2, qp=32, ctu=32,
-                 preset=2, deblock=True, keyint=1, seed=1):
+                 preset=2, deblock=True, keyint=1, seed=1, bitrate=0):
         self.name = name
         self.size = size
         self.y4m = y4m
@@ -46,6 +46,7 @@ class Case:
         self.deblock = deblock
         self.keyint = keyint
         self.seed = seed
+        self.bitrate = bitrate
 
     def encoder_args(self):
         args = ['--frames', str(self.frames), '--qp', str(self.qp),
@@ -58,14 +59,17 @@ class Case:
                      str(self.seed)]
         if not self.deblock:
             args.append('--no-deblock')
+        if self.bitrate:
+            args += ['--bitrate', str(self.bitrate)]
         return args
 
     def describe(self):
         src = os.path.basename(self.y4m) if self.y4m else '%dx%d' % self.size
+        rate = ' bitrate=%dk' % self.bitrate if self.bitrate else ''
         return ('%s [%s qp=%d ctu=%d preset=%d deblock=%s keyint=%d '
-                'frames=%d]' % (self.name, src, self.qp, self.ctu,
-                                self.preset, 'on' if self.deblock else 'off',
-                                self.keyint, self.frames))
+                'frames=%d%s]' % (self.name, src, self.qp, self.ctu,
+                                  self.preset, 'on' if self.deblock else 'off',
+                                  self.keyint, self.frames, rate))
 
 
 def frame_md5s(data, frame_size):
@@ -199,6 +203,12 @@ def matrix_cases():
             ((1366, 768), 16, 0, True, 0)]:
         cases.append(Case('large', size=size, qp=qp, ctu=ctu, preset=preset,
                           deblock=deblock, frames=1, seed=n))
+        n += 1
+    # Constant bit rate: the QP changes from picture to picture.
+    for size, ctu, bitrate in [((176, 144), 32, 300), ((352, 288), 16, 2000),
+                               ((416, 240), 64, 100)]:
+        cases.append(Case('cbr', size=size, ctu=ctu, frames=6, keyint=4,
+                          bitrate=bitrate, seed=n))
         n += 1
     return cases
 

@@ -121,7 +121,7 @@ int usage() {
   std::fprintf(stderr, "usage: hevc_conformance_encoder --out s.265 --md5 s.md5 "
                        "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
                        "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
-                       "[--no-deblock]\n");
+                       "[--bitrate KBPS] [--no-deblock]\n");
   return 2;
 }
 
@@ -158,6 +158,8 @@ int main(int argc, char **argv) {
       cfg.speed_preset = std::atoi(v), ++i;
     else if (a == "--keyint")
       cfg.key_int_max = std::atoi(v), ++i;
+    else if (a == "--bitrate")
+      cfg.bitrate_kbps = std::atoi(v), ++i;
     else if (a == "--no-deblock")
       cfg.deblocking = 0;
     else

@@ -52,7 +52,7 @@ typedef struct TCConfig {
   int height;       /* even, 16..8192 (4320 for the levels up to 6.2) */
   int fps_n;        /* frame rate numerator, > 0 */
   int fps_d;        /* frame rate denominator, > 0 */
-  int qp;           /* constant QP 0..51 */
+  int qp;           /* QP 0..51: every picture's, or the first with a bit rate */
   int key_int_max;  /* IDR period in pictures; 1 = every picture is IDR,
                        0 = only the first */
   int ctu_size;     /* 16, 32 or 64 */
@@ -60,6 +60,9 @@ typedef struct TCConfig {
   int speed_preset; /* TC_PRESET_* */
   int threads;      /* worker threads, >= 1 (this version encodes on the
                        calling thread) */
+  int bitrate_kbps;  /* > 0: constant bit rate, QP chosen per picture (qp is
+                        the first picture's); 0: constant QP */
+  int vbv_buffer_ms; /* with bitrate_kbps: the buffer the stream fits, > 0 */
 } TCConfig;
 
 /* GOP structures for tc_set_gop_structure(). */
@@ -70,7 +73,8 @@ typedef enum TCGopStructure {
 } TCGopStructure;
 
 /* Fills cfg with the defaults: 1280x720 at 30/1, QP 32, key_int_max 1,
- * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread. */
+ * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread, constant QP
+ * (vbv_buffer_ms 500 for when a bit rate is set). */
 void tc_config_default(TCConfig *cfg);
 
 /* Creates an encoder; *out receives it. Returns TC_OK or an error. */

@@ -2,6 +2,7 @@
 // compiles this file once per target; the best table the CPU runs is picked
 // on first use.
 #include "dsp/convert.h"
+#include "dsp/dispatch.h"
 
 #include <algorithm>
 
@@ -14,10 +15,7 @@
 #ifndef QUAD_DSP_CONVERT_TARGET_KERNELS
 #define QUAD_DSP_CONVERT_TARGET_KERNELS
 namespace quad::dsp {
-struct TargetConvertKernels {
-  int64_t target;
-  ConvertKernels kernels;
-};
+using TargetConvertKernels = TargetTable<ConvertKernels>;
 } // namespace quad::dsp
 #endif
 
@@ -121,23 +119,7 @@ const ConvertKernels &convert_kernels() {
 }
 
 std::vector<ConvertKernels> all_convert_kernels() {
-  std::vector<ConvertKernels> list = {reference_convert_kernels()};
-  const int64_t supported = hwy::SupportedTargets();
-  std::vector<const TargetConvertKernels *> found;
-  for (const auto get : HWY_DISPATCH_TABLE(GetTargetConvertKernels)) {
-    if (get == nullptr)
-      continue;
-    const auto *table = get();
-    if ((table->target & supported) == 0 || table->target == HWY_SCALAR ||
-        std::find(found.begin(), found.end(), table) != found.end())
-      continue;
-    found.push_back(table);
-  }
-  std::sort(found.begin(), found.end(),
-            [](const auto *x, const auto *y) { return x->target < y->target; });
-  for (const auto *table : found)
-    list.push_back(table->kernels);
-  return list;
+  return supported_tables(reference_convert_kernels(), HWY_DISPATCH_TABLE(GetTargetConvertKernels));
 }
 
 } // namespace quad::dsp

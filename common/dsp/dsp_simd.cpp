@@ -1,5 +1,6 @@
 // Highway SIMD kernels. foreach_target.h compiles this file once per target;
 // the table of the best target the CPU runs is picked once, on first use.
+#include "dsp/dispatch.h"
 #include "dsp/dsp.h"
 
 #include <algorithm>
@@ -15,11 +16,7 @@
 #ifndef QUAD_DSP_SIMD_TARGET_KERNELS
 #define QUAD_DSP_SIMD_TARGET_KERNELS
 namespace quad::dsp {
-// A kernel table together with the Highway target it was compiled for.
-struct TargetKernels {
-  int64_t target;
-  Kernels kernels;
-};
+using TargetKernels = TargetTable<Kernels>;
 } // namespace quad::dsp
 #endif
 
@@ -635,28 +632,7 @@ const Kernels &kernels() {
 }
 
 std::vector<Kernels> all_kernels() {
-  std::vector<Kernels> list = {reference_kernels()};
-  // Walk the dispatch table itself, so the list holds exactly the targets
-  // this file was compiled for; a lower target bit means a better target.
-  const int64_t supported = hwy::SupportedTargets();
-  std::vector<const TargetKernels *> found;
-  for (const auto get : HWY_DISPATCH_TABLE(GetTargetKernels)) {
-    if (get == nullptr) {
-      continue;
-    }
-    const auto *table = get();
-    if ((table->target & supported) == 0 || table->target == HWY_SCALAR ||
-        std::find(found.begin(), found.end(), table) != found.end()) {
-      continue;
-    }
-    found.push_back(table);
-  }
-  std::sort(found.begin(), found.end(),
-            [](const auto *x, const auto *y) { return x->target < y->target; });
-  for (const auto *table : found) {
-    list.push_back(table->kernels);
-  }
-  return list;
+  return supported_tables(reference_kernels(), HWY_DISPATCH_TABLE(GetTargetKernels));
 }
 
 } // namespace quad::dsp

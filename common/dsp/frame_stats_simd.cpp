@@ -1,6 +1,7 @@
 // Highway versions of the frame-analysis row kernels. foreach_target.h
 // compiles this file once per target; the best table the CPU runs is picked
 // on first use.
+#include "dsp/dispatch.h"
 #include "dsp/frame_stats.h"
 
 #include <algorithm>
@@ -14,10 +15,7 @@
 #ifndef QUAD_DSP_FRAME_STATS_TARGET_KERNELS
 #define QUAD_DSP_FRAME_STATS_TARGET_KERNELS
 namespace quad::dsp {
-struct TargetFrameStatsKernels {
-  int64_t target;
-  FrameStatsKernels kernels;
-};
+using TargetFrameStatsKernels = TargetTable<FrameStatsKernels>;
 } // namespace quad::dsp
 #endif
 
@@ -133,23 +131,8 @@ const FrameStatsKernels &frame_stats_kernels() {
 }
 
 std::vector<FrameStatsKernels> all_frame_stats_kernels() {
-  std::vector<FrameStatsKernels> list = {reference_frame_stats_kernels()};
-  const int64_t supported = hwy::SupportedTargets();
-  std::vector<const TargetFrameStatsKernels *> found;
-  for (const auto get : HWY_DISPATCH_TABLE(GetTargetFrameStatsKernels)) {
-    if (get == nullptr)
-      continue;
-    const auto *table = get();
-    if ((table->target & supported) == 0 || table->target == HWY_SCALAR ||
-        std::find(found.begin(), found.end(), table) != found.end())
-      continue;
-    found.push_back(table);
-  }
-  std::sort(found.begin(), found.end(),
-            [](const auto *x, const auto *y) { return x->target < y->target; });
-  for (const auto *table : found)
-    list.push_back(table->kernels);
-  return list;
+  return supported_tables(reference_frame_stats_kernels(),
+                          HWY_DISPATCH_TABLE(GetTargetFrameStatsKernels));
 }
 
 } // namespace quad::dsp

@@ -1,5 +1,6 @@
 // Highway SIMD H.265 luma interpolation. foreach_target.h compiles this file
 // once per target; the best target the CPU runs is picked on first use.
+#include "dsp/dispatch.h"
 #include "dsp/interp.h"
 
 #include <algorithm>
@@ -13,10 +14,7 @@
 #ifndef QUAD_DSP_INTERP_TARGET_KERNELS
 #define QUAD_DSP_INTERP_TARGET_KERNELS
 namespace quad::dsp {
-struct TargetInterpKernels {
-  int64_t target;
-  InterpKernels kernels;
-};
+using TargetInterpKernels = TargetTable<InterpKernels>;
 } // namespace quad::dsp
 #endif
 
@@ -193,26 +191,7 @@ const InterpKernels &interp_kernels() {
 }
 
 std::vector<InterpKernels> all_interp_kernels() {
-  std::vector<InterpKernels> list = {reference_interp_kernels()};
-  const int64_t supported = hwy::SupportedTargets();
-  std::vector<const TargetInterpKernels *> found;
-  for (const auto get : HWY_DISPATCH_TABLE(GetTargetInterpKernels)) {
-    if (get == nullptr) {
-      continue;
-    }
-    const auto *table = get();
-    if ((table->target & supported) == 0 || table->target == HWY_SCALAR ||
-        std::find(found.begin(), found.end(), table) != found.end()) {
-      continue;
-    }
-    found.push_back(table);
-  }
-  std::sort(found.begin(), found.end(),
-            [](const auto *x, const auto *y) { return x->target < y->target; });
-  for (const auto *table : found) {
-    list.push_back(table->kernels);
-  }
-  return list;
+  return supported_tables(reference_interp_kernels(), HWY_DISPATCH_TABLE(GetTargetInterpKernels));
 }
 
 } // namespace quad::dsp

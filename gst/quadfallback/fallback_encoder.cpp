@@ -30,6 +30,14 @@ std::unique_ptr<Encoder> create_encoder(const EncoderConfig &config, std::string
                                      : create_x265_encoder(config, error);
 }
 
+VbvSettings vbv_settings(const EncoderConfig &c) {
+  const int peak =
+      c.rate_control == RateControl::ConstantBitrate ? c.bitrate_kbps : 2 * c.bitrate_kbps;
+  const int64_t buffer = c.vbv_buffer_ms > 0 ? int64_t{peak} * c.vbv_buffer_ms / 1000
+                                             : int64_t{peak} * c.fps_d / c.fps_n;
+  return {peak, static_cast<int>(buffer > 1 ? buffer : 1)};
+}
+
 void quant_offsets_from_variance(const uint16_t *variance, int cols, int rows, int block_w,
                                  int block_h, float strength, int out_cols, int out_rows,
                                  float *out) {

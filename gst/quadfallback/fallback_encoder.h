@@ -95,6 +95,15 @@ protected:
 /* nullptr and *error set when the library refuses the configuration. */
 std::unique_ptr<Encoder> create_encoder(const EncoderConfig &config, std::string *error);
 
+/* The VBV both libraries get for cbr and vbr: the peak rate (the bit rate for
+ * cbr, twice it for vbr) and a buffer of vbv_buffer_ms at that rate (one
+ * frame interval when 0), in kbit/s and kbit. */
+struct VbvSettings {
+  int max_bitrate_kbps;
+  int buffer_kbit;
+};
+VbvSettings vbv_settings(const EncoderConfig &config);
+
 /* Per-block QP offsets from luma variance (grid of block_w x block_h blocks,
  * raster order) resampled onto the 16x16 grid of out (out_cols x out_rows):
  * strength * (log2(1 + variance) - frame mean of it), clamped to +-12. Flat

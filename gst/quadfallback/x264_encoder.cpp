@@ -116,12 +116,9 @@ private:
     case RateControl::VariableBitrate: {
       p->rc.i_rc_method = X264_RC_ABR;
       p->rc.i_bitrate = c.bitrate_kbps;
-      const int peak =
-          c.rate_control == RateControl::ConstantBitrate ? c.bitrate_kbps : 2 * c.bitrate_kbps;
-      p->rc.i_vbv_max_bitrate = peak;
-      const int64_t buffer = c.vbv_buffer_ms > 0 ? int64_t{peak} * c.vbv_buffer_ms / 1000
-                                                 : int64_t{peak} * c.fps_d / c.fps_n;
-      p->rc.i_vbv_buffer_size = static_cast<int>(buffer > 1 ? buffer : 1);
+      const VbvSettings vbv = vbv_settings(c);
+      p->rc.i_vbv_max_bitrate = vbv.max_bitrate_kbps;
+      p->rc.i_vbv_buffer_size = vbv.buffer_kbit;
       /* Meta offsets are applied through AQ, which ultrafast turns off. */
       if (p->rc.i_aq_mode == X264_AQ_NONE) {
         p->rc.i_aq_mode = X264_AQ_VARIANCE;

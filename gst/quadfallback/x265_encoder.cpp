@@ -159,12 +159,9 @@ private:
     case RateControl::VariableBitrate: {
       p->rc.rateControlMode = X265_RC_ABR;
       p->rc.bitrate = c.bitrate_kbps;
-      const int peak =
-          c.rate_control == RateControl::ConstantBitrate ? c.bitrate_kbps : 2 * c.bitrate_kbps;
-      p->rc.vbvMaxBitrate = peak;
-      const int64_t buffer = c.vbv_buffer_ms > 0 ? int64_t{peak} * c.vbv_buffer_ms / 1000
-                                                 : int64_t{peak} * c.fps_d / c.fps_n;
-      p->rc.vbvBufferSize = static_cast<int>(buffer > 1 ? buffer : 1);
+      const VbvSettings vbv = vbv_settings(c);
+      p->rc.vbvMaxBitrate = vbv.max_bitrate_kbps;
+      p->rc.vbvBufferSize = vbv.buffer_kbit;
       /* Meta offsets are applied through AQ: variance mode adds them to
        * each block's QP. */
       p->rc.aqMode = X265_AQ_VARIANCE;

@@ -161,12 +161,14 @@ void Encoder::deblock() {
   deblock_picture(recon_->planes, recon_->stride, sps_.width, sps_.height, map, params);
 }
 
-void Encoder::encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
-                     std::vector<uint8_t> &out) {
+bool Encoder::drain(CodedPicture &) { return false; }
+
+bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   if (config_.bitrate > 0 && rate_.next_qp() != config_.qp)
     set_qp(rate_.next_qp());
-  const size_t start_size = out.size();
-  const bool idr = idr_requested_ || (config_.key_int_max == 0
+  std::vector<uint8_t> &out = coded.access_unit;
+  out.clear();
+  const bool idr = in.force_idr || idr_requested_ || (config_.key_int_max == 0
                                            ? picture_count_ == 0
                                            : pictures_since_idr_ % config_.key_int_max == 0);
   idr_requested_ = false;
@@ -174,7 +176,7 @@ void Encoder::encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
     pictures_since_idr_ = 0;
   const int poc = static_cast<int>(pictures_since_idr_);
 
-  source_.import(planes, strides, sps_.display_width, sps_.display_height);
+  source_.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
   dpb_.release_unreferenced();
   recon_ = dpb_.acquire();
   recon_->poc = poc;
@@ -214,10 +216,17 @@ void Encoder::encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
   write_picture_hash_sei(rbsp_, md5);
   append_nal_unit(out, NalUnitType::SuffixSei, rbsp_.bytes());
 
+  coded.pts = in.pts;
+  coded.opaque = in.opaque;
+  coded.type = idr ? PictureType::Idr : PictureType::I;
+  coded.key_frame = idr;
+  coded.qp = config_.qp;
+  coded.poc = poc;
   ++picture_count_;
   ++pictures_since_idr_;
   if (config_.bitrate > 0)
-    rate_.picture_coded(static_cast<int64_t>(out.size() - start_size) * 8, config_.qp);
+    rate_.picture_coded(coded.bits(), config_.qp);
+  return true;
 }
 
 } // namespace quad::hevc

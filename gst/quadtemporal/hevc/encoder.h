@@ -32,6 +32,32 @@ struct EncoderConfig {
   int vbv_buffer_ms = 500; // with a bitrate: the buffer the stream must fit
 };
 
+// H.265 picture kinds as the encoder's output names them.
+enum class PictureType : uint8_t { Idr, I, P, B };
+
+// One picture handed to the encoder: 4:2:0 planes of the configured display
+// size, and what the caller wants back with its coded picture.
+struct SourcePicture {
+  const uint8_t *planes[3] = {nullptr, nullptr, nullptr};
+  ptrdiff_t strides[3] = {0, 0, 0};
+  int64_t pts = 0;
+  void *opaque = nullptr; // the caller's handle, returned untouched
+  bool force_idr = false; // this picture is coded as an IDR
+};
+
+// One coded picture: its access unit (parameter sets before each IDR, the
+// slice, the picture hash SEI) and what it is.
+struct CodedPicture {
+  std::vector<uint8_t> access_unit;
+  int64_t pts = 0;
+  void *opaque = nullptr;
+  PictureType type = PictureType::Idr;
+  bool key_frame = true; // a decoder can start here (IDR with parameter sets)
+  int qp = 0;
+  int poc = 0;
+  int64_t bits() const { return static_cast<int64_t>(access_unit.size()) * 8; }
+};
+
 // The decision knobs of a speed preset at a QP.
 SearchParams search_params(int speed_preset, int qp, int ctb_log2);
 
@@ -40,10 +66,18 @@ public:
   // Returns false when the configuration cannot be encoded.
   bool init(const EncoderConfig &config);
 
-  // Encodes one 4:2:0 picture of the configured size and appends its access
-  // unit (parameter sets before each IDR, the slice, the picture hash SEI).
-  void encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
-              std::vector<uint8_t> &out);
+  // Takes one picture. Returns true when a coded picture is ready in out
+  // (its access unit replaced), in decoding order; false while the encoder
+  // holds pictures back (held_pictures() of them at most).
+  bool encode(const SourcePicture &in, CodedPicture &out);
+
+  // After the last picture: returns the held pictures one per call, then
+  // false.
+  bool drain(CodedPicture &out);
+
+  // Pictures taken but not yet returned, at most: the encoder's latency in
+  // pictures. Low-delay coding returns every picture with its call.
+  int held_pictures() const { return 0; }
 
   // QP of the next picture (0..51), from then on.
   void set_qp(int qp);

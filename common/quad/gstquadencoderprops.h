@@ -15,7 +15,10 @@
  *
  * An element installs them with gst_quad_encoder_install_properties() at
  * property ids first_id .. first_id + GST_QUAD_ENCODER_N_PROPS - 1 and
- * forwards those ids to gst_quad_encoder_settings_set/get().
+ * forwards those ids to gst_quad_encoder_settings_set/get(). An element that
+ * cannot honour some of them yet leaves those out with
+ * gst_quad_encoder_install_properties_except(), or installs its own pspec at
+ * the same id (a rate-control enum with fewer modes, same values).
  */
 #pragma once
 
@@ -87,6 +90,14 @@ void gst_quad_encoder_settings_init(GstQuadEncoderSettings *settings);
  * (e.g. GST_PARAM_MUTABLE_PLAYING for properties applied while running). */
 void gst_quad_encoder_install_properties(GObjectClass *klass, guint first_id,
                                          GParamFlags extra_flags);
+
+/* The bit of a GST_QUAD_ENCODER_PROP_* id in a leave_out mask. */
+#define GST_QUAD_ENCODER_PROP_BIT(id) (1u << (id))
+
+/* The same, without the properties whose GST_QUAD_ENCODER_PROP_BIT is set in
+ * leave_out. */
+void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first_id,
+                                                GParamFlags extra_flags, guint leave_out);
 
 /* Property ids relative to first_id: FALSE when id is not a shared one. */
 gboolean gst_quad_encoder_settings_set(GstQuadEncoderSettings *settings, guint id,

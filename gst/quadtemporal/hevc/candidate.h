@@ -31,8 +31,12 @@ struct RdCost {
 // The planes a decision covers.
 enum class Planes : uint8_t { Luma = 1, Chroma = 2, All = 3 };
 
-inline bool has_luma(Planes p) { return (static_cast<int>(p) & 1) != 0; }
-inline bool has_chroma(Planes p) { return (static_cast<int>(p) & 2) != 0; }
+inline bool has_luma(Planes p) {
+  return (static_cast<int>(p) & 1) != 0;
+}
+inline bool has_chroma(Planes p) {
+  return (static_cast<int>(p) & 2) != 0;
+}
 
 struct Candidate {
   // Reconstruction (n x n luma, n/2 x n/2 chroma, stride n and n/2), levels

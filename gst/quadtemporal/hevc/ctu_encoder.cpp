@@ -6,8 +6,10 @@
 
 namespace quad::hevc {
 
-void CtuEncoder::configure(const SequenceParams &sps, const SearchParams &params) {
+void CtuEncoder::configure(const SequenceParams &sps, const PictureParams &pps,
+                           const DecisionParams &params) {
   sps_ = sps;
+  pps_ = pps;
   params_ = params;
   ctb_mask_ = (1 << sps.ctb_log2) - 1;
   qp_chroma_ = chroma_qp(params.qp);
@@ -15,7 +17,8 @@ void CtuEncoder::configure(const SequenceParams &sps, const SearchParams &params
     candidates_ = std::make_unique<Candidates>();
 }
 
-void CtuEncoder::begin_picture(const Picture *source, Picture *recon, BlockInfoMap *info) {
+void CtuEncoder::begin_picture(const PictureSamples *source, PictureSamples *recon,
+                               BlockInfoMap *info) {
   src_ = source;
   rec_ = recon;
   info_ = info;

@@ -20,7 +20,7 @@
 namespace quad::hevc {
 
 // Knobs of the decisions, chosen by the speed preset.
-struct SearchParams {
+struct DecisionParams {
   int qp = 32;
   double lambda = 1.0;      // for SSE + lambda * bits
   double sqrt_lambda = 1.0; // for SATD + sqrt_lambda * bits
@@ -52,8 +52,8 @@ struct TreeSearch {
 
 class CtuEncoder {
 public:
-  void configure(const SequenceParams &sps, const SearchParams &params);
-  void begin_picture(const Picture *source, Picture *recon, BlockInfoMap *info);
+  void configure(const SequenceParams &sps, const PictureParams &pps, const DecisionParams &params);
+  void begin_picture(const PictureSamples *source, PictureSamples *recon, BlockInfoMap *info);
 
   // Decides and reconstructs the CTU at luma (x_ctb, y_ctb); contexts is
   // the CABAC state before it. Afterwards coefficients() holds its levels
@@ -98,11 +98,12 @@ private:
   }
 
   SequenceParams sps_;
-  SearchParams params_;
+  PictureParams pps_;
+  DecisionParams params_;
   int ctb_mask_ = 63;
   int qp_chroma_ = 32;
-  const Picture *src_ = nullptr;
-  Picture *rec_ = nullptr;
+  const PictureSamples *src_ = nullptr;
+  PictureSamples *rec_ = nullptr;
   BlockInfoMap *info_ = nullptr;
 
   CabacBitCounter counter_; // contexts as of the decisions made so far

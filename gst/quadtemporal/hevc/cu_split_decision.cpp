@@ -39,10 +39,10 @@ double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth
 
   double split_cost = 0;
   if (inside) {
-    const SyntaxContext sc{&sps_, info_, SliceType::I};
+    const SyntaxContext sc{&sps_, &pps_, info_, SliceType::I};
     write_split_cu_flag(counter_, sc, x, y, depth, true);
-    split_cost +=
-        params_.lambda * static_cast<double>(counter_.frac_bits - start.frac_bits) / kFracBitsPerBit;
+    split_cost += params_.lambda * static_cast<double>(counter_.frac_bits - start.frac_bits) /
+                  kFracBitsPerBit;
   }
   const int half = size >> 1;
   for (int k = 0; k < 4 && split_cost < leaf_cost; ++k) {

@@ -28,7 +28,7 @@ RdCost CtuEncoder::code_chroma_tree(int x, int y, int log2_size, int depth, int 
     if (measure_rate) {
       write_cbf_chroma(counter, depth, nonzero != 0);
       if (nonzero)
-        write_residual_coding(counter, levels, log2_c, c, scan, sps_.sign_data_hiding);
+        write_residual_coding(counter, levels, log2_c, c, scan, pps_.sign_data_hiding);
     }
   }
   const int size = 1 << log2_size;

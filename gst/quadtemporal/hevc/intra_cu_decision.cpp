@@ -55,7 +55,7 @@ double CtuEncoder::decide_intra_cu(int x, int y, int log2_size, int depth) {
   // The exact cost of the CU: its whole syntax from the contexts it starts
   // with, which also leaves counter_ in the state after it.
   counter_ = start;
-  const SyntaxContext sc{&sps_, info_, SliceType::I};
+  const SyntaxContext sc{&sps_, &pps_, info_, SliceType::I};
   if (x + size <= sps_.width && y + size <= sps_.height && log2_size > sps_.min_cb_log2)
     write_split_cu_flag(counter_, sc, x, y, depth, false);
   write_coding_unit(counter_, sc, coeffs_, x, y, log2_size);

@@ -105,8 +105,8 @@ RdCost CtuEncoder::decide_intra_luma(int x, int y, int log2_size, int tu_depth, 
     counter.contexts = contexts;
     if (tree.measure_rate)
       write_intra_luma_mode(counter, mpm, modes[i]);
-    RdCost rd = code_luma_tree(x, y, log2_size, tu_depth, max_tu_depth, intra_split, modes[i],
-                               tree, counter);
+    RdCost rd = code_luma_tree(x, y, log2_size, tu_depth, max_tu_depth, intra_split, modes[i], tree,
+                               counter);
     rd.frac_bits = counter.frac_bits;
     const double cost = rd.cost(params_.lambda);
     best_is_current = best_mode < 0 || cost < best_cost;

@@ -341,7 +341,8 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   if (cbf_luma) {
     const int z = z_index(x0 & mask, y0 & mask);
     write_residual_coding(c, a.coeffs->luma + 16 * z, log2_size, 0,
-                          intra_scan_idx(log2_size, 0, b.intra_luma_mode), sps.sign_data_hiding);
+                          intra_scan_idx(log2_size, 0, b.intra_luma_mode),
+                          a.sc->pps->sign_data_hiding);
   }
   int chroma_log2;
   int z_chroma;
@@ -357,10 +358,10 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   const int scan = intra_scan_idx(chroma_log2, 1, a.chroma_mode);
   if (tu_chroma & kCbfCb)
     write_residual_coding(c, a.coeffs->cb + 4 * z_chroma, chroma_log2, 1, scan,
-                          sps.sign_data_hiding);
+                          a.sc->pps->sign_data_hiding);
   if (tu_chroma & kCbfCr)
     write_residual_coding(c, a.coeffs->cr + 4 * z_chroma, chroma_log2, 2, scan,
-                          sps.sign_data_hiding);
+                          a.sc->pps->sign_data_hiding);
 }
 
 } // namespace

@@ -18,6 +18,7 @@ namespace quad::hevc {
 // What the syntax of one slice reads besides the coefficients.
 struct SyntaxContext {
   const SequenceParams *sps = nullptr;
+  const PictureParams *pps = nullptr;
   const BlockInfoMap *info = nullptr;
   SliceType slice_type = SliceType::I;
 };
@@ -65,8 +66,8 @@ struct TransformSplitRule {
   bool coded;
   bool inferred_split;
 };
-inline TransformSplitRule transform_split_rule(const SequenceParams &sps, int log2_size,
-                                               int depth, int max_depth, bool intra_split) {
+inline TransformSplitRule transform_split_rule(const SequenceParams &sps, int log2_size, int depth,
+                                               int max_depth, bool intra_split) {
   const bool intra_split_here = intra_split && depth == 0;
   return {log2_size <= sps.max_tb_log2 && log2_size > sps.min_tb_log2 && depth < max_depth &&
               !intra_split_here,

@@ -23,7 +23,7 @@ RdCost CtuEncoder::code_luma_tree(int x, int y, int log2_size, int depth, int ma
       write_cbf_luma(counter, depth, nonzero != 0);
       if (nonzero)
         write_residual_coding(counter, levels, log2_size, 0, intra_scan_idx(log2_size, 0, mode),
-                              sps_.sign_data_hiding);
+                              pps_.sign_data_hiding);
     }
     const uint8_t cbf = nonzero ? kCbfLuma : 0;
     info_->fill(x, y, size, [&](BlockInfo &b) {
@@ -33,8 +33,8 @@ RdCost CtuEncoder::code_luma_tree(int x, int y, int log2_size, int depth, int ma
     leaf.rd.distortion = area_sse(x, y, size, Planes::Luma);
     leaf.rd.frac_bits = counter.frac_bits - start.frac_bits;
     // A block without residual is rarely improved by splitting it.
-    const bool try_split = search.measure_rate && rule.coded && nonzero != 0 &&
-                           log2_size - 1 >= search.min_split_log2;
+    const bool try_split =
+        search.measure_rate && rule.coded && nonzero != 0 && log2_size - 1 >= search.min_split_log2;
     if (!try_split)
       return leaf.rd;
     capture(leaf, x, y, size, Planes::Luma);

@@ -207,7 +207,7 @@ int tc_request_idr(TCEncoder *enc) {
 int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdiff_t strides[3]) {
   if (!enc || !planes || !strides || enc->encoder.pictures_encoded() == 0)
     return TC_ERROR_INVALID_ARGUMENT;
-  const quad::hevc::Picture &rec = enc->encoder.reconstruction();
+  const quad::hevc::PictureSamples &rec = enc->encoder.reconstruction();
   for (int c = 0; c < 3; ++c) {
     planes[c] = rec.planes[c];
     strides[c] = rec.stride[c];

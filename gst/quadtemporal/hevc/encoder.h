@@ -59,7 +59,7 @@ struct CodedPicture {
 };
 
 // The decision knobs of a speed preset at a QP.
-SearchParams search_params(int speed_preset, int qp, int ctb_log2);
+DecisionParams search_params(int speed_preset, int qp, int ctb_log2);
 
 class Encoder {
 public:
@@ -88,21 +88,23 @@ public:
 
   // The last reconstructed picture (coded size; the display size is the
   // top-left corner), equal to what a decoder outputs.
-  const Picture &reconstruction() const { return *recon_; }
+  const PictureSamples &reconstruction() const { return recon_->samples; }
   const SequenceParams &sequence() const { return sps_; }
   const EncoderConfig &config() const { return config_; }
   int64_t pictures_encoded() const { return picture_count_; }
 
 private:
-  void write_slice_data(BitWriter &bw);
+  void write_slice_data(BitWriter &bw, const SliceHeader &sh);
   void deblock();
 
   EncoderConfig config_;
+  VideoParams vps_;
   SequenceParams sps_;
-  SearchParams search_;
-  Picture source_;
-  Picture *recon_ = nullptr;
-  PictureBuffer dpb_;
+  PictureParams pps_;
+  DecisionParams search_;
+  PictureSamples source_;
+  DecodedPicture *recon_ = nullptr;
+  DecodedPictureBuffer dpb_;
   BlockInfoMap info_;
   DeblockMap deblock_map_; // kept between pictures: no per-picture allocation
   CtuEncoder ctu_;

@@ -2,8 +2,9 @@
 // per target; the best table the CPU runs is picked on first use. Quantisation
 // and the bi-prediction average are written with Highway's vectors; the
 // transforms and intra prediction are the reference kernels compiled for the
-// target, whose lane loops the compiler vectorises with its instructions; the
-// block metrics and interpolation are common/dsp's for the same target.
+// target, whose lane loops the compiler vectorises with its instructions,
+// where that pays; the block metrics and interpolation are common/dsp's for
+// the same target.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -62,8 +63,10 @@ int Quant(const int16_t *coeffs, int16_t *levels, int count, int scale, int shif
     const auto level =
         hn::Min(hn::ShiftRightSame(hn::Add(hn::Mul(hn::Abs(c), vscale), voffset), shift), vmax);
     nonzero += hn::CountTrue(d32, hn::Ne(level, hn::Zero(d32)));
-    hn::StoreU(hn::DemoteTo(d16, hn::IfNegativeThenElse(c, hn::Neg(level), level)), d16,
-               levels + i);
+    // The sign back as (level ^ s) - s, s = 0 or -1: Highway 1.0's SSSE3
+    // IfNegativeThenElse on 32-bit lanes blends bits, not lanes.
+    const auto sign = hn::ShiftRight<31>(c);
+    hn::StoreU(hn::DemoteTo(d16, hn::Sub(hn::Xor(level, sign), sign)), d16, levels + i);
   }
   return static_cast<int>(nonzero);
 }
@@ -112,6 +115,15 @@ void AvgBipred(const int16_t *a, ptrdiff_t a_stride, const int16_t *b, ptrdiff_t
     AvgRows(hn::CappedTag<int16_t, 4>(), a, a_stride, b, b_stride, dst, dst_stride, w, h);
 }
 
+// Planar and DC gain nothing from the target's instructions (checkasm
+// --bench), the angular modes of 8x8 and larger do.
+template <int N> void Intra(const uint8_t *line, int mode, bool edge_filters, uint8_t *pred) {
+  if (mode == kIntraPlanar || mode == kIntraDc)
+    reference::intra<N>(line, mode, edge_filters, pred);
+  else
+    intra::intra<N>(line, mode, edge_filters, pred);
+}
+
 const dsp::TargetTable<Primitives> *GetTargetPrimitives() {
   const dsp::Kernels &metrics = dsp::HWY_NAMESPACE::GetTargetKernels()->kernels;
   static const dsp::TargetTable<Primitives> kTable = {
@@ -120,13 +132,14 @@ const dsp::TargetTable<Primitives> *GetTargetPrimitives() {
           hwy::TargetName(HWY_TARGET),
           {transform::forward_dct<4>, transform::forward_dct<8>, transform::forward_dct<16>,
            transform::forward_dct<32>},
-          {transform::inverse_dct<4>, transform::inverse_dct<8>, transform::inverse_dct<16>,
+          // The 4x4 inverse DCT runs faster as the reference.
+          {reference::inverse_dct<4>, transform::inverse_dct<8>, transform::inverse_dct<16>,
            transform::inverse_dct<32>},
           transform::forward_dst4,
           transform::inverse_dst4,
           Quant,
           Dequant,
-          {intra::intra<4>, intra::intra<8>, intra::intra<16>, intra::intra<32>},
+          {reference::intra<4>, Intra<8>, Intra<16>, Intra<32>},
           metrics.sad,
           metrics.satd,
           metrics.sse,

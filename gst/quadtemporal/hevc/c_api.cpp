@@ -9,8 +9,8 @@
 
 struct TCEncoder {
   quad::hevc::Encoder encoder;
-  std::vector<uint8_t> access_unit; // kept when the caller's buffer is short
-  bool pending = false;             // access_unit holds an unread picture
+  quad::hevc::CodedPicture coded; // kept when the caller's buffer is short
+  bool pending = false;           // coded holds an unread picture
   size_t required = 0;
   std::vector<uint8_t> chroma[2]; // NV12 input split into planes
 };
@@ -69,18 +69,21 @@ int tc_process_frame(TCEncoder *enc, const uint8_t *const planes[3], const ptrdi
     return TC_ERROR_INVALID_ARGUMENT;
   // A picture whose access unit did not fit last time is not encoded twice.
   if (!enc->pending) {
-    enc->access_unit.clear();
-    enc->encoder.encode(planes, strides, enc->access_unit);
-    enc->pending = true;
+    quad::hevc::SourcePicture in;
+    for (int c = 0; c < 3; ++c) {
+      in.planes[c] = planes[c];
+      in.strides[c] = strides[c];
+    }
+    enc->pending = enc->encoder.encode(in, enc->coded);
   }
-  const size_t size = enc->access_unit.size();
+  const size_t size = enc->coded.access_unit.size();
   if (!out || capacity < size) {
     enc->required = size;
     return TC_ERROR_BUFFER_TOO_SMALL;
   }
   if (size > static_cast<size_t>(INT32_MAX))
     return TC_ERROR_UNSUPPORTED;
-  std::memcpy(out, enc->access_unit.data(), size);
+  std::memcpy(out, enc->coded.access_unit.data(), size);
   enc->pending = false;
   return static_cast<int>(size);
 }
@@ -131,7 +134,7 @@ int tc_request_idr(TCEncoder *enc) {
 int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdiff_t strides[3]) {
   if (!enc || !planes || !strides || enc->encoder.pictures_encoded() == 0)
     return TC_ERROR_INVALID_ARGUMENT;
-  const quad::hevc::Picture &rec = enc->encoder.reconstruction();
+  const quad::hevc::PictureSamples &rec = enc->encoder.reconstruction();
   for (int c = 0; c < 3; ++c) {
     planes[c] = rec.planes[c];
     strides[c] = rec.stride[c];

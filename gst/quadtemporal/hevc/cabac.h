@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "bitstream.h"
+#include "bit_writer.h"
 #include "contexts.h"
 
 namespace quad::hevc {

@@ -6,14 +6,19 @@
 
 namespace quad::hevc {
 
-void CtuEncoder::configure(const SequenceParams &sps, const SearchParams &params) {
+void CtuEncoder::configure(const SequenceParams &sps, const PictureParams &pps,
+                           const DecisionParams &params) {
   sps_ = sps;
+  pps_ = pps;
   params_ = params;
   ctb_mask_ = (1 << sps.ctb_log2) - 1;
   qp_chroma_ = chroma_qp(params.qp);
+  if (!candidates_)
+    candidates_ = std::make_unique<Candidates>();
 }
 
-void CtuEncoder::begin_picture(const Picture *source, Picture *recon, BlockInfoMap *info) {
+void CtuEncoder::begin_picture(const PictureSamples *source, PictureSamples *recon,
+                               BlockInfoMap *info) {
   src_ = source;
   rec_ = recon;
   info_ = info;
@@ -25,44 +30,42 @@ void CtuEncoder::encode_ctu(int x_ctb, int y_ctb, const ContextSet &contexts) {
   decide_coding_quadtree(x_ctb, y_ctb, sps_.ctb_log2, 0);
 }
 
-void CtuEncoder::save_region(RegionSnapshot &s, int x, int y, int size, bool luma,
-                             bool chroma) const {
+void CtuEncoder::capture(Candidate &cand, int x, int y, int size, Planes planes) const {
   const int z = z_index(x & ctb_mask_, y & ctb_mask_);
-  for (int c = luma ? 0 : 1; c < (chroma ? 3 : 1); ++c) {
+  for (int c = has_luma(planes) ? 0 : 1; c < (has_chroma(planes) ? 3 : 1); ++c) {
     const int sh = c ? 1 : 0;
     const int n = size >> sh;
     const uint8_t *r = rec_->planes[c] + (y >> sh) * rec_->stride[c] + (x >> sh);
     for (int row = 0; row < n; ++row)
-      std::memcpy(s.rec[c] + row * n, r + row * rec_->stride[c], n);
+      std::memcpy(cand.rec[c] + row * n, r + row * rec_->stride[c], n);
     const int16_t *lv = coeffs_.plane(c) + (c ? 4 * z : 16 * z);
-    std::memcpy(s.levels[c], lv, sizeof(int16_t) * n * n);
+    std::memcpy(cand.levels[c], lv, sizeof(int16_t) * n * n);
   }
   const int n4 = size >> 2;
   for (int row = 0; row < n4; ++row)
-    std::memcpy(&s.info[row * n4], &info_->at(x, y + 4 * row), sizeof(BlockInfo) * n4);
+    std::memcpy(&cand.info[row * n4], &info_->at(x, y + 4 * row), sizeof(BlockInfo) * n4);
 }
 
-void CtuEncoder::restore_region(const RegionSnapshot &s, int x, int y, int size, bool luma,
-                                bool chroma) {
+void CtuEncoder::commit(const Candidate &cand, int x, int y, int size, Planes planes) {
   const int z = z_index(x & ctb_mask_, y & ctb_mask_);
-  for (int c = luma ? 0 : 1; c < (chroma ? 3 : 1); ++c) {
+  for (int c = has_luma(planes) ? 0 : 1; c < (has_chroma(planes) ? 3 : 1); ++c) {
     const int sh = c ? 1 : 0;
     const int n = size >> sh;
     uint8_t *r = rec_->planes[c] + (y >> sh) * rec_->stride[c] + (x >> sh);
     for (int row = 0; row < n; ++row)
-      std::memcpy(r + row * rec_->stride[c], s.rec[c] + row * n, n);
+      std::memcpy(r + row * rec_->stride[c], cand.rec[c] + row * n, n);
     int16_t *lv = coeffs_.plane(c) + (c ? 4 * z : 16 * z);
-    std::memcpy(lv, s.levels[c], sizeof(int16_t) * n * n);
+    std::memcpy(lv, cand.levels[c], sizeof(int16_t) * n * n);
   }
   const int n4 = size >> 2;
   for (int row = 0; row < n4; ++row)
-    std::memcpy(&info_->at(x, y + 4 * row), &s.info[row * n4], sizeof(BlockInfo) * n4);
+    std::memcpy(&info_->at(x, y + 4 * row), &cand.info[row * n4], sizeof(BlockInfo) * n4);
 }
 
-uint64_t CtuEncoder::region_sse(int x, int y, int size, bool luma, bool chroma) const {
+uint64_t CtuEncoder::area_sse(int x, int y, int size, Planes planes) const {
   const dsp::Kernels &k = dsp::kernels();
   uint64_t sse = 0;
-  for (int c = luma ? 0 : 1; c < (chroma ? 3 : 1); ++c) {
+  for (int c = has_luma(planes) ? 0 : 1; c < (has_chroma(planes) ? 3 : 1); ++c) {
     const int sh = c ? 1 : 0;
     const int n = size >> sh;
     const ptrdiff_t off_s = (y >> sh) * src_->stride[c] + (x >> sh);

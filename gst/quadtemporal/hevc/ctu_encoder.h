@@ -2,12 +2,16 @@
 // picture: the coding quadtree, the intra modes, the transform tree and the
 // quantised residual, all measured with J = D + lambda * R where R comes
 // from the CABAC state (CabacBitCounter). Each decision lives in its own
-// file; this class holds their shared state. GStreamer-free.
+// file; this class holds the working state they share (the picture's
+// reconstruction and block info, the CTU's levels) and the candidates they
+// keep alternatives in. GStreamer-free.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "cabac.h"
+#include "candidate.h"
 #include "coding_tree.h"
 #include "intra_pred.h"
 #include "parameter_sets.h"
@@ -16,7 +20,7 @@
 namespace quad::hevc {
 
 // Knobs of the decisions, chosen by the speed preset.
-struct SearchParams {
+struct DecisionParams {
   int qp = 32;
   double lambda = 1.0;      // for SSE + lambda * bits
   double sqrt_lambda = 1.0; // for SATD + sqrt_lambda * bits
@@ -40,33 +44,16 @@ struct SearchParams {
 // (x, y) of plane c_idx are decoded before it (z-scan order, one slice).
 IntraAvailability intra_availability(const SequenceParams &sps, int x, int y, int n, int c_idx);
 
-// Decision cost: distortion (SSE), rate (1/32768 bit) and their sum.
-struct RdCost {
-  uint64_t distortion = 0;
-  uint64_t frac_bits = 0;
-  double cost(double lambda) const {
-    return static_cast<double>(distortion) +
-           lambda * static_cast<double>(frac_bits) / kFracBitsPerBit;
-  }
-  RdCost &operator+=(const RdCost &o) {
-    distortion += o.distortion;
-    frac_bits += o.frac_bits;
-    return *this;
-  }
-};
-
-// A saved square area of the decision state (reconstruction, levels,
-// block info) so that an alternative can be tried and undone.
-struct RegionSnapshot {
-  uint8_t rec[3][64 * 64];
-  int16_t levels[3][64 * 64];
-  BlockInfo info[16 * 16];
+// How a transform tree is searched, passed down the tree.
+struct TreeSearch {
+  bool measure_rate = true; // count the tree's bits (a lone candidate is only coded)
+  int min_split_log2 = 2;   // smallest luma transform block a split may produce
 };
 
 class CtuEncoder {
 public:
-  void configure(const SequenceParams &sps, const SearchParams &params);
-  void begin_picture(const Picture *source, Picture *recon, BlockInfoMap *info);
+  void configure(const SequenceParams &sps, const PictureParams &pps, const DecisionParams &params);
+  void begin_picture(const PictureSamples *source, PictureSamples *recon, BlockInfoMap *info);
 
   // Decides and reconstructs the CTU at luma (x_ctb, y_ctb); contexts is
   // the CABAC state before it. Afterwards coefficients() holds its levels
@@ -84,51 +71,54 @@ private:
   // pre-selection, then RD), leaving the winner coded. need_rate: the
   // caller compares the returned cost.
   RdCost decide_intra_luma(int x, int y, int log2_size, int tu_depth, int max_tu_depth,
-                           bool intra_split, bool need_rate, const ContextSet &contexts);
+                           bool intra_split, bool need_rate, const TreeSearch &search,
+                           const ContextSet &contexts);
   // tu_split_decision.cpp: split_transform_flag and cbf_luma for one luma
   // transform tree with a fixed mode.
   RdCost code_luma_tree(int x, int y, int log2_size, int depth, int max_depth, bool intra_split,
-                        int mode, CabacBitCounter &counter);
+                        int mode, const TreeSearch &search, CabacBitCounter &counter);
   // intra_chroma_decision.cpp: intra_chroma_pred_mode of a CU whose luma
   // tree is decided, leaving the chroma blocks coded.
   RdCost decide_intra_chroma(int x, int y, int log2_size, const ContextSet &contexts);
-  RdCost code_chroma_tree(int x, int y, int log2_size, int depth, int mode,
+  RdCost code_chroma_tree(int x, int y, int log2_size, int depth, int mode, bool measure_rate,
                           CabacBitCounter &counter);
   // transform_block.cpp: prediction, residual, transform, quantisation
   // (with sign data hiding) and reconstruction of one block; returns the
   // number of non-zero levels.
   int code_transform_block(int c_idx, int x, int y, int log2_size, int mode, int16_t *levels);
-  // residual_quant.cpp: adjusts one level per sub-block where the parity
-  // must carry the hidden sign (7.3.8.11); returns the non-zero count.
-  int hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp, int scan_idx);
 
-  void save_region(RegionSnapshot &s, int x, int y, int size, bool luma, bool chroma) const;
-  void restore_region(const RegionSnapshot &s, int x, int y, int size, bool luma, bool chroma);
-  uint64_t region_sse(int x, int y, int size, bool luma, bool chroma) const;
+  // The working state of a square luma area (and its chroma) into a
+  // candidate, and a candidate back into the working state.
+  void capture(Candidate &cand, int x, int y, int size, Planes planes) const;
+  void commit(const Candidate &cand, int x, int y, int size, Planes planes);
+  uint64_t area_sse(int x, int y, int size, Planes planes) const;
   int16_t *levels_at(int c_idx, int x, int y) {
     const int z = z_index(x & ctb_mask_, y & ctb_mask_);
     return coeffs_.plane(c_idx) + (c_idx ? 4 * z : 16 * z);
   }
 
   SequenceParams sps_;
-  SearchParams params_;
+  PictureParams pps_;
+  DecisionParams params_;
   int ctb_mask_ = 63;
   int qp_chroma_ = 32;
-  const Picture *src_ = nullptr;
-  Picture *rec_ = nullptr;
+  const PictureSamples *src_ = nullptr;
+  PictureSamples *rec_ = nullptr;
   BlockInfoMap *info_ = nullptr;
 
   CabacBitCounter counter_; // contexts as of the decisions made so far
   CtuCoefficients coeffs_;
 
-  // Scratch, allocated once.
-  RegionSnapshot cu_snapshot_[4];   // by CU depth
-  RegionSnapshot mode_snapshot_[7]; // by prediction block log2 size
-  RegionSnapshot tu_snapshot_[6];   // by transform block log2 size
-  RegionSnapshot chroma_snapshot_;
-  RegionSnapshot part_snapshot_; // 2Nx2N while NxN is tried
-  int tu_search_min_log2_ = 2;   // smallest luma transform block searched
-  bool measure_rate_ = true;     // whether code_*_tree count their bits
+  // The candidates each decision keeps while it tries another, allocated
+  // once per CTU encoder.
+  struct Candidates {
+    Candidate cu_leaf[4];     // by CU depth: the unsplit CU
+    Candidate intra_2nx2n[4]; // by CU depth: the 2Nx2N luma while NxN is tried
+    Candidate luma_mode[7];   // by prediction block log2 size: the best mode so far
+    Candidate tu_leaf[6];     // by transform block log2 size: the unsplit block
+    Candidate chroma_mode;    // the best chroma mode so far
+  };
+  std::unique_ptr<Candidates> candidates_;
   alignas(64) uint8_t pred_[32 * 32];
   alignas(64) int16_t residual_[32 * 32];
   alignas(64) int16_t coeff_buf_[32 * 32];

@@ -13,11 +13,9 @@ double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth
   // crosses it since the coded size is a multiple of 8.
   const bool can_leaf = inside && (log2_size <= params_.max_cu_log2 || !can_split);
 
-  const ContextSet start = counter_.contexts;
-  const uint64_t start_bits = counter_.frac_bits;
+  const CabacBitCounter start = counter_;
+  Candidate &leaf = candidates_->cu_leaf[depth];
   double leaf_cost = std::numeric_limits<double>::infinity();
-  ContextSet leaf_contexts;
-  uint64_t leaf_bits = 0;
   if (can_leaf) {
     leaf_cost = decide_intra_cu(x, y, log2_size, depth);
     if (!can_split)
@@ -34,19 +32,17 @@ double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth
     // area) is kept; quarters rarely pay for their own signalling there.
     if (leaf_cost < params_.lambda * params_.split_rate_floor_bits * (size * size) / 256.0)
       return leaf_cost;
-    save_region(cu_snapshot_[depth], x, y, size, true, true);
-    leaf_contexts = counter_.contexts;
-    leaf_bits = counter_.frac_bits;
-    counter_.contexts = start;
-    counter_.frac_bits = start_bits;
+    capture(leaf, x, y, size, Planes::All);
+    leaf.cabac = counter_;
+    counter_ = start;
   }
 
   double split_cost = 0;
   if (inside) {
-    const SyntaxContext sc{&sps_, info_, SliceType::I};
+    const SyntaxContext sc{&sps_, &pps_, info_, SliceType::I};
     write_split_cu_flag(counter_, sc, x, y, depth, true);
-    split_cost +=
-        params_.lambda * static_cast<double>(counter_.frac_bits - start_bits) / kFracBitsPerBit;
+    split_cost += params_.lambda * static_cast<double>(counter_.frac_bits - start.frac_bits) /
+                  kFracBitsPerBit;
   }
   const int half = size >> 1;
   for (int k = 0; k < 4 && split_cost < leaf_cost; ++k) {
@@ -55,11 +51,11 @@ double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth
     if (xs < sps_.width && ys < sps_.height)
       split_cost += decide_coding_quadtree(xs, ys, log2_size - 1, depth + 1);
   }
+  // The split is the working state; the leaf comes back only if it wins.
   if (split_cost < leaf_cost)
     return split_cost;
-  restore_region(cu_snapshot_[depth], x, y, size, true, true);
-  counter_.contexts = leaf_contexts;
-  counter_.frac_bits = leaf_bits;
+  commit(leaf, x, y, size, Planes::All);
+  counter_ = leaf.cabac;
   return leaf_cost;
 }
 

@@ -8,8 +8,8 @@
 
 namespace quad::hevc {
 
-SearchParams search_params(int speed_preset, int qp, int ctb_log2) {
-  SearchParams p;
+DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
+  DecisionParams p;
   p.qp = qp;
   // HM's intra lambda: 0.57 * 2^((QP - 12) / 3).
   p.lambda = 0.57 * std::pow(2.0, (qp - 12) / 3.0);
@@ -83,19 +83,25 @@ bool Encoder::init(const EncoderConfig &config) {
     return false;
   config_ = config;
   search_ = search_params(config.speed_preset, config.qp, sps_.ctb_log2);
-  sps_.init_qp = config.qp;
-  sps_.deblocking = config.deblocking;
-  sps_.sign_data_hiding = search_.sign_data_hiding;
   // The transform tree may split as deep below a CU as the search tries
   // (64x64 CUs spend one level on the inferred split to 32x32).
   sps_.max_transform_hierarchy_depth_intra =
       std::clamp(search_.max_tu_split_depth, 0, sps_.ctb_log2 - 2);
   sps_.max_transform_hierarchy_depth_inter = sps_.max_transform_hierarchy_depth_intra;
+  // All-intra coding keeps no reference: the current picture is the only
+  // one in the buffer.
   sps_.max_dec_pic_buffering = 1;
-  source_.allocate(sps_.width, sps_.height);
-  dpb_.configure(sps_.width, sps_.height, 1);
+  vps_.level_idc = sps_.level_idc;
+  vps_.fps_n = config.fps_n > 0 ? config.fps_n : 30;
+  vps_.fps_d = config.fps_d > 0 ? config.fps_d : 1;
+  vps_.max_dec_pic_buffering = sps_.max_dec_pic_buffering;
+  pps_.init_qp = config.qp;
+  pps_.deblocking = config.deblocking;
+  pps_.sign_data_hiding = search_.sign_data_hiding;
+  source_.allocate(sps_.width, sps_.height, 0);
+  dpb_.configure(sps_.width, sps_.height, sps_.max_dec_pic_buffering);
   info_.resize(sps_.width, sps_.height);
-  ctu_.configure(sps_, search_);
+  ctu_.configure(sps_, pps_, search_);
   picture_count_ = 0;
   pictures_since_idr_ = 0;
   if (config.bitrate > 0)
@@ -107,14 +113,14 @@ void Encoder::set_qp(int qp) {
   config_.qp = std::clamp(qp, 0, 51);
   // Only lambda and the quantiser follow QP: the SPS stays valid.
   search_ = search_params(config_.speed_preset, config_.qp, sps_.ctb_log2);
-  ctu_.configure(sps_, search_);
+  ctu_.configure(sps_, pps_, search_);
 }
 
-void Encoder::write_slice_data(BitWriter &bw) {
+void Encoder::write_slice_data(BitWriter &bw, const SliceHeader &sh) {
   // 9.3.2.2: contexts initialised at the start of the slice.
-  cabac_.contexts.init(cabac_init_type(SliceType::I, false), config_.qp);
+  cabac_.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
   cabac_.start(&bw);
-  const SyntaxContext sc{&sps_, &info_, SliceType::I};
+  const SyntaxContext sc{&sps_, &pps_, &info_, sh.slice_type};
   const int ctb = sps_.ctb_size();
   const int cols = sps_.ctb_cols();
   const int rows = sps_.ctb_rows();
@@ -158,66 +164,84 @@ void Encoder::deblock() {
     }
   }
   DeblockParams params;
-  deblock_picture(recon_->planes, recon_->stride, sps_.width, sps_.height, map, params);
+  deblock_picture(recon_->samples.planes, recon_->samples.stride, sps_.width, sps_.height, map,
+                  params);
 }
 
-void Encoder::encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
-                     std::vector<uint8_t> &out) {
+bool Encoder::drain(CodedPicture &) {
+  return false;
+}
+
+bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   if (config_.bitrate > 0 && rate_.next_qp() != config_.qp)
     set_qp(rate_.next_qp());
-  const size_t start_size = out.size();
-  const bool idr = idr_requested_ || (config_.key_int_max == 0
-                                           ? picture_count_ == 0
-                                           : pictures_since_idr_ % config_.key_int_max == 0);
+  std::vector<uint8_t> &out = coded.access_unit;
+  out.clear();
+  const bool idr = in.force_idr || idr_requested_ ||
+                   (config_.key_int_max == 0 ? picture_count_ == 0
+                                             : pictures_since_idr_ % config_.key_int_max == 0);
   idr_requested_ = false;
   if (idr)
     pictures_since_idr_ = 0;
   const int poc = static_cast<int>(pictures_since_idr_);
 
-  source_.import(planes, strides, sps_.display_width, sps_.display_height);
-  dpb_.release_unreferenced();
-  recon_ = dpb_.acquire();
-  recon_->poc = poc;
-  ctu_.begin_picture(&source_, recon_, &info_);
-
-  if (idr) {
-    rbsp_.clear();
-    write_vps(rbsp_, sps_);
-    append_nal_unit(out, NalUnitType::Vps, rbsp_.bytes());
-    rbsp_.clear();
-    write_sps(rbsp_, sps_);
-    append_nal_unit(out, NalUnitType::Sps, rbsp_.bytes());
-    rbsp_.clear();
-    write_pps(rbsp_, sps_);
-    append_nal_unit(out, NalUnitType::Pps, rbsp_.bytes());
-  }
+  source_.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
 
   SliceHeader sh;
   sh.nal_type = idr ? NalUnitType::IdrWRadl : NalUnitType::TrailR;
   sh.slice_type = SliceType::I;
   sh.pic_order_cnt_lsb = poc & ((1 << sps_.log2_max_poc_lsb) - 1);
   sh.slice_qp = config_.qp;
+  // 8.3.2: the RPS (empty: intra pictures reference nothing) decides which
+  // earlier pictures stay in the buffer.
+  dpb_.apply_rps(idr, sh.rps, poc);
+  recon_ = dpb_.acquire(poc);
+  ctu_.begin_picture(&source_, &recon_->samples, &info_);
+
+  if (idr) {
+    rbsp_.clear();
+    write_vps(rbsp_, vps_);
+    append_nal_unit(out, NalUnitType::Vps, rbsp_.bytes());
+    rbsp_.clear();
+    write_sps(rbsp_, sps_);
+    append_nal_unit(out, NalUnitType::Sps, rbsp_.bytes());
+    rbsp_.clear();
+    write_pps(rbsp_, pps_);
+    append_nal_unit(out, NalUnitType::Pps, rbsp_.bytes());
+  }
+
   rbsp_.clear();
-  write_slice_header(rbsp_, sps_, sh);
-  write_slice_data(rbsp_);
+  write_slice_header(rbsp_, sps_, pps_, sh);
+  write_slice_data(rbsp_, sh);
   append_nal_unit(out, sh.nal_type, rbsp_.bytes());
 
-  if (sps_.deblocking)
+  if (pps_.deblocking)
     deblock();
+  recon_->motion.set_intra();
+  // A picture later ones predict from gets its margin filled.
+  if (recon_->is_reference)
+    recon_->samples.extend_borders();
 
-  // D.3.19: MD5 of each decoded sample array at the coded size.
+  // D.3.20: MD5 of each decoded sample array at the coded size.
   uint8_t md5[3][16];
+  const PictureSamples &rec = recon_->samples;
   for (int c = 0; c < 3; ++c)
-    md5_plane(recon_->planes[c], recon_->stride[c], recon_->plane_width(c), recon_->plane_height(c),
-              md5[c]);
+    md5_plane(rec.planes[c], rec.stride[c], rec.plane_width(c), rec.plane_height(c), md5[c]);
   rbsp_.clear();
   write_picture_hash_sei(rbsp_, md5);
   append_nal_unit(out, NalUnitType::SuffixSei, rbsp_.bytes());
 
+  coded.pts = in.pts;
+  coded.opaque = in.opaque;
+  coded.type = idr ? PictureType::Idr : PictureType::I;
+  coded.key_frame = idr;
+  coded.qp = config_.qp;
+  coded.poc = poc;
   ++picture_count_;
   ++pictures_since_idr_;
   if (config_.bitrate > 0)
-    rate_.picture_coded(static_cast<int64_t>(out.size() - start_size) * 8, config_.qp);
+    rate_.picture_coded(coded.bits(), config_.qp);
+  return true;
 }
 
 } // namespace quad::hevc

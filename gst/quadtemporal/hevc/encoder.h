@@ -32,18 +32,52 @@ struct EncoderConfig {
   int vbv_buffer_ms = 500; // with a bitrate: the buffer the stream must fit
 };
 
+// H.265 picture kinds as the encoder's output names them.
+enum class PictureType : uint8_t { Idr, I, P, B };
+
+// One picture handed to the encoder: 4:2:0 planes of the configured display
+// size, and what the caller wants back with its coded picture.
+struct SourcePicture {
+  const uint8_t *planes[3] = {nullptr, nullptr, nullptr};
+  ptrdiff_t strides[3] = {0, 0, 0};
+  int64_t pts = 0;
+  void *opaque = nullptr; // the caller's handle, returned untouched
+  bool force_idr = false; // this picture is coded as an IDR
+};
+
+// One coded picture: its access unit (parameter sets before each IDR, the
+// slice, the picture hash SEI) and what it is.
+struct CodedPicture {
+  std::vector<uint8_t> access_unit;
+  int64_t pts = 0;
+  void *opaque = nullptr;
+  PictureType type = PictureType::Idr;
+  bool key_frame = true; // a decoder can start here (IDR with parameter sets)
+  int qp = 0;
+  int poc = 0;
+  int64_t bits() const { return static_cast<int64_t>(access_unit.size()) * 8; }
+};
+
 // The decision knobs of a speed preset at a QP.
-SearchParams search_params(int speed_preset, int qp, int ctb_log2);
+DecisionParams search_params(int speed_preset, int qp, int ctb_log2);
 
 class Encoder {
 public:
   // Returns false when the configuration cannot be encoded.
   bool init(const EncoderConfig &config);
 
-  // Encodes one 4:2:0 picture of the configured size and appends its access
-  // unit (parameter sets before each IDR, the slice, the picture hash SEI).
-  void encode(const uint8_t *const planes[3], const ptrdiff_t strides[3],
-              std::vector<uint8_t> &out);
+  // Takes one picture. Returns true when a coded picture is ready in out
+  // (its access unit replaced), in decoding order; false while the encoder
+  // holds pictures back (held_pictures() of them at most).
+  bool encode(const SourcePicture &in, CodedPicture &out);
+
+  // After the last picture: returns the held pictures one per call, then
+  // false.
+  bool drain(CodedPicture &out);
+
+  // Pictures taken but not yet returned, at most: the encoder's latency in
+  // pictures. Low-delay coding returns every picture with its call.
+  int held_pictures() const { return 0; }
 
   // QP of the next picture (0..51), from then on.
   void set_qp(int qp);
@@ -54,21 +88,23 @@ public:
 
   // The last reconstructed picture (coded size; the display size is the
   // top-left corner), equal to what a decoder outputs.
-  const Picture &reconstruction() const { return *recon_; }
+  const PictureSamples &reconstruction() const { return recon_->samples; }
   const SequenceParams &sequence() const { return sps_; }
   const EncoderConfig &config() const { return config_; }
   int64_t pictures_encoded() const { return picture_count_; }
 
 private:
-  void write_slice_data(BitWriter &bw);
+  void write_slice_data(BitWriter &bw, const SliceHeader &sh);
   void deblock();
 
   EncoderConfig config_;
+  VideoParams vps_;
   SequenceParams sps_;
-  SearchParams search_;
-  Picture source_;
-  Picture *recon_ = nullptr;
-  PictureBuffer dpb_;
+  PictureParams pps_;
+  DecisionParams search_;
+  PictureSamples source_;
+  DecodedPicture *recon_ = nullptr;
+  DecodedPictureBuffer dpb_;
   BlockInfoMap info_;
   DeblockMap deblock_map_; // kept between pictures: no per-picture allocation
   CtuEncoder ctu_;

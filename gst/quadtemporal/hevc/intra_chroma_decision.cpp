@@ -5,14 +5,14 @@
 namespace quad::hevc {
 
 RdCost CtuEncoder::code_chroma_tree(int x, int y, int log2_size, int depth, int mode,
-                                    CabacBitCounter &counter) {
+                                    bool measure_rate, CabacBitCounter &counter) {
   const BlockInfo &b = info_->at(x, y);
   if (b.tu_log2_size < log2_size && log2_size > 3) {
     RdCost sum;
     const int half = 1 << (log2_size - 1);
     for (int k = 0; k < 4; ++k)
       sum += code_chroma_tree(x + (k & 1) * half, y + (k >> 1) * half, log2_size - 1, depth + 1,
-                              mode, counter);
+                              mode, measure_rate, counter);
     return sum;
   }
   // 7.3.8.10: chroma blocks are half the luma node, and 4x4 luma blocks
@@ -25,17 +25,17 @@ RdCost CtuEncoder::code_chroma_tree(int x, int y, int log2_size, int depth, int 
     const int nonzero = code_transform_block(c, x >> 1, y >> 1, log2_c, mode, levels);
     if (nonzero)
       cbf |= c == 1 ? kCbfCb : kCbfCr;
-    if (measure_rate_) {
-      counter.encode_bin(kCtxCbfChroma + depth, nonzero != 0);
+    if (measure_rate) {
+      write_cbf_chroma(counter, depth, nonzero != 0);
       if (nonzero)
-        write_residual_coding(counter, levels, log2_c, c, scan, sps_.sign_data_hiding);
+        write_residual_coding(counter, levels, log2_c, c, scan, pps_.sign_data_hiding);
     }
   }
   const int size = 1 << log2_size;
   info_->fill(x, y, size,
               [&](BlockInfo &blk) { blk.cbf = static_cast<uint8_t>((blk.cbf & kCbfLuma) | cbf); });
   RdCost rd;
-  rd.distortion = region_sse(x, y, size, false, true);
+  rd.distortion = area_sse(x, y, size, Planes::Chroma);
   return rd;
 }
 
@@ -45,34 +45,34 @@ RdCost CtuEncoder::decide_intra_chroma(int x, int y, int log2_size, const Contex
   // DM first: it costs one bin and follows the luma structure.
   static constexpr int kSyntaxOrder[5] = {4, 0, 1, 2, 3};
   const int count = std::min(5, std::max(1, params_.chroma_rd_candidates));
+  const bool measure_rate = count > 1;
+  // The mode just coded is the working state; a better one before it waits
+  // in a candidate.
+  Candidate &kept = candidates_->chroma_mode;
   RdCost best;
   double best_cost = 0;
   int best_syntax = -1;
   bool best_is_current = false;
-  measure_rate_ = count > 1;
   for (int i = 0; i < count; ++i) {
     const int syntax = kSyntaxOrder[i];
     CabacBitCounter counter;
     counter.contexts = contexts;
-    counter.encode_bin(kCtxIntraChromaPredMode, syntax != 4);
-    if (syntax != 4)
-      counter.encode_bypass_bits(static_cast<uint32_t>(syntax), 2);
-    RdCost rd = code_chroma_tree(x, y, log2_size, 0, chroma_intra_mode(syntax, luma_mode), counter);
+    write_intra_chroma_pred_mode(counter, syntax);
+    RdCost rd = code_chroma_tree(x, y, log2_size, 0, chroma_intra_mode(syntax, luma_mode),
+                                 measure_rate, counter);
     rd.frac_bits = counter.frac_bits;
     const double cost = rd.cost(params_.lambda);
-    if (best_syntax < 0 || cost < best_cost) {
-      best = rd;
-      best_cost = cost;
-      best_syntax = syntax;
-      best_is_current = true;
-      if (i + 1 < count)
-        save_region(chroma_snapshot_, x, y, size, false, true);
-    } else {
-      best_is_current = false;
-    }
+    best_is_current = best_syntax < 0 || cost < best_cost;
+    if (!best_is_current)
+      continue;
+    best = rd;
+    best_cost = cost;
+    best_syntax = syntax;
+    if (i + 1 < count)
+      capture(kept, x, y, size, Planes::Chroma);
   }
   if (!best_is_current)
-    restore_region(chroma_snapshot_, x, y, size, false, true);
+    commit(kept, x, y, size, Planes::Chroma);
   info_->fill(x, y, size,
               [&](BlockInfo &b) { b.intra_chroma_syntax = static_cast<uint8_t>(best_syntax); });
   return best;

@@ -5,8 +5,7 @@ namespace quad::hevc {
 
 double CtuEncoder::decide_intra_cu(int x, int y, int log2_size, int depth) {
   const int size = 1 << log2_size;
-  const ContextSet start = counter_.contexts;
-  const uint64_t start_bits = counter_.frac_bits;
+  const CabacBitCounter start = counter_;
   const int8_t qp = static_cast<int8_t>(params_.qp);
   info_->fill(x, y, size, [&](BlockInfo &b) {
     b.cu_log2_size = static_cast<uint8_t>(log2_size);
@@ -18,44 +17,52 @@ double CtuEncoder::decide_intra_cu(int x, int y, int log2_size, int depth) {
   });
 
   const int max_trafo_depth = sps_.max_transform_hierarchy_depth_intra;
-  tu_search_min_log2_ =
+  TreeSearch search;
+  search.min_split_log2 =
       std::max(2, std::min(log2_size, sps_.max_tb_log2) - params_.max_tu_split_depth);
   const bool try_nxn = log2_size == sps_.min_cb_log2 && params_.try_nxn;
-  const RdCost two_n =
-      decide_intra_luma(x, y, log2_size, 0, max_trafo_depth, false, try_nxn, start);
+  const RdCost two_n = decide_intra_luma(x, y, log2_size, 0, max_trafo_depth, false, try_nxn,
+                                         search, start.contexts);
 
   if (try_nxn) {
-    // part_mode (9.3.3.7): "1" for 2Nx2N, "0" for NxN.
-    const uint8_t part_state = start.state[kCtxPartMode];
     const double lambda_bit = params_.lambda / kFracBitsPerBit;
+    auto part_mode_bits = [&](PartMode part) {
+      CabacBitCounter c;
+      c.contexts = start.contexts;
+      write_part_mode(c, sps_, log2_size, part);
+      return c.frac_bits;
+    };
     const double cost_2n =
-        two_n.cost(params_.lambda) + lambda_bit * cabac_tables::kEntropyBits[part_state ^ 1];
-    save_region(part_snapshot_, x, y, size, true, false);
+        two_n.cost(params_.lambda) + lambda_bit * part_mode_bits(PartMode::Part2Nx2N);
+    Candidate &two_n_luma = candidates_->intra_2nx2n[depth];
+    capture(two_n_luma, x, y, size, Planes::Luma);
     info_->fill(x, y, size, [](BlockInfo &b) { b.part_mode = PartMode::PartNxN; });
-    tu_search_min_log2_ = 2;
-    double cost_nxn = lambda_bit * cabac_tables::kEntropyBits[part_state];
+    // NxN prediction blocks search their transform trees down to 4x4.
+    search.min_split_log2 = 2;
+    double cost_nxn = lambda_bit * part_mode_bits(PartMode::PartNxN);
     const int half = size >> 1;
     for (int k = 0; k < 4 && cost_nxn < cost_2n; ++k)
       cost_nxn += decide_intra_luma(x + (k & 1) * half, y + (k >> 1) * half, log2_size - 1, 1,
-                                    max_trafo_depth + 1, true, true, start)
+                                    max_trafo_depth + 1, true, true, search, start.contexts)
                       .cost(params_.lambda);
+    // NxN is the working state; 2Nx2N comes back unless NxN won.
     if (cost_nxn >= cost_2n)
-      restore_region(part_snapshot_, x, y, size, true, false);
+      commit(two_n_luma, x, y, size, Planes::Luma);
   }
 
-  decide_intra_chroma(x, y, log2_size, start);
+  decide_intra_chroma(x, y, log2_size, start.contexts);
 
   // The exact cost of the CU: its whole syntax from the contexts it starts
   // with, which also leaves counter_ in the state after it.
-  counter_.contexts = start;
-  counter_.frac_bits = start_bits;
-  const SyntaxContext sc{&sps_, info_, SliceType::I};
+  counter_ = start;
+  const SyntaxContext sc{&sps_, &pps_, info_, SliceType::I};
   if (x + size <= sps_.width && y + size <= sps_.height && log2_size > sps_.min_cb_log2)
     write_split_cu_flag(counter_, sc, x, y, depth, false);
   write_coding_unit(counter_, sc, coeffs_, x, y, log2_size);
-  const uint64_t distortion = region_sse(x, y, size, true, true);
+  const uint64_t distortion = area_sse(x, y, size, Planes::All);
   return static_cast<double>(distortion) +
-         params_.lambda * static_cast<double>(counter_.frac_bits - start_bits) / kFracBitsPerBit;
+         params_.lambda * static_cast<double>(counter_.frac_bits - start.frac_bits) /
+             kFracBitsPerBit;
 }
 
 } // namespace quad::hevc

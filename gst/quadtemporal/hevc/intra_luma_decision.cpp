@@ -9,7 +9,8 @@
 namespace quad::hevc {
 
 RdCost CtuEncoder::decide_intra_luma(int x, int y, int log2_size, int tu_depth, int max_tu_depth,
-                                     bool intra_split, bool need_rate, const ContextSet &contexts) {
+                                     bool intra_split, bool need_rate, const TreeSearch &search,
+                                     const ContextSet &contexts) {
   const int size = 1 << log2_size;
   const MostProbableModes mpm = derive_most_probable_modes(*info_, x, y, sps_.ctb_log2);
 
@@ -19,20 +20,27 @@ RdCost CtuEncoder::decide_intra_luma(int x, int y, int log2_size, int tu_depth, 
   const IntraAvailability avail = intra_availability(sps_, x, y, n, 0);
   build_intra_references(rec_->planes[0], rec_->stride[0], x, y, n, 0, avail,
                          sps_.strong_intra_smoothing, refs_);
-  const uint8_t prev_state = contexts.state[kCtxPrevIntraLumaPredFlag];
-  const double mpm_bits[3] = {
-      (cabac_tables::kEntropyBits[prev_state ^ 1] + kFracBitsPerBit) / double(kFracBitsPerBit),
-      (cabac_tables::kEntropyBits[prev_state ^ 1] + 2 * kFracBitsPerBit) / double(kFracBitsPerBit),
-      (cabac_tables::kEntropyBits[prev_state ^ 1] + 2 * kFracBitsPerBit) / double(kFracBitsPerBit)};
-  const double rem_bits =
-      (cabac_tables::kEntropyBits[prev_state] + 5 * kFracBitsPerBit) / double(kFracBitsPerBit);
+  // Mode bits as the syntax writer counts them: each MPM index, and any
+  // other mode (rem_intra_luma_pred_mode has a fixed length).
+  auto mode_bits = [&](int mode) {
+    CabacBitCounter c;
+    c.contexts = contexts;
+    write_intra_luma_mode(c, mpm, mode);
+    return c.frac_bits / double(kFracBitsPerBit);
+  };
+  int other_mode = 0;
+  while (mpm.index_of(other_mode) >= 0)
+    ++other_mode;
+  const double mpm_bits[3] = {mode_bits(mpm.cand[0]), mode_bits(mpm.cand[1]),
+                              mode_bits(mpm.cand[2])};
+  const double rem_bits = mode_bits(other_mode);
   const dsp::Kernels &k = dsp::kernels();
   const uint8_t *src = src_->planes[0] + y * src_->stride[0] + x;
-  struct Candidate {
+  struct ModeCost {
     double cost;
     int mode;
   };
-  Candidate cands[35];
+  ModeCost cands[35];
   for (int mode = 0; mode < 35; ++mode)
     cands[mode] = {std::numeric_limits<double>::infinity(), mode};
   auto evaluate = [&](int mode) {
@@ -70,7 +78,7 @@ RdCost CtuEncoder::decide_intra_luma(int x, int y, int log2_size, int tu_depth, 
   const int num_rd = std::min(35, log2_size >= 4 ? params_.luma_rd_candidates_large
                                                  : params_.luma_rd_candidates_small);
   std::partial_sort(cands, cands + num_rd, cands + 35,
-                    [](const Candidate &a, const Candidate &b) { return a.cost < b.cost; });
+                    [](const ModeCost &a, const ModeCost &b) { return a.cost < b.cost; });
   int modes[4];
   int num_modes = 0;
   for (int i = 0; i < num_rd && num_modes < 4; ++i)
@@ -82,8 +90,12 @@ RdCost CtuEncoder::decide_intra_luma(int x, int y, int log2_size, int tu_depth, 
   // Rate-distortion on the candidates: the luma transform tree coded for
   // real, rate from the CABAC contexts. A single candidate with no
   // transform split to weigh is only coded.
-  measure_rate_ =
-      need_rate || num_modes > 1 || tu_search_min_log2_ < std::min(log2_size, sps_.max_tb_log2);
+  TreeSearch tree = search;
+  tree.measure_rate =
+      need_rate || num_modes > 1 || search.min_split_log2 < std::min(log2_size, sps_.max_tb_log2);
+  // The mode just coded is the working state; a better one before it waits
+  // in a candidate.
+  Candidate &kept = candidates_->luma_mode[log2_size];
   RdCost best;
   double best_cost = 0;
   int best_mode = -1;
@@ -91,25 +103,23 @@ RdCost CtuEncoder::decide_intra_luma(int x, int y, int log2_size, int tu_depth, 
   for (int i = 0; i < num_modes; ++i) {
     CabacBitCounter counter;
     counter.contexts = contexts;
-    if (measure_rate_)
+    if (tree.measure_rate)
       write_intra_luma_mode(counter, mpm, modes[i]);
-    RdCost rd =
-        code_luma_tree(x, y, log2_size, tu_depth, max_tu_depth, intra_split, modes[i], counter);
+    RdCost rd = code_luma_tree(x, y, log2_size, tu_depth, max_tu_depth, intra_split, modes[i], tree,
+                               counter);
     rd.frac_bits = counter.frac_bits;
     const double cost = rd.cost(params_.lambda);
-    if (best_mode < 0 || cost < best_cost) {
-      best = rd;
-      best_cost = cost;
-      best_mode = modes[i];
-      best_is_current = true;
-      if (i + 1 < num_modes)
-        save_region(mode_snapshot_[log2_size], x, y, size, true, false);
-    } else {
-      best_is_current = false;
-    }
+    best_is_current = best_mode < 0 || cost < best_cost;
+    if (!best_is_current)
+      continue;
+    best = rd;
+    best_cost = cost;
+    best_mode = modes[i];
+    if (i + 1 < num_modes)
+      capture(kept, x, y, size, Planes::Luma);
   }
   if (!best_is_current)
-    restore_region(mode_snapshot_[log2_size], x, y, size, true, false);
+    commit(kept, x, y, size, Planes::Luma);
   info_->fill(x, y, size,
               [&](BlockInfo &b) { b.intra_luma_mode = static_cast<uint8_t>(best_mode); });
   return best;

@@ -1,4 +1,4 @@
-// MD5 (RFC 1321), for the decoded picture hash SEI (H.265 D.3.19).
+// MD5 (RFC 1321), for the decoded picture hash SEI (H.265 D.3.20).
 // GStreamer-free.
 #pragma once
 
@@ -27,7 +27,7 @@ private:
 // MD5 of size bytes.
 void md5_bytes(const uint8_t *data, size_t size, uint8_t digest[16]);
 
-// D.3.19 picture_md5: MD5 of a plane of width x height 8-bit samples, rows
+// D.3.20 picture_md5: MD5 of a plane of width x height 8-bit samples, rows
 // concatenated without padding.
 void md5_plane(const uint8_t *plane, ptrdiff_t stride, int width, int height, uint8_t digest[16]);
 

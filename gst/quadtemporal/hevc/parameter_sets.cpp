@@ -77,13 +77,11 @@ bool derive_sequence_params(int display_width, int display_height, int ctb_size,
   p.min_cb_log2 = 3;
   p.max_tb_log2 = std::min(ctb_log2, 5);
   p.min_tb_log2 = 2;
-  p.fps_n = fps_n > 0 ? fps_n : 30;
-  p.fps_d = fps_d > 0 ? fps_d : 1;
-  p.level_idc = derive_level_idc(p.width, p.height, p.fps_n, p.fps_d);
+  p.level_idc = derive_level_idc(p.width, p.height, fps_n > 0 ? fps_n : 30, fps_d > 0 ? fps_d : 1);
   return true;
 }
 
-void write_vps(BitWriter &bw, const SequenceParams &sps) {
+void write_vps(BitWriter &bw, const VideoParams &vps) {
   bw.put_bits(0, 4);       // vps_video_parameter_set_id
   bw.put_flag(true);       // vps_base_layer_internal_flag
   bw.put_flag(true);       // vps_base_layer_available_flag
@@ -91,16 +89,16 @@ void write_vps(BitWriter &bw, const SequenceParams &sps) {
   bw.put_bits(0, 3);       // vps_max_sub_layers_minus1
   bw.put_flag(true);       // vps_temporal_id_nesting_flag
   bw.put_bits(0xffff, 16); // vps_reserved_0xffff_16bits
-  write_profile_tier_level(bw, sps.level_idc);
+  write_profile_tier_level(bw, vps.level_idc);
   bw.put_flag(true);                                 // vps_sub_layer_ordering_info_present_flag
-  bw.put_ue(sps.max_dec_pic_buffering - 1);          // vps_max_dec_pic_buffering_minus1
+  bw.put_ue(vps.max_dec_pic_buffering - 1);          // vps_max_dec_pic_buffering_minus1
   bw.put_ue(0);                                      // vps_max_num_reorder_pics
   bw.put_ue(0);                                      // vps_max_latency_increase_plus1
   bw.put_bits(0, 6);                                 // vps_max_layer_id
   bw.put_ue(0);                                      // vps_num_layer_sets_minus1
   bw.put_flag(true);                                 // vps_timing_info_present_flag
-  bw.put_bits(static_cast<uint32_t>(sps.fps_d), 32); // vps_num_units_in_tick
-  bw.put_bits(static_cast<uint32_t>(sps.fps_n), 32); // vps_time_scale
+  bw.put_bits(static_cast<uint32_t>(vps.fps_d), 32); // vps_num_units_in_tick
+  bw.put_bits(static_cast<uint32_t>(vps.fps_n), 32); // vps_time_scale
   bw.put_flag(false);                                // vps_poc_proportional_to_timing_flag
   bw.put_ue(0);                                      // vps_num_hrd_parameters
   bw.put_flag(false);                                // vps_extension_flag
@@ -140,46 +138,46 @@ void write_sps(BitWriter &bw, const SequenceParams &sps) {
   bw.put_ue(static_cast<uint32_t>(sps.max_tb_log2 - sps.min_tb_log2));
   bw.put_ue(static_cast<uint32_t>(sps.max_transform_hierarchy_depth_inter));
   bw.put_ue(static_cast<uint32_t>(sps.max_transform_hierarchy_depth_intra));
-  bw.put_flag(false); // scaling_list_enabled_flag
-  bw.put_flag(false); // amp_enabled_flag
-  bw.put_flag(false); // sample_adaptive_offset_enabled_flag
-  bw.put_flag(false); // pcm_enabled_flag
-  bw.put_ue(0);       // num_short_term_ref_pic_sets
-  bw.put_flag(false); // long_term_ref_pics_present_flag
-  bw.put_flag(false); // sps_temporal_mvp_enabled_flag
+  bw.put_flag(false);            // scaling_list_enabled_flag
+  bw.put_flag(false);            // amp_enabled_flag
+  bw.put_flag(false);            // sample_adaptive_offset_enabled_flag
+  bw.put_flag(false);            // pcm_enabled_flag
+  bw.put_ue(0);                  // num_short_term_ref_pic_sets
+  bw.put_flag(false);            // long_term_ref_pics_present_flag
+  bw.put_flag(sps.temporal_mvp); // sps_temporal_mvp_enabled_flag
   bw.put_flag(sps.strong_intra_smoothing);
   bw.put_flag(false); // vui_parameters_present_flag
   bw.put_flag(false); // sps_extension_present_flag
   bw.put_trailing_bits();
 }
 
-void write_pps(BitWriter &bw, const SequenceParams &sps) {
+void write_pps(BitWriter &bw, const PictureParams &pps) {
   bw.put_ue(0);                      // pps_pic_parameter_set_id
   bw.put_ue(0);                      // pps_seq_parameter_set_id
   bw.put_flag(false);                // dependent_slice_segments_enabled_flag
   bw.put_flag(false);                // output_flag_present_flag
   bw.put_bits(0, 3);                 // num_extra_slice_header_bits
-  bw.put_flag(sps.sign_data_hiding); // sign_data_hiding_enabled_flag
+  bw.put_flag(pps.sign_data_hiding); // sign_data_hiding_enabled_flag
   bw.put_flag(false);                // cabac_init_present_flag
-  bw.put_ue(0);                      // num_ref_idx_l0_default_active_minus1
-  bw.put_ue(0);                      // num_ref_idx_l1_default_active_minus1
-  bw.put_se(sps.init_qp - 26);       // init_qp_minus26
-  bw.put_flag(false);                // constrained_intra_pred_flag
-  bw.put_flag(false);                // transform_skip_enabled_flag
-  bw.put_flag(false);                // cu_qp_delta_enabled_flag
-  bw.put_se(0);                      // pps_cb_qp_offset
-  bw.put_se(0);                      // pps_cr_qp_offset
-  bw.put_flag(false);                // pps_slice_chroma_qp_offsets_present_flag
-  bw.put_flag(false);                // weighted_pred_flag
-  bw.put_flag(false);                // weighted_bipred_flag
-  bw.put_flag(false);                // transquant_bypass_enabled_flag
-  bw.put_flag(false);                // tiles_enabled_flag
-  bw.put_flag(false);                // entropy_coding_sync_enabled_flag
-  bw.put_flag(false);                // pps_loop_filter_across_slices_enabled_flag
-  bw.put_flag(true);                 // deblocking_filter_control_present_flag
-  bw.put_flag(false);                // deblocking_filter_override_enabled_flag
-  bw.put_flag(!sps.deblocking);      // pps_deblocking_filter_disabled_flag
-  if (sps.deblocking) {
+  bw.put_ue(static_cast<uint32_t>(pps.num_ref_idx_l0_default_active - 1));
+  bw.put_ue(0);                // num_ref_idx_l1_default_active_minus1
+  bw.put_se(pps.init_qp - 26); // init_qp_minus26
+  bw.put_flag(false);          // constrained_intra_pred_flag
+  bw.put_flag(false);          // transform_skip_enabled_flag
+  bw.put_flag(false);          // cu_qp_delta_enabled_flag
+  bw.put_se(0);                // pps_cb_qp_offset
+  bw.put_se(0);                // pps_cr_qp_offset
+  bw.put_flag(false);          // pps_slice_chroma_qp_offsets_present_flag
+  bw.put_flag(false);          // weighted_pred_flag
+  bw.put_flag(false);          // weighted_bipred_flag
+  bw.put_flag(false);          // transquant_bypass_enabled_flag
+  bw.put_flag(false);          // tiles_enabled_flag
+  bw.put_flag(pps.entropy_coding_sync);
+  bw.put_flag(false);           // pps_loop_filter_across_slices_enabled_flag
+  bw.put_flag(true);            // deblocking_filter_control_present_flag
+  bw.put_flag(false);           // deblocking_filter_override_enabled_flag
+  bw.put_flag(!pps.deblocking); // pps_deblocking_filter_disabled_flag
+  if (pps.deblocking) {
     bw.put_se(0); // pps_beta_offset_div2
     bw.put_se(0); // pps_tc_offset_div2
   }
@@ -191,7 +189,31 @@ void write_pps(BitWriter &bw, const SequenceParams &sps) {
   bw.put_trailing_bits();
 }
 
-void write_slice_header(BitWriter &bw, const SequenceParams &sps, const SliceHeader &sh) {
+namespace {
+
+// 7.3.7 st_ref_pic_set(stRpsIdx) with stRpsIdx = num_short_term_ref_pic_sets
+// (0): no inter_ref_pic_set_prediction_flag.
+void write_short_term_rps(BitWriter &bw, const ShortTermRps &rps) {
+  bw.put_ue(static_cast<uint32_t>(rps.num_negative));
+  bw.put_ue(static_cast<uint32_t>(rps.num_positive));
+  int prev = 0;
+  for (int i = 0; i < rps.num_negative; ++i) {
+    bw.put_ue(static_cast<uint32_t>(prev - rps.delta_poc_s0[i] - 1)); // delta_poc_s0_minus1
+    bw.put_flag(rps.used_by_curr_s0[i]);
+    prev = rps.delta_poc_s0[i];
+  }
+  prev = 0;
+  for (int i = 0; i < rps.num_positive; ++i) {
+    bw.put_ue(static_cast<uint32_t>(rps.delta_poc_s1[i] - prev - 1)); // delta_poc_s1_minus1
+    bw.put_flag(rps.used_by_curr_s1[i]);
+    prev = rps.delta_poc_s1[i];
+  }
+}
+
+} // namespace
+
+void write_slice_header(BitWriter &bw, const SequenceParams &sps, const PictureParams &pps,
+                        const SliceHeader &sh) {
   const int nal = static_cast<int>(sh.nal_type);
   const bool idr = sh.nal_type == NalUnitType::IdrWRadl || sh.nal_type == NalUnitType::IdrNLp;
   bw.put_flag(true); // first_slice_segment_in_pic_flag
@@ -202,11 +224,34 @@ void write_slice_header(BitWriter &bw, const SequenceParams &sps, const SliceHea
   if (!idr) {
     bw.put_bits(static_cast<uint32_t>(sh.pic_order_cnt_lsb), sps.log2_max_poc_lsb);
     bw.put_flag(false); // short_term_ref_pic_set_sps_flag
-    // 7.3.7 st_ref_pic_set(0): idx 0 has no inter_ref_pic_set_prediction.
-    bw.put_ue(0); // num_negative_pics
-    bw.put_ue(0); // num_positive_pics
+    write_short_term_rps(bw, sh.rps);
+    if (sps.temporal_mvp)
+      bw.put_flag(sh.temporal_mvp); // slice_temporal_mvp_enabled_flag
   }
-  bw.put_se(sh.slice_qp - sps.init_qp); // slice_qp_delta
+  if (sh.slice_type == SliceType::P) {
+    const bool override = sh.num_ref_idx_l0_active != pps.num_ref_idx_l0_default_active;
+    bw.put_flag(override); // num_ref_idx_active_override_flag
+    if (override)
+      bw.put_ue(static_cast<uint32_t>(sh.num_ref_idx_l0_active - 1));
+    if (sh.temporal_mvp && sh.num_ref_idx_l0_active > 1)
+      bw.put_ue(static_cast<uint32_t>(sh.collocated_ref_idx));
+    bw.put_ue(static_cast<uint32_t>(5 - sh.max_num_merge_cand)); // five_minus_max_num_merge_cand
+  }
+  bw.put_se(sh.slice_qp - pps.init_qp); // slice_qp_delta
+  if (pps.entropy_coding_sync) {
+    bw.put_ue(static_cast<uint32_t>(sh.entry_point_offsets.size())); // num_entry_point_offsets
+    if (!sh.entry_point_offsets.empty()) {
+      uint32_t largest = 1;
+      for (const uint32_t offset : sh.entry_point_offsets)
+        largest = std::max(largest, offset);
+      int bits = 1;
+      while (bits < 32 && ((largest - 1) >> bits) != 0)
+        ++bits;
+      bw.put_ue(static_cast<uint32_t>(bits - 1)); // offset_len_minus1
+      for (const uint32_t offset : sh.entry_point_offsets)
+        bw.put_bits(offset - 1, bits); // entry_point_offset_minus1
+    }
+  }
   bw.put_byte_alignment();
 }
 

@@ -1,27 +1,37 @@
 #include "picture.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace quad::hevc {
 
-void Picture::allocate(int w, int h) {
+void PictureSamples::allocate(int w, int h, int margin_luma) {
   width = w;
   height = h;
-  // Strides rounded up to 64 bytes keep rows cache-line aligned.
-  stride[0] = (w + 63) & ~63;
-  stride[1] = stride[2] = ((w >> 1) + 63) & ~63;
-  const size_t luma = static_cast<size_t>(stride[0]) * h;
-  const size_t chroma = static_cast<size_t>(stride[1]) * (h >> 1);
-  storage_.assign(luma + 2 * chroma + 64, 0);
+  margin = margin_luma;
+  // Rows are whole cache lines and the first sample of each plane starts
+  // one: the columns in front of it are the margin rounded up to 64.
+  for (int c = 0; c < 3; ++c) {
+    const int m = c ? margin_luma >> 1 : margin_luma;
+    const int front = (m + 63) & ~63;
+    stride[c] = (front + plane_width(c) + m + 63) & ~63;
+  }
+  size_t offset[3];
+  size_t total = 0;
+  for (int c = 0; c < 3; ++c) {
+    const int m = c ? margin_luma >> 1 : margin_luma;
+    offset[c] = total + static_cast<size_t>(stride[c]) * m + ((m + 63) & ~63);
+    total += static_cast<size_t>(stride[c]) * (plane_height(c) + 2 * m);
+  }
+  storage_.assign(total + 64, 0);
   uint8_t *base = storage_.data();
   base += (64 - reinterpret_cast<uintptr_t>(base) % 64) % 64;
-  planes[0] = base;
-  planes[1] = base + luma;
-  planes[2] = base + luma + chroma;
+  for (int c = 0; c < 3; ++c)
+    planes[c] = base + offset[c];
 }
 
-void Picture::import(const uint8_t *const src[3], const ptrdiff_t src_stride[3], int width_in,
-                     int height_in) {
+void PictureSamples::import(const uint8_t *const src[3], const ptrdiff_t src_stride[3],
+                            int width_in, int height_in) {
   for (int c = 0; c < 3; ++c) {
     const int w_in = c ? width_in >> 1 : width_in;
     const int h_in = c ? height_in >> 1 : height_in;
@@ -37,41 +47,85 @@ void Picture::import(const uint8_t *const src[3], const ptrdiff_t src_stride[3],
   }
 }
 
-void PictureBuffer::configure(int width, int height, int capacity) {
+void PictureSamples::extend_borders() {
+  for (int c = 0; c < 3; ++c) {
+    const int m = c ? margin >> 1 : margin;
+    if (m == 0)
+      continue;
+    const int w = plane_width(c);
+    const int h = plane_height(c);
+    const ptrdiff_t s = stride[c];
+    uint8_t *p = planes[c];
+    for (int y = 0; y < h; ++y) {
+      uint8_t *row = p + y * s;
+      std::memset(row - m, row[0], m);
+      std::memset(row + w, row[w - 1], m);
+    }
+    for (int y = 1; y <= m; ++y) {
+      std::memcpy(p - y * s - m, p - m, w + 2 * m);
+      std::memcpy(p + (h - 1 + y) * s - m, p + (h - 1) * s - m, w + 2 * m);
+    }
+  }
+}
+
+void MotionField::resize(int width, int height) {
+  width16_ = (width + 15) >> 4;
+  blocks_.assign(static_cast<size_t>(width16_) * ((height + 15) >> 4), PredictionMotion{});
+}
+
+void MotionField::set_intra() {
+  std::fill(blocks_.begin(), blocks_.end(), PredictionMotion{});
+}
+
+void DecodedPictureBuffer::configure(int width, int height, int capacity) {
   width_ = width;
   height_ = height;
   pictures_.clear();
   in_use_.clear();
   for (int i = 0; i < capacity; ++i) {
-    pictures_.push_back(std::make_unique<Picture>());
-    pictures_.back()->allocate(width, height);
+    pictures_.push_back(std::make_unique<DecodedPicture>());
+    pictures_.back()->samples.allocate(width, height, kPictureMargin);
+    pictures_.back()->motion.resize(width, height);
     in_use_.push_back(false);
   }
 }
 
-Picture *PictureBuffer::acquire() {
+void DecodedPictureBuffer::apply_rps(bool idr, const ShortTermRps &rps, int current_poc) {
   for (size_t i = 0; i < pictures_.size(); ++i) {
-    if (!in_use_[i]) {
-      in_use_[i] = true;
-      pictures_[i]->is_reference = false;
-      return pictures_[i].get();
+    DecodedPicture &pic = *pictures_[i];
+    bool keep = false;
+    if (!idr && pic.is_reference) {
+      const int delta = pic.poc - current_poc;
+      for (int k = 0; k < rps.num_negative && !keep; ++k)
+        keep = rps.delta_poc_s0[k] == delta;
+      for (int k = 0; k < rps.num_positive && !keep; ++k)
+        keep = rps.delta_poc_s1[k] == delta;
     }
+    pic.is_reference = keep;
+    in_use_[i] = keep;
   }
-  pictures_.push_back(std::make_unique<Picture>());
-  pictures_.back()->allocate(width_, height_);
-  in_use_.push_back(true);
-  return pictures_.back().get();
 }
 
-void PictureBuffer::release_unreferenced() {
-  for (size_t i = 0; i < pictures_.size(); ++i)
-    if (!pictures_[i]->is_reference)
-      in_use_[i] = false;
+DecodedPicture *DecodedPictureBuffer::acquire(int poc) {
+  size_t i = 0;
+  while (i < pictures_.size() && in_use_[i])
+    ++i;
+  if (i == pictures_.size()) {
+    pictures_.push_back(std::make_unique<DecodedPicture>());
+    pictures_.back()->samples.allocate(width_, height_, kPictureMargin);
+    pictures_.back()->motion.resize(width_, height_);
+    in_use_.push_back(false);
+  }
+  in_use_[i] = true;
+  DecodedPicture *pic = pictures_[i].get();
+  pic->poc = poc;
+  pic->is_reference = false;
+  return pic;
 }
 
-Picture *PictureBuffer::find(int poc) {
+DecodedPicture *DecodedPictureBuffer::find_reference(int poc) {
   for (size_t i = 0; i < pictures_.size(); ++i)
-    if (in_use_[i] && pictures_[i]->poc == poc)
+    if (in_use_[i] && pictures_[i]->is_reference && pictures_[i]->poc == poc)
       return pictures_[i].get();
   return nullptr;
 }

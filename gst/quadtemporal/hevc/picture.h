@@ -1,6 +1,7 @@
-// 8-bit 4:2:0 pictures of the coded size, and the buffer of decoded
-// pictures the encoder keeps for reference (H.265 8.3.2 keeps the same
-// set on the decoder side). GStreamer-free.
+// Pictures of the encoder: 8-bit 4:2:0 sample arrays of the coded size with
+// a margin around them, the motion a picture leaves for later ones, and the
+// decoded picture buffer that keeps reference pictures (H.265 8.3.2 keeps
+// the same set on the decoder side). GStreamer-free.
 #pragma once
 
 #include <cstddef>
@@ -10,15 +11,20 @@
 
 namespace quad::hevc {
 
-struct Picture {
+// Luma samples of margin on each side of a reference picture: motion
+// vectors reach this far outside the picture (8.5.3.3.3 clamps sample
+// positions to the picture; a padded copy of the edge gives the same
+// samples without the clamp), search range and interpolation taps included.
+inline constexpr int kPictureMargin = 80;
+
+struct PictureSamples {
   int width = 0; // luma samples, a multiple of 8
   int height = 0;
+  int margin = 0; // luma samples on each side (half in chroma)
   ptrdiff_t stride[3] = {0, 0, 0};
-  uint8_t *planes[3] = {nullptr, nullptr, nullptr};
-  int poc = 0;
-  bool is_reference = false;
+  uint8_t *planes[3] = {nullptr, nullptr, nullptr}; // sample (0, 0) of each plane
 
-  void allocate(int w, int h);
+  void allocate(int w, int h, int margin_luma);
   int plane_width(int c) const { return c ? width >> 1 : width; }
   int plane_height(int c) const { return c ? height >> 1 : height; }
 
@@ -27,24 +33,88 @@ struct Picture {
   void import(const uint8_t *const src[3], const ptrdiff_t src_stride[3], int width_in,
               int height_in);
 
+  // Repeats the edge samples of each plane into its margin, after
+  // reconstruction and deblocking, so motion compensation can read outside
+  // the picture.
+  void extend_borders();
+
 private:
   std::vector<uint8_t> storage_;
 };
 
-// Reconstructed pictures by picture order count, recycled when no longer
-// referenced. With all-intra coding only the current picture is in use.
-class PictureBuffer {
+// A motion vector in quarter luma samples.
+struct MotionVector {
+  int16_t x = 0;
+  int16_t y = 0;
+};
+
+// The motion of one prediction block for each reference picture list:
+// ref_idx -1 when the list is not used (predFlagLX 0; both for intra).
+struct PredictionMotion {
+  MotionVector mv[2];
+  int8_t ref_idx[2] = {-1, -1};
+};
+
+// What temporal motion vector prediction reads of a coded picture
+// (8.5.3.2.8): the motion of each 16x16 luma block (the storage
+// granularity ((x >> 4) << 4) of the collocated position) and the POCs its
+// reference indices stood for.
+class MotionField {
+public:
+  void resize(int width, int height);
+  // Every block intra: what an intra picture leaves.
+  void set_intra();
+  PredictionMotion &at(int x, int y) { return blocks_[index(x, y)]; }
+  const PredictionMotion &at(int x, int y) const { return blocks_[index(x, y)]; }
+  int ref_poc[2][16] = {}; // by list and reference index
+
+private:
+  size_t index(int x, int y) const {
+    return static_cast<size_t>(y >> 4) * width16_ + static_cast<size_t>(x >> 4);
+  }
+  int width16_ = 0;
+  std::vector<PredictionMotion> blocks_;
+};
+
+// A picture of the decoded picture buffer.
+struct DecodedPicture {
+  PictureSamples samples;
+  MotionField motion;
+  int poc = 0;
+  bool is_reference = false; // "used for short-term reference" (8.3.2)
+};
+
+// 7.3.7 st_ref_pic_set(): the short-term reference pictures of a slice as
+// POC differences to the current picture, earlier ones (S0, closest first)
+// then later ones (S1).
+struct ShortTermRps {
+  static constexpr int kMaxPictures = 16;
+  int num_negative = 0;
+  int num_positive = 0;
+  int delta_poc_s0[kMaxPictures] = {}; // < 0, decreasing
+  bool used_by_curr_s0[kMaxPictures] = {};
+  int delta_poc_s1[kMaxPictures] = {}; // > 0, increasing
+  bool used_by_curr_s1[kMaxPictures] = {};
+};
+
+// Reconstructed pictures by picture order count, recycled once nothing
+// references them.
+class DecodedPictureBuffer {
 public:
   void configure(int width, int height, int capacity);
-  // A picture not used for reference, allocated once.
-  Picture *acquire();
-  void release_unreferenced();
-  Picture *find(int poc);
+  // 8.3.2: after an IDR nothing is referenced; otherwise the pictures the
+  // RPS of the current picture names stay references and the rest are
+  // marked unused. Unused pictures are recycled.
+  void apply_rps(bool idr, const ShortTermRps &rps, int current_poc);
+  // A picture for the current one, not yet a reference, allocated once.
+  DecodedPicture *acquire(int poc);
+  // A picture used for reference, or nullptr.
+  DecodedPicture *find_reference(int poc);
 
 private:
   int width_ = 0;
   int height_ = 0;
-  std::vector<std::unique_ptr<Picture>> pictures_;
+  std::vector<std::unique_ptr<DecodedPicture>> pictures_;
   std::vector<bool> in_use_;
 };
 

@@ -300,14 +300,12 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   const BlockInfoMap &info = *a.sc->info;
   const BlockInfo &b = info.at(x0, y0);
 
-  bool split;
-  if (log2_size <= sps.max_tb_log2 && log2_size > sps.min_tb_log2 && depth < a.max_trafo_depth &&
-      !(a.intra_split && depth == 0)) {
+  const TransformSplitRule rule =
+      transform_split_rule(sps, log2_size, depth, a.max_trafo_depth, a.intra_split);
+  bool split = rule.inferred_split;
+  if (rule.coded) {
     split = b.tu_log2_size < log2_size;
-    c.encode_bin(kCtxSplitTransformFlag + 5 - log2_size, split);
-  } else {
-    // 7.4.9.8: inferred.
-    split = log2_size > sps.max_tb_log2 || (a.intra_split && depth == 0);
+    write_split_transform_flag(c, log2_size, split);
   }
 
   uint8_t chroma_cbf = 0;
@@ -315,7 +313,7 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
     const uint8_t node_cbf = chroma_cbf_of_node(info, x0, y0, 1 << log2_size);
     for (const uint8_t bit : {kCbfCb, kCbfCr}) {
       if (depth == 0 || (parent_chroma_cbf & bit)) {
-        c.encode_bin(kCtxCbfChroma + depth, (node_cbf & bit) != 0);
+        write_cbf_chroma(c, depth, (node_cbf & bit) != 0);
         chroma_cbf |= node_cbf & bit;
       }
     }
@@ -332,8 +330,7 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   }
 
   const bool cbf_luma = (b.cbf & kCbfLuma) != 0;
-  // Intra CUs always code cbf_luma (7.3.8.8).
-  c.encode_bin(kCtxCbfLuma + (depth == 0 ? 1 : 0), cbf_luma);
+  write_cbf_luma(c, depth, cbf_luma);
 
   // 7.3.8.10: 4x4 luma blocks carry their chroma with blkIdx 3, using the
   // parent's cbf_cb / cbf_cr.
@@ -344,7 +341,8 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   if (cbf_luma) {
     const int z = z_index(x0 & mask, y0 & mask);
     write_residual_coding(c, a.coeffs->luma + 16 * z, log2_size, 0,
-                          intra_scan_idx(log2_size, 0, b.intra_luma_mode), sps.sign_data_hiding);
+                          intra_scan_idx(log2_size, 0, b.intra_luma_mode),
+                          a.sc->pps->sign_data_hiding);
   }
   int chroma_log2;
   int z_chroma;
@@ -360,10 +358,10 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   const int scan = intra_scan_idx(chroma_log2, 1, a.chroma_mode);
   if (tu_chroma & kCbfCb)
     write_residual_coding(c, a.coeffs->cb + 4 * z_chroma, chroma_log2, 1, scan,
-                          sps.sign_data_hiding);
+                          a.sc->pps->sign_data_hiding);
   if (tu_chroma & kCbfCr)
     write_residual_coding(c, a.coeffs->cr + 4 * z_chroma, chroma_log2, 2, scan,
-                          sps.sign_data_hiding);
+                          a.sc->pps->sign_data_hiding);
 }
 
 } // namespace
@@ -376,9 +374,7 @@ void write_coding_unit(Coder &c, const SyntaxContext &sc, const CtuCoefficients 
   const BlockInfo &b = info.at(x0, y0);
   const bool nxn = b.part_mode == PartMode::PartNxN;
 
-  // part_mode (9.3.3.7): intra CUs code it only at the minimum size, one bin.
-  if (log2_cb_size == sps.min_cb_log2)
-    c.encode_bin(kCtxPartMode, nxn ? 0 : 1);
+  write_part_mode(c, sps, log2_cb_size, b.part_mode);
 
   // 7.3.8.5: all prev_intra_luma_pred_flags first, then the indices.
   const int half = 1 << (log2_cb_size - 1);
@@ -403,11 +399,8 @@ void write_coding_unit(Coder &c, const SyntaxContext &sc, const CtuCoefficients 
       c.encode_bypass_bits(static_cast<uint32_t>(mpm[p].rem_of(mode[p])), 5);
     }
   }
-  // intra_chroma_pred_mode (9.3.3.8): "0" for 4, else "1" and two bypass bins.
   const int chroma_syntax = b.intra_chroma_syntax;
-  c.encode_bin(kCtxIntraChromaPredMode, chroma_syntax != 4);
-  if (chroma_syntax != 4)
-    c.encode_bypass_bits(static_cast<uint32_t>(chroma_syntax), 2);
+  write_intra_chroma_pred_mode(c, chroma_syntax);
 
   TransformTreeArgs a;
   a.sc = &sc;

@@ -18,6 +18,7 @@ namespace quad::hevc {
 // What the syntax of one slice reads besides the coefficients.
 struct SyntaxContext {
   const SequenceParams *sps = nullptr;
+  const PictureParams *pps = nullptr;
   const BlockInfoMap *info = nullptr;
   SliceType slice_type = SliceType::I;
 };
@@ -42,6 +43,52 @@ void write_coding_unit(Coder &c, const SyntaxContext &sc, const CtuCoefficients 
 // prev_intra_luma_pred_flag followed by mpm_idx or rem_intra_luma_pred_mode
 // of one prediction block (what a 2Nx2N CU codes for its luma mode).
 template <class Coder> void write_intra_luma_mode(Coder &c, const MostProbableModes &mpm, int mode);
+
+// part_mode (7.3.8.5, binarisation 9.3.3.7): intra CUs code it only at the
+// minimum CU size, one bin ("1" 2Nx2N, "0" NxN).
+template <class Coder>
+void write_part_mode(Coder &c, const SequenceParams &sps, int log2_cb_size, PartMode part) {
+  if (log2_cb_size == sps.min_cb_log2)
+    c.encode_bin(kCtxPartMode, part == PartMode::PartNxN ? 0 : 1);
+}
+
+// intra_chroma_pred_mode (9.3.3.8): "0" for 4 (DM), else "1" and the value
+// in two bypass bins.
+template <class Coder> void write_intra_chroma_pred_mode(Coder &c, int syntax) {
+  c.encode_bin(kCtxIntraChromaPredMode, syntax != 4);
+  if (syntax != 4)
+    c.encode_bypass_bits(static_cast<uint32_t>(syntax), 2);
+}
+
+// 7.3.8.8: whether a transform tree node codes split_transform_flag, and
+// the value inferred when it does not (7.4.9.8).
+struct TransformSplitRule {
+  bool coded;
+  bool inferred_split;
+};
+inline TransformSplitRule transform_split_rule(const SequenceParams &sps, int log2_size, int depth,
+                                               int max_depth, bool intra_split) {
+  const bool intra_split_here = intra_split && depth == 0;
+  return {log2_size <= sps.max_tb_log2 && log2_size > sps.min_tb_log2 && depth < max_depth &&
+              !intra_split_here,
+          log2_size > sps.max_tb_log2 || intra_split_here};
+}
+
+template <class Coder> void write_split_transform_flag(Coder &c, int log2_size, bool split) {
+  c.encode_bin(kCtxSplitTransformFlag + 5 - log2_size, split);
+}
+
+// cbf_cb / cbf_cr of a transform tree node at trafoDepth (9.3.4.2: context
+// trafoDepth).
+template <class Coder> void write_cbf_chroma(Coder &c, int trafo_depth, bool cbf) {
+  c.encode_bin(kCtxCbfChroma + trafo_depth, cbf);
+}
+
+// cbf_luma of a transform unit (9.3.4.2: context 1 at trafoDepth 0). Intra
+// CUs always code it (7.3.8.8).
+template <class Coder> void write_cbf_luma(Coder &c, int trafo_depth, bool cbf) {
+  c.encode_bin(kCtxCbfLuma + (trafo_depth == 0 ? 1 : 0), cbf);
+}
 
 // 7.3.8.11 residual_coding() of an n x n block of levels (row-major), with
 // at least one non-zero level.

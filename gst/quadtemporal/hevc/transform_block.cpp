@@ -3,6 +3,7 @@
 #include "ctu_encoder.h"
 #include "quant.h"
 #include "scan_order.h"
+#include "sign_data_hiding.h"
 #include "transform.h"
 
 namespace quad::hevc {

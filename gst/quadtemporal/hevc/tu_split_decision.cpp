@@ -5,65 +5,59 @@
 namespace quad::hevc {
 
 RdCost CtuEncoder::code_luma_tree(int x, int y, int log2_size, int depth, int max_depth,
-                                  bool intra_split, int mode, CabacBitCounter &counter) {
+                                  bool intra_split, int mode, const TreeSearch &search,
+                                  CabacBitCounter &counter) {
   const int size = 1 << log2_size;
-  // 7.3.8.8: when split_transform_flag is coded, and when it is inferred 1.
-  const bool signalled = log2_size <= sps_.max_tb_log2 && log2_size > sps_.min_tb_log2 &&
-                         depth < max_depth && !(intra_split && depth == 0);
-  const bool forced = log2_size > sps_.max_tb_log2 || (intra_split && depth == 0);
+  const TransformSplitRule rule =
+      transform_split_rule(sps_, log2_size, depth, max_depth, intra_split);
 
-  RdCost leaf;
-  ContextSet leaf_contexts;
-  uint64_t leaf_bits = 0;
-  const ContextSet start_contexts = counter.contexts;
-  const uint64_t start_bits = counter.frac_bits;
-  if (!forced) {
+  const CabacBitCounter start = counter;
+  Candidate &leaf = candidates_->tu_leaf[log2_size];
+  if (!rule.inferred_split) {
     int16_t *levels = levels_at(0, x, y);
     const int nonzero = code_transform_block(0, x, y, log2_size, mode, levels);
     // With nothing to compare against, the rate is not needed.
-    if (measure_rate_) {
-      if (signalled)
-        counter.encode_bin(kCtxSplitTransformFlag + 5 - log2_size, 0);
-      counter.encode_bin(kCtxCbfLuma + (depth == 0 ? 1 : 0), nonzero != 0);
+    if (search.measure_rate) {
+      if (rule.coded)
+        write_split_transform_flag(counter, log2_size, false);
+      write_cbf_luma(counter, depth, nonzero != 0);
       if (nonzero)
         write_residual_coding(counter, levels, log2_size, 0, intra_scan_idx(log2_size, 0, mode),
-                              sps_.sign_data_hiding);
+                              pps_.sign_data_hiding);
     }
     const uint8_t cbf = nonzero ? kCbfLuma : 0;
     info_->fill(x, y, size, [&](BlockInfo &b) {
       b.tu_log2_size = static_cast<uint8_t>(log2_size);
       b.cbf = cbf;
     });
-    leaf.distortion = region_sse(x, y, size, true, false);
-    leaf.frac_bits = counter.frac_bits - start_bits;
+    leaf.rd.distortion = area_sse(x, y, size, Planes::Luma);
+    leaf.rd.frac_bits = counter.frac_bits - start.frac_bits;
     // A block without residual is rarely improved by splitting it.
     const bool try_split =
-        measure_rate_ && signalled && nonzero != 0 && log2_size - 1 >= tu_search_min_log2_;
+        search.measure_rate && rule.coded && nonzero != 0 && log2_size - 1 >= search.min_split_log2;
     if (!try_split)
-      return leaf;
-    save_region(tu_snapshot_[log2_size], x, y, size, true, false);
-    leaf_contexts = counter.contexts;
-    leaf_bits = counter.frac_bits;
-    counter.contexts = start_contexts;
-    counter.frac_bits = start_bits;
+      return leaf.rd;
+    capture(leaf, x, y, size, Planes::Luma);
+    leaf.cabac = counter;
+    counter = start;
   }
 
-  if (signalled && measure_rate_)
-    counter.encode_bin(kCtxSplitTransformFlag + 5 - log2_size, 1);
+  if (rule.coded && search.measure_rate)
+    write_split_transform_flag(counter, log2_size, true);
   RdCost split;
   const int half = size >> 1;
   for (int k = 0; k < 4; ++k) {
     const RdCost child = code_luma_tree(x + (k & 1) * half, y + (k >> 1) * half, log2_size - 1,
-                                        depth + 1, max_depth, intra_split, mode, counter);
+                                        depth + 1, max_depth, intra_split, mode, search, counter);
     split.distortion += child.distortion;
   }
-  split.frac_bits = counter.frac_bits - start_bits;
-  if (forced || split.cost(params_.lambda) < leaf.cost(params_.lambda))
+  split.frac_bits = counter.frac_bits - start.frac_bits;
+  // The split is the working state; the leaf comes back only if it wins.
+  if (rule.inferred_split || split.cost(params_.lambda) < leaf.rd.cost(params_.lambda))
     return split;
-  restore_region(tu_snapshot_[log2_size], x, y, size, true, false);
-  counter.contexts = leaf_contexts;
-  counter.frac_bits = leaf_bits;
-  return leaf;
+  commit(leaf, x, y, size, Planes::Luma);
+  counter = leaf.cabac;
+  return leaf.rd;
 }
 
 } // namespace quad::hevc

@@ -17,6 +17,10 @@ Modes:
   clips   the real clips in $QUAD_CLIPS_Y4M_DIR (exit 77 when unset/absent)
   random  random sizes, QPs, CTUs, presets and tool switches for --budget s
 
+With --compare-with OTHER_ENCODER, each case is encoded by both builds and
+the two streams must be identical byte for byte (nothing is decoded): the
+check that a refactor of the encoder left its output unchanged.
+
 Standard library only. Exit status: 0 pass, 1 fail, 77 skipped.
 """
 
@@ -174,6 +178,28 @@ def check_case(case, encoder, workdir):
     return failures
 
 
+def compare_case(case, encoder, reference, workdir):
+    """Returns a list of failure messages (empty: identical streams)."""
+    streams = []
+    for i, exe in enumerate((encoder, reference)):
+        stream = os.path.join(workdir, 'compare%d.265' % i)
+        md5_path = os.path.join(workdir, 'compare%d.md5' % i)
+        r = run([exe, '--out', stream, '--md5', md5_path] +
+                case.encoder_args())
+        if r.returncode != 0:
+            return ['%s failed (%d): %s' % (exe, r.returncode,
+                                            r.stderr.decode(errors='replace')[-300:])]
+        with open(stream, 'rb') as f:
+            streams.append(f.read())
+    new, old = streams
+    if new == old:
+        return []
+    at = next((i for i in range(min(len(new), len(old))) if new[i] != old[i]),
+              min(len(new), len(old)))
+    return ['streams differ from byte %d (%d bytes vs %d in the reference)' % (
+        at, len(new), len(old))]
+
+
 def matrix_cases():
     cases = []
     qps = [0, 12, 22, 32, 42, 51]
@@ -249,18 +275,21 @@ def main():
                     help='seconds for --mode random')
     ap.add_argument('--seed', type=int, default=None,
                     help='seed for --mode random (default: time)')
+    ap.add_argument('--compare-with', metavar='REFERENCE_ENCODER',
+                    help='compare streams byte for byte with this build of '
+                    'hevc_conformance_encoder instead of decoding them')
     ap.add_argument('--filter', default='',
                     help='only cases whose description contains this')
     args = ap.parse_args()
 
     missing = [t for t in ('ffmpeg', 'libde265-dec265', 'gst-launch-1.0')
                if shutil.which(t) is None]
-    if missing:
+    if missing and not args.compare_with:
         print('FAIL: decoders missing: %s (./quad setup installs ffmpeg, '
               'libde265-examples and gstreamer1.0-libav)' % ', '.join(missing))
         return 1
     probe = run(['gst-inspect-1.0', 'avdec_h265'])
-    if probe.returncode != 0:
+    if probe.returncode != 0 and not args.compare_with:
         print('FAIL: GStreamer avdec_h265 missing (gstreamer1.0-libav)')
         return 1
 
@@ -298,7 +327,11 @@ def main():
             if args.filter and args.filter not in desc:
                 continue
             total += 1
-            failures = check_case(case, args.encoder, workdir)
+            if args.compare_with:
+                failures = compare_case(case, args.encoder, args.compare_with,
+                                        workdir)
+            else:
+                failures = check_case(case, args.encoder, workdir)
             if failures:
                 failed += 1
                 print('FAIL %s' % desc)

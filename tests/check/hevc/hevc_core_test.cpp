@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "bitstream.h"
+#include "bit_writer.h"
 #include "cabac.h"
 #include "contexts.h"
 #include "intra_mode_syntax.h"

@@ -1,4 +1,4 @@
-#include "bitstream.h"
+#include "bit_writer.h"
 
 namespace quad::hevc {
 

@@ -1,6 +1,7 @@
+#include "sign_data_hiding.h"
+
 #include <cstdlib>
 
-#include "ctu_encoder.h"
 #include "scan_order.h"
 
 namespace quad::hevc {
@@ -32,8 +33,7 @@ const ScanToRaster kScanToRaster;
 
 } // namespace
 
-int CtuEncoder::hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp,
-                           int scan_idx) {
+int hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp, int scan_idx) {
   const int log2_sb = log2_size - 2;
   // Unrounded |level| = |c| * scale / 2^qbits (quant.h).
   const int qbits = 14 + qp / 6 + (15 - 8 - log2_size);

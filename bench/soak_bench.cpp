@@ -196,9 +196,11 @@ bool read_until(Client &c, gint64 until, guint64 *units, guint64 *lost, guint32 
   while (now_us() < until) {
     int kind = -1;
     guint32 seq = 0;
-    if (!c.next_unit(static_cast<int>(std::max<gint64>(1, (until - now_us()) / 1000)), &kind, &seq))
-      return now_us() >= until;
-    if (kind != 0)
+    const int got =
+        c.next_unit(static_cast<int>(std::max<gint64>(1, (until - now_us()) / 1000)), &kind, &seq);
+    if (got < 0)
+      return false;
+    if (got == 0 || kind != 0)
       continue;
     if (*have_last && seq != *last + 1)
       *lost += seq - *last - 1;

@@ -12,22 +12,12 @@
 
 #include <hwy/highway.h>
 
-#ifndef QUAD_DSP_CONVERT_TARGET_KERNELS
-#define QUAD_DSP_CONVERT_TARGET_KERNELS
-namespace quad::dsp {
-using TargetConvertKernels = TargetTable<ConvertKernels>;
-} // namespace quad::dsp
-#endif
-
 HWY_BEFORE_NAMESPACE();
 namespace quad::dsp {
 namespace HWY_NAMESPACE {
 
 #if HWY_TARGET == HWY_SCALAR
-const TargetConvertKernels *GetTargetConvertKernels() {
-  static const TargetConvertKernels kTable = {HWY_SCALAR, reference_convert_kernels()};
-  return &kTable;
-}
+QUAD_SCALAR_TARGET_TABLE(ConvertKernels, GetTargetConvertKernels, reference_convert_kernels)
 #else
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -97,8 +87,8 @@ void InterleaveRow(const uint8_t *u, const uint8_t *v, int n, uint8_t *uv) {
     reference_convert_kernels().interleave_row(u + x, v + x, n - x, uv + 2 * x);
 }
 
-const TargetConvertKernels *GetTargetConvertKernels() {
-  static const TargetConvertKernels kTable = {
+const TargetTable<ConvertKernels> *GetTargetConvertKernels() {
+  static const TargetTable<ConvertKernels> kTable = {
       HWY_TARGET, {hwy::TargetName(HWY_TARGET), RgbToYuvRow, Reduce2x2Row, InterleaveRow}};
   return &kTable;
 }
@@ -111,16 +101,8 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace quad::dsp {
 
-HWY_EXPORT(GetTargetConvertKernels);
-
-const ConvertKernels &convert_kernels() {
-  static const ConvertKernels &best = HWY_DYNAMIC_DISPATCH(GetTargetConvertKernels)()->kernels;
-  return best;
-}
-
-std::vector<ConvertKernels> all_convert_kernels() {
-  return supported_tables(reference_convert_kernels(), HWY_DISPATCH_TABLE(GetTargetConvertKernels));
-}
+QUAD_EXPORT_TARGET_TABLES(ConvertKernels, GetTargetConvertKernels, reference_convert_kernels,
+                          convert_kernels, all_convert_kernels)
 
 } // namespace quad::dsp
 #endif

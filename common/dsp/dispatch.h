@@ -1,6 +1,11 @@
-// What the *_simd.cpp files share: a kernel table tagged with the Highway
-// target it was compiled for, and the walk over Highway's dispatch table that
-// lists every compiled target this CPU runs (for tests and benchmarks).
+// What every *_simd.cpp file shares: a kernel table tagged with the Highway
+// target it was compiled for, the walk over Highway's dispatch table that
+// lists every compiled target this CPU runs (for tests and benchmarks), and
+// the export of the best table and the list. A file compiled per target by
+// foreach_target.h defines, in each target's namespace, a getter returning
+// its TargetTable (QUAD_SCALAR_TARGET_TABLE for HWY_SCALAR), then once, under
+// HWY_ONCE, QUAD_EXPORT_TARGET_TABLES (the macros expand to highway.h's,
+// which the file includes after foreach_target.h).
 #pragma once
 
 #include <hwy/targets.h>
@@ -44,3 +49,23 @@ std::vector<KernelTable> supported_tables(const KernelTable &reference,
 }
 
 } // namespace quad::dsp
+
+// One-lane vectors gain nothing over the reference (GCC before 12.3 builds
+// HWY_SCALAR instead of EMU128), so that target's getter returns it.
+#define QUAD_SCALAR_TARGET_TABLE(KernelTable, getter, reference)                                   \
+  const ::quad::dsp::TargetTable<KernelTable> *getter() {                                          \
+    static const ::quad::dsp::TargetTable<KernelTable> kTable = {HWY_SCALAR, reference()};         \
+    return &kTable;                                                                                \
+  }
+
+// Exports getter and defines best(), the table of the best target this CPU
+// runs (chosen on first use), and all(), what supported_tables() lists.
+#define QUAD_EXPORT_TARGET_TABLES(KernelTable, getter, reference, best, all)                       \
+  HWY_EXPORT(getter);                                                                              \
+  const KernelTable &best() {                                                                      \
+    static const KernelTable &chosen = HWY_DYNAMIC_DISPATCH(getter)()->kernels;                    \
+    return chosen;                                                                                 \
+  }                                                                                                \
+  std::vector<KernelTable> all() {                                                                 \
+    return ::quad::dsp::supported_tables(reference(), HWY_DISPATCH_TABLE(getter));                 \
+  }

@@ -12,25 +12,12 @@
 
 #include <hwy/highway.h>
 
-// Defined once: every target's table must have the same type for HWY_EXPORT.
-#ifndef QUAD_DSP_SIMD_TARGET_KERNELS
-#define QUAD_DSP_SIMD_TARGET_KERNELS
-namespace quad::dsp {
-using TargetKernels = TargetTable<Kernels>;
-} // namespace quad::dsp
-#endif
-
 HWY_BEFORE_NAMESPACE();
 namespace quad::dsp {
 namespace HWY_NAMESPACE {
 
 #if HWY_TARGET == HWY_SCALAR
-// One-lane vectors gain nothing over the reference (GCC before 12.3 gets this
-// target instead of EMU128), so it reuses the reference kernels.
-const TargetKernels *GetTargetKernels() {
-  static const TargetKernels kTable = {HWY_SCALAR, reference_kernels()};
-  return &kTable;
-}
+QUAD_SCALAR_TARGET_TABLE(Kernels, GetTargetKernels, reference_kernels)
 #else
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -610,9 +597,9 @@ void CopyPlane(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t
   }
 }
 
-const TargetKernels *GetTargetKernels() {
-  static const TargetKernels kTable = {HWY_TARGET,
-                                       {hwy::TargetName(HWY_TARGET), Sad, Satd, Sse, CopyPlane}};
+const TargetTable<Kernels> *GetTargetKernels() {
+  static const TargetTable<Kernels> kTable = {
+      HWY_TARGET, {hwy::TargetName(HWY_TARGET), Sad, Satd, Sse, CopyPlane}};
   return &kTable;
 }
 #endif // HWY_TARGET == HWY_SCALAR
@@ -624,16 +611,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace quad::dsp {
 
-HWY_EXPORT(GetTargetKernels);
-
-const Kernels &kernels() {
-  static const Kernels &best = HWY_DYNAMIC_DISPATCH(GetTargetKernels)()->kernels;
-  return best;
-}
-
-std::vector<Kernels> all_kernels() {
-  return supported_tables(reference_kernels(), HWY_DISPATCH_TABLE(GetTargetKernels));
-}
+QUAD_EXPORT_TARGET_TABLES(Kernels, GetTargetKernels, reference_kernels, kernels, all_kernels)
 
 } // namespace quad::dsp
 #endif

@@ -12,22 +12,13 @@
 
 #include <hwy/highway.h>
 
-#ifndef QUAD_DSP_FRAME_STATS_TARGET_KERNELS
-#define QUAD_DSP_FRAME_STATS_TARGET_KERNELS
-namespace quad::dsp {
-using TargetFrameStatsKernels = TargetTable<FrameStatsKernels>;
-} // namespace quad::dsp
-#endif
-
 HWY_BEFORE_NAMESPACE();
 namespace quad::dsp {
 namespace HWY_NAMESPACE {
 
 #if HWY_TARGET == HWY_SCALAR
-const TargetFrameStatsKernels *GetTargetFrameStatsKernels() {
-  static const TargetFrameStatsKernels kTable = {HWY_SCALAR, reference_frame_stats_kernels()};
-  return &kTable;
-}
+QUAD_SCALAR_TARGET_TABLE(FrameStatsKernels, GetTargetFrameStatsKernels,
+                         reference_frame_stats_kernels)
 #else
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -108,9 +99,9 @@ void SobelColumnSums(const uint8_t *plane, ptrdiff_t stride, int w, int h, int y
   edge_column(w - 1);
 }
 
-const TargetFrameStatsKernels *GetTargetFrameStatsKernels() {
-  static const TargetFrameStatsKernels kTable = {HWY_TARGET,
-                                                 {hwy::TargetName(HWY_TARGET), SobelColumnSums}};
+const TargetTable<FrameStatsKernels> *GetTargetFrameStatsKernels() {
+  static const TargetTable<FrameStatsKernels> kTable = {
+      HWY_TARGET, {hwy::TargetName(HWY_TARGET), SobelColumnSums}};
   return &kTable;
 }
 #endif // HWY_TARGET == HWY_SCALAR
@@ -122,18 +113,9 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace quad::dsp {
 
-HWY_EXPORT(GetTargetFrameStatsKernels);
-
-const FrameStatsKernels &frame_stats_kernels() {
-  static const FrameStatsKernels &best =
-      HWY_DYNAMIC_DISPATCH(GetTargetFrameStatsKernels)()->kernels;
-  return best;
-}
-
-std::vector<FrameStatsKernels> all_frame_stats_kernels() {
-  return supported_tables(reference_frame_stats_kernels(),
-                          HWY_DISPATCH_TABLE(GetTargetFrameStatsKernels));
-}
+QUAD_EXPORT_TARGET_TABLES(FrameStatsKernels, GetTargetFrameStatsKernels,
+                          reference_frame_stats_kernels, frame_stats_kernels,
+                          all_frame_stats_kernels)
 
 } // namespace quad::dsp
 #endif

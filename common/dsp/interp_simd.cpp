@@ -11,22 +11,12 @@
 
 #include <hwy/highway.h>
 
-#ifndef QUAD_DSP_INTERP_TARGET_KERNELS
-#define QUAD_DSP_INTERP_TARGET_KERNELS
-namespace quad::dsp {
-using TargetInterpKernels = TargetTable<InterpKernels>;
-} // namespace quad::dsp
-#endif
-
 HWY_BEFORE_NAMESPACE();
 namespace quad::dsp {
 namespace HWY_NAMESPACE {
 
 #if HWY_TARGET == HWY_SCALAR
-const TargetInterpKernels *GetTargetInterpKernels() {
-  static const TargetInterpKernels kTable = {HWY_SCALAR, reference_interp_kernels()};
-  return &kTable;
-}
+QUAD_SCALAR_TARGET_TABLE(InterpKernels, GetTargetInterpKernels, reference_interp_kernels)
 #else
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -170,8 +160,9 @@ void InterpLuma(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_
   }
 }
 
-const TargetInterpKernels *GetTargetInterpKernels() {
-  static const TargetInterpKernels kTable = {HWY_TARGET, {hwy::TargetName(HWY_TARGET), InterpLuma}};
+const TargetTable<InterpKernels> *GetTargetInterpKernels() {
+  static const TargetTable<InterpKernels> kTable = {HWY_TARGET,
+                                                    {hwy::TargetName(HWY_TARGET), InterpLuma}};
   return &kTable;
 }
 #endif // HWY_TARGET == HWY_SCALAR
@@ -183,16 +174,8 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace quad::dsp {
 
-HWY_EXPORT(GetTargetInterpKernels);
-
-const InterpKernels &interp_kernels() {
-  static const InterpKernels &best = HWY_DYNAMIC_DISPATCH(GetTargetInterpKernels)()->kernels;
-  return best;
-}
-
-std::vector<InterpKernels> all_interp_kernels() {
-  return supported_tables(reference_interp_kernels(), HWY_DISPATCH_TABLE(GetTargetInterpKernels));
-}
+QUAD_EXPORT_TARGET_TABLES(InterpKernels, GetTargetInterpKernels, reference_interp_kernels,
+                          interp_kernels, all_interp_kernels)
 
 } // namespace quad::dsp
 #endif

@@ -13,6 +13,11 @@
  * is memory-mapped and frames are handed downstream without a copy when the
  * layout and the alignment downstream asked for allow it.
  *
+ * With `is-live=false` and without `loop`, a Y4M file behaves like a file
+ * source: it answers duration queries (time and frames) and seeks, forward,
+ * to the first frame at or after the requested time. A file cut short while
+ * it plays ends the stream with an error rather than a crash.
+ *
  * With `is-live=true` (the default) frames are paced on the pipeline clock like
  * a camera: when downstream is late, frames are dropped (and counted in
  * `stats`) rather than delivered late. Every buffer carries a
@@ -130,6 +135,7 @@ struct CaptureState {
   guint64 file_position = 0; /* next Y4M frame */
   guint64 last_pattern_frame = G_MAXUINT64;
   std::vector<BlockMotion> truth;
+  std::vector<uint8_t> scratch; /* a Y4M frame read for copying */
 };
 
 struct _GstQuadCaptureSrc {
@@ -292,6 +298,13 @@ static GstFlowReturn file_end(GstQuadCaptureSrc *self, CaptureState &state) {
 
 static GstFlowReturn file_frame(GstQuadCaptureSrc *self, CaptureState &state, GstBuffer **out) {
   Y4mFile &file = *state.file;
+  /* Touching a page the file lost raises SIGBUS: look first. */
+  if (const std::string why = file.shrunk(); !why.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ,
+                      ("Y4M file \"%s\" was cut short while playing.", self->location),
+                      ("%s", why.c_str()));
+    return GST_FLOW_ERROR;
+  }
   if (state.file_position >= file.frame_count()) {
     GstFlowReturn ret = file_end(self, state);
     if (ret != GST_FLOW_OK)
@@ -344,11 +357,24 @@ static GstFlowReturn file_frame(GstQuadCaptureSrc *self, CaptureState &state, Gs
       GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Could not map an output buffer."), (nullptr));
       return GST_FLOW_ERROR;
     }
+    /* Read, not copied from the mapping: a file cut meanwhile fails the
+     * read instead of raising SIGBUS here. */
+    state.scratch.resize(frame->payload_size);
+    const auto read = file.read_payload(*frame, state.scratch.data());
+    if (!read) {
+      gst_video_frame_unmap(&vframe);
+      gst_buffer_unref(buf);
+      GST_ELEMENT_ERROR(self, RESOURCE, READ,
+                        ("Y4M file \"%s\" was cut short while playing.", self->location),
+                        ("%s", read.error().c_str()));
+      return GST_FLOW_ERROR;
+    }
     const auto &copy_plane = quad::dsp::kernels().copy_plane;
     for (int p = 0; p < 3; p++) {
       const auto &plane = frame->planes[p];
+      const uint8_t *src = state.scratch.data() + (plane.data - frame->payload);
       copy_plane(static_cast<uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&vframe, p)),
-                 GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, p), plane.data, plane.width,
+                 GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, p), src, plane.width,
                  static_cast<int>(plane.width), static_cast<int>(plane.height));
     }
     gst_video_frame_unmap(&vframe);
@@ -486,6 +512,21 @@ static GstFlowReturn wait_for_frame(GstQuadCaptureSrc *self, CaptureState &state
 
 /* ---- GstBaseSrc ---- */
 
+/* A file that is not played live nor looped is a file source: it has a
+ * duration and seeks to any frame. */
+static bool file_playback(GstQuadCaptureSrc *self) {
+  GST_OBJECT_LOCK(self);
+  const bool yes = self->state && self->state->file && !self->is_live && !self->loop;
+  GST_OBJECT_UNLOCK(self);
+  return yes;
+}
+
+static void file_frame_rate(const CaptureState &state, gint *n, gint *d) {
+  const auto &rate = state.file->header().frame_rate;
+  *n = rate.known() ? static_cast<gint>(rate.num) : FALLBACK_FPS_N;
+  *d = rate.known() ? static_cast<gint>(rate.den) : 1;
+}
+
 static GstFlowReturn gst_quad_capture_src_create(GstPushSrc *src, GstBuffer **out) {
   auto *self = GST_QUAD_CAPTURE_SRC(src);
   CaptureState &state = *self->state;
@@ -613,6 +654,24 @@ static gboolean gst_quad_capture_src_query(GstBaseSrc *src, GstQuery *query) {
                           self->is_live ? latency : GST_CLOCK_TIME_NONE);
     return TRUE;
   }
+  if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && file_playback(self)) {
+    GstFormat format;
+    gst_query_parse_duration(query, &format, nullptr);
+    const guint64 frames = self->state->file->frame_count();
+    gint n, d;
+    file_frame_rate(*self->state, &n, &d);
+    if (format == GST_FORMAT_DEFAULT) {
+      gst_query_set_duration(query, format, static_cast<gint64>(frames));
+      return TRUE;
+    }
+    if (format == GST_FORMAT_TIME) {
+      gst_query_set_duration(
+          query, format,
+          static_cast<gint64>(gst_util_uint64_scale(frames, static_cast<guint64>(d) * GST_SECOND,
+                                                    static_cast<guint64>(n))));
+      return TRUE;
+    }
+  }
   return GST_BASE_SRC_CLASS(parent_class)->query(src, query);
 }
 
@@ -626,7 +685,16 @@ static gboolean gst_quad_capture_src_start(GstBaseSrc *src) {
   self->counters = CaptureCounters();
   const gboolean lock_memory = self->lock_memory;
   const bool have_location = self->location != nullptr;
+  const guint block_size = self->block_size;
   GST_OBJECT_UNLOCK(self);
+
+  if (block_size & (block_size - 1)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                      ("block-size %u is not one of 8, 16, 32 or 64.", block_size), (nullptr));
+    gst_caps_unref(state->timestamp_caps);
+    delete state;
+    return FALSE;
+  }
 
   if (have_location && !open_file(self, *state)) {
     gst_caps_unref(state->timestamp_caps);
@@ -640,7 +708,6 @@ static gboolean gst_quad_capture_src_start(GstBaseSrc *src) {
   GST_OBJECT_LOCK(self);
   self->state = state;
   GST_OBJECT_UNLOCK(self);
-  gst_base_src_set_live(src, self->is_live);
   return TRUE;
 }
 
@@ -667,8 +734,33 @@ static gboolean gst_quad_capture_src_unlock(GstBaseSrc *src) {
   return TRUE;
 }
 
-static gboolean gst_quad_capture_src_is_seekable(GstBaseSrc *) {
-  return FALSE;
+static gboolean gst_quad_capture_src_is_seekable(GstBaseSrc *src) {
+  return file_playback(GST_QUAD_CAPTURE_SRC(src));
+}
+
+/* Seeks to the first frame that starts at or after the segment's start. */
+static gboolean gst_quad_capture_src_do_seek(GstBaseSrc *src, GstSegment *segment) {
+  auto *self = GST_QUAD_CAPTURE_SRC(src);
+  if (!file_playback(self))
+    return GST_BASE_SRC_CLASS(parent_class)->do_seek(src, segment);
+  if (segment->format != GST_FORMAT_TIME || segment->rate < 0) {
+    GST_DEBUG_OBJECT(self, "only forward seeks in time");
+    return FALSE;
+  }
+  CaptureState &state = *self->state;
+  gint n, d;
+  file_frame_rate(state, &n, &d);
+  const guint64 frames = state.file->frame_count();
+  const guint64 index =
+      MIN(frames, gst_util_uint64_scale_ceil(segment->start, static_cast<guint64>(n),
+                                             static_cast<guint64>(d) * GST_SECOND));
+  GST_DEBUG_OBJECT(self, "seek to %" GST_TIME_FORMAT ": frame %" G_GUINT64_FORMAT,
+                   GST_TIME_ARGS(segment->start), index);
+  state.tick = index;
+  state.file_position = index;
+  segment->position = segment->start;
+  segment->time = segment->start;
+  return TRUE;
 }
 
 /* ---- GObject ---- */
@@ -676,6 +768,16 @@ static gboolean gst_quad_capture_src_is_seekable(GstBaseSrc *) {
 static void gst_quad_capture_src_set_property(GObject *object, guint prop_id, const GValue *value,
                                               GParamSpec *pspec) {
   auto *self = GST_QUAD_CAPTURE_SRC(object);
+  if (prop_id == PROP_IS_LIVE) {
+    /* GstBaseSrc reads the live flag before start() on READY->PAUSED, so it
+     * is set here; the setter takes the object lock itself. */
+    const gboolean live = g_value_get_boolean(value);
+    GST_OBJECT_LOCK(self);
+    self->is_live = live;
+    GST_OBJECT_UNLOCK(self);
+    gst_base_src_set_live(GST_BASE_SRC(self), live);
+    return;
+  }
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
   case PROP_LOCATION:
@@ -684,9 +786,6 @@ static void gst_quad_capture_src_set_property(GObject *object, guint prop_id, co
     break;
   case PROP_LOOP:
     self->loop = g_value_get_boolean(value);
-    break;
-  case PROP_IS_LIVE:
-    self->is_live = g_value_get_boolean(value);
     break;
   case PROP_PAN_X:
     self->scene_config.pan_x = g_value_get_double(value);
@@ -709,15 +808,10 @@ static void gst_quad_capture_src_set_property(GObject *object, guint prop_id, co
   case PROP_GROUND_TRUTH:
     self->ground_truth = g_value_get_boolean(value);
     break;
-  case PROP_BLOCK_SIZE: {
-    const guint bs = g_value_get_uint(value);
-    if (bs & (bs - 1))
-      GST_WARNING_OBJECT(self, "block-size %u is not a power of two, keeping %u", bs,
-                         self->block_size);
-    else
-      self->block_size = bs;
+  case PROP_BLOCK_SIZE:
+    /* Checked at start, where a bad value can fail with an error. */
+    self->block_size = g_value_get_uint(value);
     break;
-  }
   case PROP_LOCK_MEMORY:
     self->lock_memory = g_value_get_boolean(value);
     break;
@@ -854,8 +948,9 @@ static void gst_quad_capture_src_class_init(GstQuadCaptureSrcClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_BLOCK_SIZE,
       g_param_spec_uint("block-size", "Block size",
-                        "Block size of the ground-truth grid in luma pixels (8, 16, 32, 64)", 8, 64,
-                        DEFAULT_BLOCK_SIZE, rw));
+                        "Block size of the ground-truth grid in luma pixels: 8, 16, 32 or 64 "
+                        "(another value fails at start)",
+                        8, 64, DEFAULT_BLOCK_SIZE, rw));
   g_object_class_install_property(
       gobject_class, PROP_LOCK_MEMORY,
       g_param_spec_boolean("lock-memory", "Lock memory",
@@ -886,6 +981,7 @@ static void gst_quad_capture_src_class_init(GstQuadCaptureSrcClass *klass) {
   basesrc_class->stop = gst_quad_capture_src_stop;
   basesrc_class->unlock = gst_quad_capture_src_unlock;
   basesrc_class->is_seekable = gst_quad_capture_src_is_seekable;
+  basesrc_class->do_seek = gst_quad_capture_src_do_seek;
   pushsrc_class->create = gst_quad_capture_src_create;
 
   GST_DEBUG_CATEGORY_INIT(gst_quad_capture_src_debug, "quadcapturesrc", 0, "quad capture source");

@@ -453,16 +453,18 @@ Y4mFrame Y4mStream::make_frame(size_t index, size_t marker, size_t payload) cons
   return f;
 }
 
-Y4mFile::Y4mFile(void *map, size_t size, std::string path, Y4mStream stream)
-    : map_(map), map_size_(size), path_(std::move(path)), stream_(std::move(stream)) {}
+Y4mFile::Y4mFile(int fd, void *map, size_t size, std::string path, Y4mStream stream)
+    : fd_(fd), map_(map), map_size_(size), path_(std::move(path)), stream_(std::move(stream)) {}
 
 Y4mFile::Y4mFile(Y4mFile &&other) noexcept
-    : map_(std::exchange(other.map_, nullptr)), map_size_(std::exchange(other.map_size_, 0)),
-      path_(std::move(other.path_)), stream_(std::move(other.stream_)) {}
+    : fd_(std::exchange(other.fd_, -1)), map_(std::exchange(other.map_, nullptr)),
+      map_size_(std::exchange(other.map_size_, 0)), path_(std::move(other.path_)),
+      stream_(std::move(other.stream_)) {}
 
 Y4mFile &Y4mFile::operator=(Y4mFile &&other) noexcept {
   if (this != &other) {
     unmap();
+    fd_ = std::exchange(other.fd_, -1);
     map_ = std::exchange(other.map_, nullptr);
     map_size_ = std::exchange(other.map_size_, 0);
     path_ = std::move(other.path_);
@@ -478,8 +480,38 @@ Y4mFile::~Y4mFile() {
 void Y4mFile::unmap() {
   if (map_ != nullptr)
     munmap(map_, map_size_);
+  if (fd_ >= 0)
+    ::close(fd_);
+  fd_ = -1;
   map_ = nullptr;
   map_size_ = 0;
+}
+
+std::string Y4mFile::shrunk() const {
+  struct stat st {};
+  if (fstat(fd_, &st) != 0)
+    return "cannot stat " + path_ + ": " + std::generic_category().message(errno);
+  if (static_cast<uint64_t>(st.st_size) >= map_size_)
+    return {};
+  return path_ + " shrank to " + std::to_string(st.st_size) + " bytes (was " +
+         std::to_string(map_size_) + ")";
+}
+
+Y4mResult<bool> Y4mFile::read_payload(const Y4mFrame &frame, uint8_t *dst) const {
+  size_t done = 0;
+  while (done < frame.payload_size) {
+    const ssize_t n = pread(fd_, dst + done, frame.payload_size - done,
+                            static_cast<off_t>(frame.payload_offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return fail(path_ + ": cannot read frame " + std::to_string(frame.index) + ": " +
+                  std::generic_category().message(errno));
+    if (n == 0)
+      return fail(path_ + ": short read of frame " + std::to_string(frame.index));
+    done += static_cast<size_t>(n);
+  }
+  return true;
 }
 
 Y4mResult<Y4mFile> Y4mFile::open(const std::string &path) {
@@ -509,18 +541,20 @@ Y4mResult<Y4mFile> Y4mFile::open(const std::string &path) {
   const auto size = static_cast<size_t>(st.st_size);
   void *map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int map_err = errno;
-  ::close(fd);
-  if (map == MAP_FAILED)
+  if (map == MAP_FAILED) {
+    ::close(fd);
     return fail("cannot map " + path + ": " + reason(map_err));
+  }
   // Advice only: playback reads front to back.
   madvise(map, size, MADV_SEQUENTIAL);
 
   auto stream = Y4mStream::parse(std::span(static_cast<const uint8_t *>(map), size));
   if (!stream) {
     munmap(map, size);
+    ::close(fd);
     return fail(stream.error());
   }
-  return Y4mFile(map, size, path, std::move(stream).value());
+  return Y4mFile(fd, map, size, path, std::move(stream).value());
 }
 
 } // namespace quad::capture

@@ -193,8 +193,10 @@ private:
 };
 
 // A Y4M file mapped read-only (MAP_PRIVATE, MADV_SEQUENTIAL); frames point
-// into the mapping, which lives as long as this object. The file must not be
-// truncated while mapped (reading a vanished page raises SIGBUS).
+// into the mapping, which lives as long as this object. Reading a page the
+// file no longer has raises SIGBUS, so callers check shrunk() before they
+// touch a frame and copy with read_payload(), which fails instead. A frame
+// already handed out stays exposed if the file is cut while it is read.
 class Y4mFile {
 public:
   // Errors: "cannot open PATH: REASON", "cannot map PATH: REASON", and those
@@ -217,10 +219,20 @@ public:
   bool last_frame_truncated() const { return stream_.last_frame_truncated(); }
   Y4mResult<Y4mFrame> frame(size_t index) { return stream_.frame(index); }
 
+  // Why the mapping is no longer safe to read: "PATH shrank to N bytes
+  // (was M)" or "cannot stat PATH: REASON"; empty while the file on disk
+  // still covers the whole mapping.
+  std::string shrunk() const;
+
+  // Copies a frame's payload with pread(): a file cut short meanwhile gives
+  // an error ("PATH: short read of frame N"), never a signal.
+  Y4mResult<bool> read_payload(const Y4mFrame &frame, uint8_t *dst) const;
+
 private:
-  Y4mFile(void *map, size_t size, std::string path, Y4mStream stream);
+  Y4mFile(int fd, void *map, size_t size, std::string path, Y4mStream stream);
   void unmap();
 
+  int fd_ = -1; // kept open to check and read the file the mapping shows
   void *map_ = nullptr;
   size_t map_size_ = 0;
   std::string path_;

@@ -11,8 +11,20 @@
  * stopping the pipeline: frames the failed encoder had taken but not output
  * are fed again to the new one, which starts with an IDR and fresh parameter
  * sets, so every input frame leaves exactly once and timestamps stay
- * monotonic. Each switch is posted as a `quadenc-failover` element message
- * (fields `from`, `to`, `reason`, `replayed`).
+ * monotonic. Frames are matched through the encoder by a number quadenc
+ * attaches (a reference timestamp meta), and leave with the input's own
+ * timestamps and segment, whatever a backend does to them. Each switch is
+ * posted as a `quadenc-failover` element message (fields `from`, `to`,
+ * `reason`, `replayed`); when no backend is left, the error names every
+ * backend tried and why it failed.
+ *
+ * The output caps stay those of the first backend as long as a later one
+ * describes the same stream (codec, stream format, size, rate; profile when
+ * both name one); the next backend is asked for the same profile. The new
+ * parameter sets travel in band, so a muxer needs a format that allows them
+ * to change (`h264parse ! video/x-h264,stream-format=avc3 ! matroskamux`,
+ * `hev1` for H.265); with `avc`/`hvc1` codec_data changes and matroskamux
+ * refuses that.
  *
  * The shared encoder properties (rate-control, bitrate, qp, vbv-buffer-ms,
  * key-int-max, speed-preset, threads, intra-refresh) are passed to every
@@ -85,8 +97,30 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 /* A frame taken in and not yet seen leaving the active encoder. */
 struct PendingFrame {
   GstBuffer *buffer;
+  guint64 number; /* quadenc's own count, carried through the encoder */
   std::chrono::steady_clock::time_point entered;
 };
+
+/* Each input frame carries its number through the encoder in a reference
+ * timestamp meta with these caps: encoders copy such metas to their output
+ * (GstVideoEncoder does), and unlike timestamps they do not shift them
+ * (x264enc adds 1000 hours to its PTS). */
+static const char FRAME_NUMBER_CAPS[] = "timestamp/x-quadenc-frame";
+
+/* Output caps fields a muxer does not keep or that follow from the bitstream
+ * (parameter sets travel in band): a backend that differs only in these
+ * continues under the caps already sent. */
+static const char *const IGNORED_CAPS_FIELDS[] = {"profile",
+                                                  "level",
+                                                  "tier",
+                                                  "codec_data",
+                                                  "colorimetry",
+                                                  "chroma-site",
+                                                  "pixel-aspect-ratio",
+                                                  "interlace-mode",
+                                                  "chroma-format",
+                                                  "bit-depth-luma",
+                                                  "bit-depth-chroma"};
 
 struct QuadEncCounters {
   guint64 frames_in = 0;
@@ -107,7 +141,7 @@ struct QuadEncState {
   /* Sink and encoder output threads: under mutex. */
   std::mutex mutex;
   std::deque<PendingFrame> pending;
-  GstClockTime last_out_pts = GST_CLOCK_TIME_NONE;
+  guint64 next_number = 0;
   guint overruns = 0; /* in a row */
 
   /* Under the object lock: written by handle_message from any thread. */
@@ -119,6 +153,7 @@ struct QuadEncState {
 
 struct _GstQuadEnc {
   GstBin parent;
+  GstCaps *frame_number_caps;
 
   GstPad *sinkpad;
   GstPad *srcpad;
@@ -393,8 +428,8 @@ static GstFlowReturn fail_over(GstQuadEnc *self, const std::string &reason) {
       GST_OBJECT_LOCK(self);
       st->active_name.clear();
       GST_OBJECT_UNLOCK(self);
-      GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("No encoder left to take over."),
-                        ("tried %s", tried.c_str()));
+      GST_ELEMENT_ERROR(self, STREAM, ENCODE,
+                        ("No encoder left to take over; tried %s.", tried.c_str()), (nullptr));
       break;
     }
     GST_OBJECT_LOCK(self);
@@ -476,9 +511,13 @@ static GstFlowReturn gst_quad_enc_chain(GstPad *pad, GstObject *, GstBuffer *buf
     return GST_FLOW_NOT_NEGOTIATED;
   }
   check_live(self);
+  buffer = gst_buffer_make_writable(buffer);
   {
     std::lock_guard<std::mutex> lock(st->mutex);
-    st->pending.push_back({gst_buffer_ref(buffer), std::chrono::steady_clock::now()});
+    const guint64 number = st->next_number++;
+    gst_buffer_add_reference_timestamp_meta(buffer, self->frame_number_caps, number,
+                                            GST_CLOCK_TIME_NONE);
+    st->pending.push_back({gst_buffer_ref(buffer), number, std::chrono::steady_clock::now()});
   }
 
   std::string reason = failure_reason(self, GST_FLOW_OK);
@@ -512,9 +551,10 @@ static gboolean gst_quad_enc_sink_event(GstPad *pad, GstObject *, GstEvent *even
       st->backends = resolve_backends(self);
       st->next_backend = 0;
       if (!start_next_backend(self, caps, &tried)) {
-        GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No encoder can take these caps."),
-                          ("caps %" GST_PTR_FORMAT ", tried %s", caps,
-                           tried.empty() ? "nothing" : tried.c_str()));
+        GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                          ("No encoder can take these caps; tried %s.",
+                           tried.empty() ? "nothing (empty backends)" : tried.c_str()),
+                          ("caps %" GST_PTR_FORMAT, caps));
         gst_event_unref(event);
         return FALSE;
       }
@@ -532,7 +572,6 @@ static gboolean gst_quad_enc_sink_event(GstPad *pad, GstObject *, GstEvent *even
     for (PendingFrame &p : st->pending)
       gst_buffer_unref(p.buffer);
     st->pending.clear();
-    st->last_out_pts = GST_CLOCK_TIME_NONE;
     st->overruns = 0;
     break;
   }
@@ -573,44 +612,62 @@ static gboolean gst_quad_enc_feed_event(GstPad *pad, GstObject *, GstEvent *even
 
 /* ---- output ---- */
 
+/* The frame number quadenc gave the input this output came from, taken off
+ * the buffer; false when the encoder dropped the meta. */
+static bool take_frame_number(GstQuadEnc *self, GstBuffer **buffer, guint64 *number) {
+  GstReferenceTimestampMeta *meta =
+      gst_buffer_get_reference_timestamp_meta(*buffer, self->frame_number_caps);
+  if (!meta)
+    return false;
+  *number = meta->timestamp;
+  *buffer = gst_buffer_make_writable(*buffer);
+  meta = gst_buffer_get_reference_timestamp_meta(*buffer, self->frame_number_caps);
+  gst_buffer_remove_meta(*buffer, reinterpret_cast<GstMeta *>(meta));
+  return true;
+}
+
 static GstFlowReturn gst_quad_enc_collect_chain(GstPad *pad, GstObject *, GstBuffer *buffer) {
   GstQuadEnc *self = self_of_pad(pad);
   QuadEncState *st = self->st;
-  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  guint64 number = 0;
+  const bool numbered = take_frame_number(self, &buffer, &number);
   bool overrun = false;
   {
     std::lock_guard<std::mutex> lock(st->mutex);
-    /* Encoders here do not reorder: this output settles every frame up to
-     * the one with its timestamp (the oldest when timestamps are absent). */
+    /* Encoders here do not reorder: this output settles its own frame and
+     * any older one the encoder dropped (the oldest when unnumbered). */
     size_t settled = 0;
-    for (size_t i = 0; i < st->pending.size(); i++) {
-      if (GST_BUFFER_PTS(st->pending[i].buffer) == pts) {
-        settled = i + 1;
-        break;
-      }
-    }
-    if (settled == 0 && !st->pending.empty())
+    if (numbered) {
+      for (size_t i = 0; i < st->pending.size() && st->pending[i].number <= number; i++)
+        settled = st->pending[i].number == number ? i + 1 : settled;
+    } else if (!st->pending.empty()) {
       settled = 1;
+    }
+    if (settled == 0) {
+      /* Not pending: this frame already left through the previous backend. */
+      GST_DEBUG_OBJECT(self, "dropping a repeat of frame %" G_GUINT64_FORMAT, number);
+      gst_buffer_unref(buffer);
+      return GST_FLOW_OK;
+    }
+    buffer = gst_buffer_make_writable(buffer);
     for (size_t i = 0; i < settled; i++) {
       PendingFrame p = st->pending.front();
       st->pending.pop_front();
-      if (i + 1 == settled && GST_CLOCK_TIME_IS_VALID(st->frame_duration)) {
-        const auto took = std::chrono::steady_clock::now() - p.entered;
-        overrun = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() >
-                  static_cast<gint64>(st->frame_duration);
+      if (i + 1 == settled) {
+        /* The input's own times: every backend's output then shares one
+         * timeline, and without reordering decode time is presentation time. */
+        GST_BUFFER_PTS(buffer) = GST_BUFFER_PTS(p.buffer);
+        GST_BUFFER_DTS(buffer) = GST_BUFFER_PTS(p.buffer);
+        GST_BUFFER_DURATION(buffer) = GST_BUFFER_DURATION(p.buffer);
+        if (GST_CLOCK_TIME_IS_VALID(st->frame_duration)) {
+          const auto took = std::chrono::steady_clock::now() - p.entered;
+          overrun = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() >
+                    static_cast<gint64>(st->frame_duration);
+        }
       }
       gst_buffer_unref(p.buffer);
     }
     st->overruns = overrun ? st->overruns + 1 : 0;
-    if (GST_CLOCK_TIME_IS_VALID(st->last_out_pts) && GST_CLOCK_TIME_IS_VALID(pts) &&
-        pts <= st->last_out_pts) {
-      /* Already sent by the previous backend. */
-      GST_DEBUG_OBJECT(self, "dropping a repeat of %" GST_TIME_FORMAT, GST_TIME_ARGS(pts));
-      gst_buffer_unref(buffer);
-      return GST_FLOW_OK;
-    }
-    if (GST_CLOCK_TIME_IS_VALID(pts))
-      st->last_out_pts = pts;
   }
   GST_OBJECT_LOCK(self);
   st->counters.frames_out++;
@@ -619,13 +676,43 @@ static GstFlowReturn gst_quad_enc_collect_chain(GstPad *pad, GstObject *, GstBuf
   return gst_pad_push(self->srcpad, buffer);
 }
 
+/* Caps without the fields a backend may change without harm. */
+static GstCaps *caps_that_matter(GstCaps *caps) {
+  GstCaps *copy = gst_caps_copy(caps);
+  for (guint i = 0; i < gst_caps_get_size(copy); i++)
+    for (const char *field : IGNORED_CAPS_FIELDS)
+      gst_structure_remove_field(gst_caps_get_structure(copy, i), field);
+  return copy;
+}
+
+/* A new backend's caps say nothing new when they match the current ones in
+ * every field that matters and name no other profile. */
+static bool same_stream(GstCaps *current, GstCaps *next) {
+  GstCaps *a = caps_that_matter(current), *b = caps_that_matter(next);
+  bool same = gst_caps_is_equal(a, b);
+  gst_caps_unref(a);
+  gst_caps_unref(b);
+  const char *pa = gst_structure_get_string(gst_caps_get_structure(current, 0), "profile");
+  const char *pb = gst_structure_get_string(gst_caps_get_structure(next, 0), "profile");
+  if (pa && pb && strcmp(pa, pb) != 0)
+    same = false;
+  return same;
+}
+
 /* Events the encoder sends on: a switch repeats stream-start, caps and
  * segment, which go on only when they say something new. */
 static gboolean gst_quad_enc_collect_event(GstPad *pad, GstObject *, GstEvent *event) {
   GstQuadEnc *self = self_of_pad(pad);
   switch (GST_EVENT_TYPE(event)) {
-  case GST_EVENT_STREAM_START:
-  case GST_EVENT_SEGMENT: {
+  case GST_EVENT_SEGMENT:
+    /* Buffers leave with the input's timestamps, so the input's segment
+     * applies, not one a backend shifted (x264enc by 1000 hours). */
+    if (GstEvent *input = gst_pad_get_sticky_event(self->sinkpad, GST_EVENT_SEGMENT, 0)) {
+      gst_event_unref(event);
+      event = input;
+    }
+    [[fallthrough]];
+  case GST_EVENT_STREAM_START: {
     GstEvent *current = gst_pad_get_sticky_event(self->srcpad, GST_EVENT_TYPE(event), 0);
     bool repeat = false;
     if (current && GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
@@ -651,10 +738,11 @@ static gboolean gst_quad_enc_collect_event(GstPad *pad, GstObject *, GstEvent *e
     GstCaps *caps;
     gst_event_parse_caps(event, &caps);
     GstCaps *current = gst_pad_get_current_caps(self->srcpad);
-    const bool repeat = current && gst_caps_is_equal(current, caps);
+    const bool repeat = current && same_stream(current, caps);
     if (current)
       gst_caps_unref(current);
     if (repeat) {
+      GST_DEBUG_OBJECT(self, "keeping the output caps for %" GST_PTR_FORMAT, caps);
       gst_event_unref(event);
       return TRUE;
     }
@@ -676,6 +764,19 @@ static gboolean gst_quad_enc_collect_query(GstPad *pad, GstObject *, GstQuery *q
     GstCaps *filter;
     gst_query_parse_caps(query, &filter);
     GstCaps *allowed = gst_caps_from_string(h264 ? H264_CAPS : H265_CAPS);
+    /* After a failover the next backend is asked for the profile the first
+     * one sent (size and rate follow the input, which may change). */
+    GstCaps *current = gst_pad_get_current_caps(self->srcpad);
+    const char *profile =
+        current ? gst_structure_get_string(gst_caps_get_structure(current, 0), "profile") : nullptr;
+    if (profile) {
+      allowed = gst_caps_make_writable(allowed);
+      for (guint i = 0; i < gst_caps_get_size(allowed); i++)
+        gst_structure_set(gst_caps_get_structure(allowed, i), "profile", G_TYPE_STRING, profile,
+                          nullptr);
+    }
+    if (current)
+      gst_caps_unref(current);
     if (filter) {
       GstCaps *f = gst_caps_intersect_full(filter, allowed, GST_CAPS_INTERSECT_FIRST);
       gst_caps_unref(allowed);
@@ -748,7 +849,7 @@ static GstStateChangeReturn gst_quad_enc_change_state(GstElement *element,
     for (PendingFrame &p : self->st->pending)
       gst_buffer_unref(p.buffer);
     self->st->pending.clear();
-    self->st->last_out_pts = GST_CLOCK_TIME_NONE;
+    self->st->next_number = 0;
     self->st->overruns = 0;
   }
   return ret;
@@ -821,6 +922,7 @@ static void gst_quad_enc_finalize(GObject *object) {
   g_free(self->backends);
   gst_object_unref(self->feed);
   gst_object_unref(self->collect);
+  gst_caps_unref(self->frame_number_caps);
   delete self->st;
   G_OBJECT_CLASS(parent_class)->finalize(object);
 }
@@ -892,6 +994,7 @@ static void gst_quad_enc_class_init(GstQuadEncClass *klass) {
 
 static void gst_quad_enc_init(GstQuadEnc *self) {
   self->st = new QuadEncState();
+  self->frame_number_caps = gst_caps_new_empty_simple(FRAME_NUMBER_CAPS);
   gst_quad_encoder_settings_init(&self->settings);
   self->codec = DEFAULT_CODEC;
   self->max_overrun = DEFAULT_MAX_OVERRUN;

@@ -37,7 +37,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -46,6 +48,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bitstream.h"
@@ -73,11 +76,24 @@ static constexpr guint DEFAULT_MAX_CLIENTS = 100;
 static constexpr guint DEFAULT_KEY_REQUEST_INTERVAL = 1000;
 static constexpr guint DEFAULT_STATS_INTERVAL = 1000;
 static constexpr guint DEFAULT_MAX_CLIENT_MESSAGE = 4096;
+static constexpr guint DEFAULT_MAX_CONNECTIONS = 200;
+static constexpr guint DEFAULT_REQUEST_TIMEOUT = 10000;
 
 static constexpr guint MAX_MAX_LAG = 60000;
 static constexpr guint MAX_MAX_CLIENTS = 10000;
 static constexpr guint MAX_INTERVAL = 600000;
 static constexpr guint MAX_MAX_CLIENT_MESSAGE = 1 << 20;
+static constexpr guint MAX_MAX_CONNECTIONS = 60000;
+static constexpr guint MIN_REQUEST_TIMEOUT = 50;
+/* After accept() fails (no file descriptor left, say), it is tried again
+ * this much later rather than in a busy loop or never. */
+static constexpr guint ACCEPT_RETRY_MS = 100;
+/* Connections taken from the backlog per wake-up, so others get a turn. */
+static constexpr int ACCEPT_BATCH = 16;
+/* New connections wait for the work of those already served (reads, a
+ * viewer leaving): a burst of joins cannot starve it. */
+static constexpr gint ACCEPT_PRIORITY = G_PRIORITY_DEFAULT + 10;
+static constexpr int LISTEN_BACKLOG = 128;
 /* A viewer closing the connection gets this long to take the close frame. */
 static constexpr gint64 CLOSE_TIMEOUT_US = 2 * G_USEC_PER_SEC;
 /* Joins are served the cached group of pictures; this bounds its memory. */
@@ -96,6 +112,8 @@ enum {
   PROP_KEY_REQUEST_INTERVAL,
   PROP_STATS_INTERVAL,
   PROP_MAX_CLIENT_MESSAGE,
+  PROP_MAX_CONNECTIONS,
+  PROP_REQUEST_TIMEOUT,
   PROP_STATS,
 };
 
@@ -117,6 +135,8 @@ struct SinkSettings {
   gint64 key_request_interval_us = DEFAULT_KEY_REQUEST_INTERVAL * 1000ll;
   guint stats_interval_ms = DEFAULT_STATS_INTERVAL;
   guint max_client_message = DEFAULT_MAX_CLIENT_MESSAGE;
+  guint max_connections = DEFAULT_MAX_CONNECTIONS;
+  gint64 request_timeout_us = DEFAULT_REQUEST_TIMEOUT * 1000ll;
 };
 
 struct NetServer;
@@ -148,6 +168,10 @@ struct ServerCounters {
   guint64 rejected_not_found = 0;
   guint64 rejected_full = 0;
   guint64 rejected_bad_request = 0;
+  guint64 rejected_forbidden = 0;
+  guint64 rejected_connections = 0; /* over max-connections, closed at accept */
+  guint64 timed_out = 0;            /* requests not complete within request-timeout */
+  guint64 accept_errors = 0;
   guint64 protocol_errors = 0;
   guint64 closed_bytes = 0; /* bytes sent to clients that have gone */
   guint64 closed_skips = 0;
@@ -172,6 +196,18 @@ struct NetServer {
   SoupServer *soup = nullptr;
   GSource *wake = nullptr;
   GSource *stats_source = nullptr;
+  GTlsCertificate *certificate = nullptr;
+
+  /* Our own listening socket: libsoup's stops accepting for good after one
+   * failed accept(), and it has no cap on connections. */
+  GSocket *listener = nullptr;
+  GSource *accept_source = nullptr;
+  GSource *accept_retry = nullptr;
+  GSource *deadline_source = nullptr;
+  /* Open TCP connections (HTTP and viewers) and the time by which each must
+   * have become a viewer or be gone; 0 for viewers. Server thread only. */
+  std::unordered_map<GSocketConnection *, gint64> connections;
+  std::atomic<guint> open_connections{0};
 
   /* Start-up result, for start(). */
   std::mutex start_mutex;
@@ -252,15 +288,18 @@ static GstStructure *server_stats(NetServer *srv) {
     g_value_take_boxed(&v, cs);
     gst_value_list_append_and_take_value(&list, &v);
   }
-  gst_structure_set(s, "clients", G_TYPE_UINT, live, "accepted", G_TYPE_UINT64, c.accepted,
-                    "closed", G_TYPE_UINT64, c.closed, "bytes", G_TYPE_UINT64, bytes, "skips",
-                    G_TYPE_UINT64, skips, "skipped-units", G_TYPE_UINT64, skipped, "max-lag-ms",
-                    G_TYPE_DOUBLE, max_lag_us / 1000.0, "units-in", G_TYPE_UINT64, c.units_in,
-                    "key-requests", G_TYPE_UINT64, c.key_requests, "rejected-auth", G_TYPE_UINT64,
-                    c.rejected_auth, "rejected-not-found", G_TYPE_UINT64, c.rejected_not_found,
-                    "rejected-full", G_TYPE_UINT64, c.rejected_full, "rejected-bad-request",
-                    G_TYPE_UINT64, c.rejected_bad_request, "protocol-errors", G_TYPE_UINT64,
-                    c.protocol_errors, nullptr);
+  gst_structure_set(
+      s, "clients", G_TYPE_UINT, live, "accepted", G_TYPE_UINT64, c.accepted, "closed",
+      G_TYPE_UINT64, c.closed, "bytes", G_TYPE_UINT64, bytes, "skips", G_TYPE_UINT64, skips,
+      "skipped-units", G_TYPE_UINT64, skipped, "max-lag-ms", G_TYPE_DOUBLE, max_lag_us / 1000.0,
+      "units-in", G_TYPE_UINT64, c.units_in, "key-requests", G_TYPE_UINT64, c.key_requests,
+      "rejected-auth", G_TYPE_UINT64, c.rejected_auth, "rejected-not-found", G_TYPE_UINT64,
+      c.rejected_not_found, "rejected-full", G_TYPE_UINT64, c.rejected_full, "rejected-bad-request",
+      G_TYPE_UINT64, c.rejected_bad_request, "rejected-forbidden", G_TYPE_UINT64,
+      c.rejected_forbidden, "rejected-connections", G_TYPE_UINT64, c.rejected_connections,
+      "timed-out", G_TYPE_UINT64, c.timed_out, "accept-errors", G_TYPE_UINT64, c.accept_errors,
+      "connections", G_TYPE_UINT, srv->open_connections.load(), "protocol-errors", G_TYPE_UINT64,
+      c.protocol_errors, nullptr);
   gst_structure_take_value(s, "per-client", &list);
   return s;
 }
@@ -475,11 +514,14 @@ static void start_client(NetServer *srv, NetClient *client) {
   flush_client(client);
 }
 
+static void mark_viewer(NetServer *srv, SoupServerMessage *msg);
+
 static void on_upgraded(SoupServerMessage *msg, gpointer data) {
   auto *srv = static_cast<NetServer *>(data);
   std::lock_guard lock(srv->clients_mutex);
   srv->pending_upgrades--;
   g_object_set_data(G_OBJECT(msg), "quadnet-upgraded", GINT_TO_POINTER(1));
+  mark_viewer(srv, msg);
   GIOStream *stream = soup_server_message_steal_connection(msg);
   if (!stream)
     return;
@@ -531,26 +573,137 @@ static void on_upgrade_finished(SoupServerMessage *msg, gpointer data) {
 
 /* ---- HTTP ---- */
 
-static bool token_matches(const std::string &want, const char *given) {
-  if (!given)
-    return false;
-  const size_t n = strlen(given);
-  /* Compares every byte so timing does not tell how much matched. */
-  unsigned diff = n != want.size();
+/* Exact, in a time that depends only on the expected token's length. */
+static bool token_matches(const std::string &want, std::string_view given) {
+  unsigned diff = given.size() != want.size();
   for (size_t i = 0; i < want.size(); ++i)
-    diff |= static_cast<unsigned>(want[i] ^ (i < n ? given[i] : 0));
+    diff |= static_cast<unsigned>(want[i] ^ (i < given.size() ? given[i] : 0));
   return diff == 0;
 }
 
-static bool authorized(NetServer *srv, SoupServerMessage *msg, GHashTable *query) {
+/* The first token= of the raw query, decoded byte for byte: "%00" inside it
+ * must not cut it short, as a C string would. */
+static std::optional<std::string> query_token(SoupServerMessage *msg) {
+  const char *query = g_uri_get_query(soup_server_message_get_uri(msg));
+  if (!query)
+    return std::nullopt;
+  std::optional<std::string> token;
+  gchar **pairs = g_strsplit(query, "&", -1);
+  for (gchar **pair = pairs; *pair && !token; ++pair) {
+    if (!g_str_has_prefix(*pair, "token="))
+      continue;
+    std::string value(*pair + 6);
+    std::replace(value.begin(), value.end(), '+', ' ');
+    GBytes *bytes = g_uri_unescape_bytes(value.c_str(), -1, nullptr, nullptr);
+    token.emplace();
+    if (bytes) {
+      gsize n = 0;
+      const auto *data = static_cast<const char *>(g_bytes_get_data(bytes, &n));
+      token->assign(data, n);
+      g_bytes_unref(bytes);
+    }
+  }
+  g_strfreev(pairs);
+  return token;
+}
+
+static bool authorized(NetServer *srv, SoupServerMessage *msg) {
   const std::string &want = srv->settings.auth_token;
   if (want.empty())
     return true;
-  if (query && token_matches(want, static_cast<const char *>(g_hash_table_lookup(query, "token"))))
-    return true;
+  bool ok = false;
+  if (const auto token = query_token(msg))
+    ok |= token_matches(want, *token);
   const char *header =
       soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-  return header && g_str_has_prefix(header, "Bearer ") && token_matches(want, header + 7);
+  /* RFC 9110 11.1: the scheme is case-insensitive. */
+  if (header && g_ascii_strncasecmp(header, "Bearer ", 7) == 0) {
+    const char *given = header + 7;
+    while (*given == ' ')
+      ++given;
+    ok |= token_matches(want, given);
+  }
+  return ok;
+}
+
+/* Host names an address or this machine. Any other name may be a DNS
+ * rebinding of an attacker's domain to this machine. */
+static bool host_is_local_name(const char *host) {
+  if (!host || !*host)
+    return false;
+  std::string name(host);
+  if (name[0] == '[')
+    return name.find(']') != std::string::npos;
+  const size_t colon = name.rfind(':');
+  if (colon != std::string::npos)
+    name.resize(colon);
+  return g_ascii_strcasecmp(name.c_str(), "localhost") == 0 ||
+         g_hostname_is_ip_address(name.c_str());
+}
+
+/* Origin is "scheme://host[:port]"; a page of the same origin names Host. */
+static bool origin_matches_host(const char *origin, const char *host) {
+  const char *sep = origin ? strstr(origin, "://") : nullptr;
+  return sep && host && g_ascii_strcasecmp(sep + 3, host) == 0;
+}
+
+static bool has_body(SoupServerMessage *msg) {
+  SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+  switch (soup_message_headers_get_encoding(h)) {
+  case SOUP_ENCODING_NONE:
+    return false;
+  case SOUP_ENCODING_CONTENT_LENGTH:
+    return soup_message_headers_get_content_length(h) > 0;
+  default:
+    return true;
+  }
+}
+
+struct Refusal {
+  guint status = 0;
+  const char *text = nullptr;
+  const char *header = nullptr; /* one extra response header, or none */
+  const char *value = nullptr;
+};
+
+/* Why a request is refused, from its headers alone; status 0: it is not.
+ * Called with clients_mutex held (counters). */
+static Refusal refusal(NetServer *srv, SoupServerMessage *msg, const char *path) {
+  auto &c = srv->counters;
+  const char *method = soup_server_message_get_method(msg);
+  SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+  const bool is_page = !strcmp(path, "/") || !strcmp(path, "/index.html");
+  const bool is_stream = !strcmp(path, "/stream");
+  if (!is_page && !is_stream) {
+    c.rejected_not_found++;
+    return {SOUP_STATUS_NOT_FOUND, "not found\n"};
+  }
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    c.rejected_bad_request++;
+    return {SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n", "Allow", "GET, HEAD"};
+  }
+  if (has_body(msg)) {
+    c.rejected_bad_request++;
+    return {SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "requests carry no body here\n"};
+  }
+  if (!authorized(srv, msg)) {
+    c.rejected_auth++;
+    return {SOUP_STATUS_UNAUTHORIZED, "a valid token is needed\n", "WWW-Authenticate",
+            "Bearer realm=\"quadnetsink\""};
+  }
+  /* Without a token, only pages served from this sink, reached by address
+   * or as localhost, may open the stream: a page from elsewhere must not
+   * watch a camera it has no token for. */
+  if (srv->settings.auth_token.empty()) {
+    const char *host = soup_message_headers_get_one(h, "Host");
+    const char *origin = soup_message_headers_get_one(h, "Origin");
+    if (!host_is_local_name(host) || (origin && !origin_matches_host(origin, host))) {
+      c.rejected_forbidden++;
+      return {SOUP_STATUS_FORBIDDEN,
+              "this origin or host name needs a token (set auth-token on the sink)\n"};
+    }
+  }
+  return {};
 }
 
 static void respond_text(SoupServerMessage *msg, guint status, const char *text) {
@@ -559,33 +712,55 @@ static void respond_text(SoupServerMessage *msg, guint status, const char *text)
                                    strlen(text));
 }
 
-static void handle_request(SoupServer *, SoupServerMessage *msg, const char *path,
-                           GHashTable *query, gpointer data) {
+/* Answers and closes the connection without reading the request body,
+ * which libsoup would otherwise read whole into memory first. */
+static void refuse_unread(NetServer *srv, SoupServerMessage *msg, const Refusal &r) {
+  GIOStream *stream = soup_server_message_steal_connection(msg);
+  if (!stream)
+    return;
+  std::string head =
+      "HTTP/1.1 " + std::to_string(r.status) + " " + soup_status_get_phrase(r.status) + "\r\n";
+  if (r.header)
+    head += std::string(r.header) + ": " + r.value + "\r\n";
+  head += "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+          std::to_string(strlen(r.text)) + "\r\nConnection: close\r\n\r\n" + r.text;
+  GOutputStream *out = g_io_stream_get_output_stream(stream);
+  /* Best effort: a short answer fits in any socket buffer. */
+  if (G_IS_POLLABLE_OUTPUT_STREAM(out))
+    g_pollable_output_stream_write_nonblocking(G_POLLABLE_OUTPUT_STREAM(out), head.data(),
+                                               head.size(), nullptr, nullptr);
+  srv->pending_closes++;
+  g_io_stream_close_async(stream, G_PRIORITY_DEFAULT, nullptr, close_stream_done, srv);
+}
+
+/* Runs once the headers are in, before libsoup reads any body. */
+static void early_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
+                          gpointer data) {
+  auto *srv = static_cast<NetServer *>(data);
+  Refusal r;
+  {
+    std::lock_guard lock(srv->clients_mutex);
+    r = refusal(srv, msg, path);
+  }
+  if (r.status == 0)
+    return;
+  GST_DEBUG_OBJECT(srv->sink, "%s %s refused: %u", soup_server_message_get_method(msg), path,
+                   r.status);
+  if (has_body(msg)) {
+    refuse_unread(srv, msg, r);
+    return;
+  }
+  if (r.header)
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), r.header, r.value);
+  respond_text(msg, r.status, r.text);
+}
+
+/* Requests early_request let through: the page, or a viewer joining. */
+static void handle_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
+                           gpointer data) {
   auto *srv = static_cast<NetServer *>(data);
   std::lock_guard lock(srv->clients_mutex);
-  const char *method = soup_server_message_get_method(msg);
-  const bool is_page = !strcmp(path, "/") || !strcmp(path, "/index.html");
-  const bool is_stream = !strcmp(path, "/stream");
-  if (!is_page && !is_stream) {
-    srv->counters.rejected_not_found++;
-    respond_text(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
-    return;
-  }
-  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
-    srv->counters.rejected_bad_request++;
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
-                                 "GET, HEAD");
-    respond_text(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n");
-    return;
-  }
-  if (!authorized(srv, msg, query)) {
-    srv->counters.rejected_auth++;
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "WWW-Authenticate",
-                                 "Bearer realm=\"quadnetsink\"");
-    respond_text(msg, SOUP_STATUS_UNAUTHORIZED, "a valid token is needed\n");
-    return;
-  }
-  if (is_page) {
+  if (strcmp(path, "/stream") != 0) {
     const std::string_view page = quad::net::player_page();
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
                                  "no-store");
@@ -613,6 +788,177 @@ static void handle_request(SoupServer *, SoupServerMessage *msg, const char *pat
   srv->pending_upgrades++;
   g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_upgraded), srv);
   g_signal_connect(msg, "finished", G_CALLBACK(on_upgrade_finished), srv);
+}
+
+/* ---- connections ---- */
+
+static const char *const CONNECTION_KEY = "quadnet-connection";
+
+static void connection_gone(gpointer data, GObject *where) {
+  auto *srv = static_cast<NetServer *>(data);
+  srv->connections.erase(reinterpret_cast<GSocketConnection *>(where));
+  srv->open_connections = static_cast<guint>(srv->connections.size());
+}
+
+/* The connection a request came on; its remote address carries the key. */
+static void mark_viewer(NetServer *srv, SoupServerMessage *msg) {
+  GSocketAddress *remote = soup_server_message_get_remote_address(msg);
+  if (!remote)
+    return;
+  auto it = srv->connections.find(
+      static_cast<GSocketConnection *>(g_object_get_data(G_OBJECT(remote), CONNECTION_KEY)));
+  if (it != srv->connections.end())
+    it->second = 0;
+}
+
+/* Shuts down connections that did not finish a request in time; libsoup
+ * (or the TLS handshake) then sees the end of the stream and lets go. */
+static gboolean expire_connections(gpointer data) {
+  auto *srv = static_cast<NetServer *>(data);
+  const gint64 now = g_get_monotonic_time();
+  guint expired = 0;
+  for (auto &[conn, deadline] : srv->connections) {
+    if (deadline == 0 || now < deadline)
+      continue;
+    deadline = 0;
+    expired++;
+    g_socket_shutdown(g_socket_connection_get_socket(conn), TRUE, TRUE, nullptr);
+  }
+  if (expired) {
+    GST_DEBUG_OBJECT(srv->sink, "%u connections timed out", expired);
+    std::lock_guard lock(srv->clients_mutex);
+    srv->counters.timed_out += expired;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+struct Handshake {
+  NetServer *server;
+  GSocketAddress *local;
+  GSocketAddress *remote;
+};
+
+static void hand_to_soup(NetServer *srv, GIOStream *stream, GSocketAddress *local,
+                         GSocketAddress *remote) {
+  GError *err = nullptr;
+  if (srv->soup && !soup_server_accept_iostream(srv->soup, stream, local, remote, &err)) {
+    GST_DEBUG_OBJECT(srv->sink, "connection refused by the HTTP server: %s", err->message);
+    g_clear_error(&err);
+  }
+}
+
+static void handshake_done(GObject *source, GAsyncResult *res, gpointer data) {
+  auto *h = static_cast<Handshake *>(data);
+  GError *err = nullptr;
+  if (g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), res, &err))
+    hand_to_soup(h->server, G_IO_STREAM(source), h->local, h->remote);
+  else
+    GST_DEBUG_OBJECT(h->server->sink, "TLS handshake failed: %s", err->message);
+  g_clear_error(&err);
+  g_object_unref(source);
+  g_object_unref(h->local);
+  g_object_unref(h->remote);
+  delete h;
+}
+
+static const char BUSY_ANSWER[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                  "Connection: close\r\n\r\n";
+
+/* Takes one accepted socket: refused at once beyond max-connections,
+ * otherwise given a deadline and handed to libsoup (after TLS). */
+static void admit(NetServer *srv, GSocket *socket) {
+  if (srv->connections.size() >= srv->settings.max_connections) {
+    {
+      std::lock_guard lock(srv->clients_mutex);
+      srv->counters.rejected_connections++;
+    }
+    if (!srv->certificate)
+      g_socket_send(socket, BUSY_ANSWER, sizeof(BUSY_ANSWER) - 1, nullptr, nullptr);
+    g_socket_close(socket, nullptr);
+    return;
+  }
+  GSocketAddress *local = g_socket_get_local_address(socket, nullptr);
+  GSocketAddress *remote = g_socket_get_remote_address(socket, nullptr);
+  if (!local || !remote) {
+    g_clear_object(&local);
+    g_clear_object(&remote);
+    g_socket_close(socket, nullptr);
+    return;
+  }
+  g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
+  GSocketConnection *conn = g_socket_connection_factory_create_connection(socket);
+  srv->connections[conn] = g_get_monotonic_time() + srv->settings.request_timeout_us;
+  srv->open_connections = static_cast<guint>(srv->connections.size());
+  g_object_weak_ref(G_OBJECT(conn), connection_gone, srv);
+  g_object_set_data(G_OBJECT(remote), CONNECTION_KEY, conn);
+  if (srv->certificate) {
+    GError *err = nullptr;
+    GIOStream *tls = g_tls_server_connection_new(G_IO_STREAM(conn), srv->certificate, &err);
+    if (tls) {
+      g_object_set(tls, "require-close-notify", FALSE, nullptr);
+      g_tls_connection_handshake_async(G_TLS_CONNECTION(tls), G_PRIORITY_DEFAULT, nullptr,
+                                       handshake_done, new Handshake{srv, local, remote});
+      g_object_unref(conn);
+      return;
+    }
+    GST_WARNING_OBJECT(srv->sink, "cannot start TLS: %s", err->message);
+    g_clear_error(&err);
+  } else {
+    hand_to_soup(srv, G_IO_STREAM(conn), local, remote);
+  }
+  g_object_unref(conn);
+  g_object_unref(local);
+  g_object_unref(remote);
+}
+
+static gboolean on_incoming(GSocket *, GIOCondition, gpointer data);
+
+static void start_accepting(NetServer *srv) {
+  srv->accept_source = g_socket_create_source(srv->listener, G_IO_IN, nullptr);
+  g_source_set_priority(srv->accept_source, ACCEPT_PRIORITY);
+  g_source_set_callback(srv->accept_source, G_SOURCE_FUNC(on_incoming), srv, nullptr);
+  g_source_attach(srv->accept_source, srv->context);
+}
+
+static gboolean resume_accepting(gpointer data) {
+  auto *srv = static_cast<NetServer *>(data);
+  g_source_unref(srv->accept_retry);
+  srv->accept_retry = nullptr;
+  start_accepting(srv);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean on_incoming(GSocket *, GIOCondition, gpointer data) {
+  auto *srv = static_cast<NetServer *>(data);
+  for (int i = 0; i < ACCEPT_BATCH; ++i) {
+    GError *err = nullptr;
+    GSocket *socket = g_socket_accept(srv->listener, nullptr, &err);
+    if (socket) {
+      admit(srv, socket);
+      g_object_unref(socket);
+      continue;
+    }
+    if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      g_clear_error(&err);
+      return G_SOURCE_CONTINUE;
+    }
+    /* Out of descriptors, or memory: pause instead of spinning, and come
+     * back; connections in the backlog wait there meanwhile. */
+    GST_WARNING_OBJECT(srv->sink, "cannot accept a connection: %s; trying again in %u ms",
+                       err->message, ACCEPT_RETRY_MS);
+    g_clear_error(&err);
+    {
+      std::lock_guard lock(srv->clients_mutex);
+      srv->counters.accept_errors++;
+    }
+    g_source_unref(srv->accept_source);
+    srv->accept_source = nullptr;
+    srv->accept_retry = g_timeout_source_new(ACCEPT_RETRY_MS);
+    g_source_set_callback(srv->accept_retry, resume_accepting, srv, nullptr);
+    g_source_attach(srv->accept_retry, srv->context);
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- the server thread ---- */
@@ -690,49 +1036,76 @@ static gboolean post_stats(gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
+/* The certificate and its key, or why they cannot serve. */
+static GTlsCertificate *load_certificate(const SinkSettings &st, std::string &error) {
+  GError *err = nullptr;
+  /* Without tls-key, the certificate file holds the key too. */
+  GTlsCertificate *cert =
+      st.tls_key.empty()
+          ? g_tls_certificate_new_from_file(st.tls_certificate.c_str(), &err)
+          : g_tls_certificate_new_from_files(st.tls_certificate.c_str(), st.tls_key.c_str(), &err);
+  if (!cert) {
+    error = "cannot load the TLS certificate " + st.tls_certificate +
+            (st.tls_key.empty() ? "" : " with key " + st.tls_key) + ": " +
+            (err ? err->message : "unknown error");
+    g_clear_error(&err);
+    return nullptr;
+  }
+  gchar *key_pem = nullptr, *key_uri = nullptr;
+  g_object_get(cert, "private-key-pem", &key_pem, "private-key-pkcs11-uri", &key_uri, nullptr);
+  const bool has_key = key_pem || key_uri;
+  g_free(key_pem);
+  g_free(key_uri);
+  if (!has_key) {
+    error = "the TLS certificate " + st.tls_certificate +
+            " comes without a private key: put it in the same file or set tls-key";
+    g_object_unref(cert);
+    return nullptr;
+  }
+  return cert;
+}
+
 static bool listen_server(NetServer *srv, std::string &error) {
   const SinkSettings &st = srv->settings;
-  GError *err = nullptr;
-  GTlsCertificate *cert = nullptr;
-  const bool tls = !st.tls_certificate.empty();
-  if (tls) {
-    cert = g_tls_certificate_new_from_files(
-        st.tls_certificate.c_str(), st.tls_key.empty() ? nullptr : st.tls_key.c_str(), &err);
-    if (!cert) {
-      error = std::string("cannot load the TLS certificate: ") + err->message;
-      g_clear_error(&err);
+  if (!st.tls_certificate.empty()) {
+    srv->certificate = load_certificate(st, error);
+    if (!srv->certificate)
       return false;
-    }
   }
-  srv->soup = soup_server_new("server-header", "quadnetsink", nullptr);
-  if (cert) {
-    soup_server_set_tls_certificate(srv->soup, cert);
-    g_object_unref(cert);
-  }
-  soup_server_add_handler(srv->soup, nullptr, handle_request, srv, nullptr);
   GSocketAddress *addr = g_inet_socket_address_new_from_string(st.address.c_str(), st.port);
   if (!addr) {
     error = "address '" + st.address + "' is not an IP address";
     return false;
   }
-  const bool ok = soup_server_listen(
-      srv->soup, addr, tls ? SOUP_SERVER_LISTEN_HTTPS : static_cast<SoupServerListenOptions>(0),
-      &err);
+  GError *err = nullptr;
+  srv->listener = g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM,
+                               G_SOCKET_PROTOCOL_TCP, &err);
+  bool ok = srv->listener != nullptr;
+  if (ok) {
+    g_socket_set_blocking(srv->listener, FALSE);
+    g_socket_set_listen_backlog(srv->listener, LISTEN_BACKLOG);
+    ok = g_socket_bind(srv->listener, addr, TRUE, &err) && g_socket_listen(srv->listener, &err);
+  }
   g_object_unref(addr);
   if (!ok) {
     error = "cannot listen on " + st.address + ":" + std::to_string(st.port) + ": " + err->message;
     g_clear_error(&err);
     return false;
   }
-  GSList *listeners = soup_server_get_listeners(srv->soup);
-  if (listeners) {
-    GSocketAddress *local = g_socket_get_local_address(G_SOCKET(listeners->data), nullptr);
-    if (local) {
-      srv->bound_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
-      g_object_unref(local);
-    }
+  if (GSocketAddress *local = g_socket_get_local_address(srv->listener, nullptr)) {
+    srv->bound_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+    g_object_unref(local);
   }
-  g_slist_free(listeners);
+  srv->soup = soup_server_new("server-header", "quadnetsink", nullptr);
+  soup_server_add_early_handler(srv->soup, nullptr, early_request, srv, nullptr);
+  soup_server_add_handler(srv->soup, nullptr, handle_request, srv, nullptr);
+  start_accepting(srv);
+  /* A quarter of the timeout between checks: no request outlives it by
+   * more than that. */
+  const auto timeout_ms = static_cast<guint>(st.request_timeout_us / 1000);
+  srv->deadline_source = g_timeout_source_new(std::max(10u, timeout_ms / 4));
+  g_source_set_callback(srv->deadline_source, expire_connections, srv, nullptr);
+  g_source_attach(srv->deadline_source, srv->context);
   return true;
 }
 
@@ -767,6 +1140,17 @@ static gpointer server_thread(gpointer data) {
       drop_client(client.get(), "sink stopped");
     srv->clients.clear();
   }
+  for (GSource **source : {&srv->accept_source, &srv->accept_retry, &srv->deadline_source}) {
+    if (*source) {
+      g_source_destroy(*source);
+      g_source_unref(*source);
+      *source = nullptr;
+    }
+  }
+  if (srv->listener) {
+    g_socket_close(srv->listener, nullptr);
+    g_clear_object(&srv->listener);
+  }
   if (srv->soup) {
     soup_server_disconnect(srv->soup);
     g_clear_object(&srv->soup);
@@ -793,6 +1177,11 @@ static gpointer server_thread(gpointer data) {
   }
   while (g_main_context_iteration(srv->context, FALSE))
     ;
+  /* Whatever still holds a connection must not call back into srv. */
+  for (auto &entry : srv->connections)
+    g_object_weak_unref(G_OBJECT(entry.first), connection_gone, srv);
+  srv->connections.clear();
+  g_clear_object(&srv->certificate);
   g_main_context_pop_thread_default(srv->context);
   return nullptr;
 }
@@ -1066,6 +1455,12 @@ static void gst_quad_net_sink_set_property(GObject *object, guint prop_id, const
   case PROP_MAX_CLIENT_MESSAGE:
     st.max_client_message = g_value_get_uint(value);
     break;
+  case PROP_MAX_CONNECTIONS:
+    st.max_connections = g_value_get_uint(value);
+    break;
+  case PROP_REQUEST_TIMEOUT:
+    st.request_timeout_us = g_value_get_uint(value) * 1000ll;
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -1115,6 +1510,12 @@ static void gst_quad_net_sink_get_property(GObject *object, guint prop_id, GValu
     break;
   case PROP_MAX_CLIENT_MESSAGE:
     g_value_set_uint(value, st.max_client_message);
+    break;
+  case PROP_MAX_CONNECTIONS:
+    g_value_set_uint(value, st.max_connections);
+    break;
+  case PROP_REQUEST_TIMEOUT:
+    g_value_set_uint(value, static_cast<guint>(st.request_timeout_us / 1000));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -1186,7 +1587,9 @@ static void gst_quad_net_sink_class_init(GstQuadNetSinkClass *klass) {
       gobject_class, PROP_AUTH_TOKEN,
       g_param_spec_string("auth-token", "Authentication token",
                           "When set, requests must carry it (?token=... or 'Authorization: "
-                          "Bearer ...'), otherwise they are answered 401",
+                          "Bearer ...'), otherwise they are answered 401. When unset, only "
+                          "requests that name the host by address or as localhost, and pages "
+                          "of the sink's own origin, are served (403 otherwise)",
                           nullptr, rw));
   g_object_class_install_property(
       gobject_class, PROP_TLS_CERTIFICATE,
@@ -1216,11 +1619,27 @@ static void gst_quad_net_sink_class_init(GstQuadNetSinkClass *klass) {
                         "closes the connection with code 1009",
                         125, MAX_MAX_CLIENT_MESSAGE, DEFAULT_MAX_CLIENT_MESSAGE, rw));
   g_object_class_install_property(
+      gobject_class, PROP_MAX_CONNECTIONS,
+      g_param_spec_uint("max-connections", "Maximum connections",
+                        "TCP connections open at once, viewers and HTTP requests together; "
+                        "more are closed as soon as they are accepted (plain HTTP gets a 503 "
+                        "first). Keeps a burst of connections from taking every file descriptor",
+                        1, MAX_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_REQUEST_TIMEOUT,
+      g_param_spec_uint("request-timeout", "Request timeout",
+                        "Milliseconds a connection has, from its accept, to complete its TLS "
+                        "handshake and its HTTP request and get the answer (or become a viewer); "
+                        "a connection idle or incomplete for longer is closed",
+                        MIN_REQUEST_TIMEOUT, MAX_INTERVAL, DEFAULT_REQUEST_TIMEOUT, rw));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "clients, accepted, closed, bytes, skips, skipped-units, max-lag-ms, "
-                         "units-in, key-requests, rejected-* counts, protocol-errors, and "
-                         "per-client (id, peer, lag-ms, queued, bytes, units, skips)",
+                         "units-in, key-requests, rejected-* counts (auth, not-found, full, "
+                         "bad-request, forbidden, connections), timed-out, accept-errors, "
+                         "connections (open TCP), protocol-errors, and per-client (id, peer, "
+                         "lag-ms, queued, bytes, units, skips)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

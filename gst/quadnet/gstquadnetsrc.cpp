@@ -9,7 +9,10 @@
  * (`timestamp/x-unix`).
  *
  * When the server goes away it reconnects with back-off (`retry`,
- * `retry-delay`) and resumes at the next key frame. A message it cannot
+ * `retry-delay`) and resumes at the next key frame. An attempt fails when
+ * the server does not complete the handshake within `connect-timeout`, and
+ * stays counted until the server sends a valid message: after `retry`
+ * failed attempts in a row the element posts an error. A message it cannot
  * parse is skipped along with everything up to the next key frame; a
  * protocol version it does not know is an error.
  *
@@ -48,6 +51,8 @@ static constexpr guint DEFAULT_RETRY_DELAY = 500;
 static constexpr guint DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024;
 static constexpr gboolean DEFAULT_TLS_VALIDATION = TRUE;
 static constexpr guint MAX_RETRY_DELAY = 60000;
+static constexpr guint DEFAULT_CONNECT_TIMEOUT = 10000;
+static constexpr guint MAX_CONNECT_TIMEOUT = 600000;
 /* Back-off doubles the delay per failed attempt, up to this many times the first. */
 static constexpr guint MAX_BACKOFF_FACTOR = 16;
 /* Access units waiting for downstream; past this the queue is skipped to
@@ -61,6 +66,7 @@ enum {
   PROP_RETRY_DELAY,
   PROP_MAX_MESSAGE_SIZE,
   PROP_TLS_VALIDATION,
+  PROP_CONNECT_TIMEOUT,
   PROP_STATS,
 };
 
@@ -97,6 +103,7 @@ struct _GstQuadNetSrc {
   guint retry_delay;
   guint max_message_size;
   gboolean tls_validation;
+  guint connect_timeout;
 
   /* Shared between the connection thread and create(), under lock. */
   GMutex lock;
@@ -113,8 +120,11 @@ struct _GstQuadNetSrc {
   SoupWebsocketConnection *conn;
   GCancellable *cancellable;
   GSource *retry_source;
-  guint attempts;
-  bool wait_key; /* after a connect, a bad message or a local drop */
+  GCancellable *attempt;  /* the connection attempt under way */
+  GSource *attempt_timer; /* ends it after connect-timeout */
+  bool attempt_timed_out;
+  guint attempts; /* failed in a row: a handshake alone does not end the row */
+  bool wait_key;  /* after a connect, a bad message or a local drop */
   bool discont_next;
 
   /* Streaming thread. */
@@ -201,6 +211,8 @@ static void on_message(SoupWebsocketConnection *, gint type, GBytes *message, gp
     push_error(self, "server speaks an unknown protocol: " + why);
     return;
   }
+  /* The server speaks: a later loss starts a new row of attempts. */
+  self->attempts = 0;
   Pending p;
   p.header = parsed->header;
   if (parsed->header.kind == MessageKind::kStreamInfo) {
@@ -265,16 +277,32 @@ static void on_closed(SoupWebsocketConnection *conn, gpointer data) {
   connection_lost(self, "server closed the connection (code " + std::to_string(code) + ")");
 }
 
+static void end_attempt(GstQuadNetSrc *self) {
+  if (self->attempt_timer) {
+    g_source_destroy(self->attempt_timer);
+    g_source_unref(self->attempt_timer);
+    self->attempt_timer = nullptr;
+  }
+  g_clear_object(&self->attempt);
+}
+
 static void on_connected(GObject *session, GAsyncResult *res, gpointer data) {
   auto *self = GST_QUAD_NET_SRC(data);
   GError *err = nullptr;
   SoupWebsocketConnection *conn =
       soup_session_websocket_connect_finish(SOUP_SESSION(session), res, &err);
+  const bool timed_out = self->attempt_timed_out;
+  end_attempt(self);
   if (!conn) {
     const bool cancelled = g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-    const std::string why = std::string("cannot connect: ") + err->message;
+    GST_OBJECT_LOCK(self);
+    const guint timeout = self->connect_timeout;
+    GST_OBJECT_UNLOCK(self);
+    const std::string why =
+        timed_out ? "cannot connect: no answer within " + std::to_string(timeout) + " ms"
+                  : std::string("cannot connect: ") + err->message;
     g_clear_error(&err);
-    if (!cancelled)
+    if (!cancelled || timed_out)
       connection_lost(self, why);
     return;
   }
@@ -285,7 +313,6 @@ static void on_connected(GObject *session, GAsyncResult *res, gpointer data) {
   /* The server sends no pings; keepalive pings would only cost bandwidth. */
   soup_websocket_connection_set_keepalive_interval(conn, 0);
   self->conn = conn;
-  self->attempts = 0;
   g_mutex_lock(&self->lock);
   self->counters.connects++;
   self->wait_key = true;
@@ -312,8 +339,24 @@ static void connect_now(GstQuadNetSrc *self) {
   }
   if (!validate)
     g_signal_connect(msg, "accept-certificate", G_CALLBACK(accept_any_certificate), nullptr);
+  GST_OBJECT_LOCK(self);
+  const guint timeout = self->connect_timeout;
+  GST_OBJECT_UNLOCK(self);
+  self->attempt = g_cancellable_new();
+  self->attempt_timed_out = false;
+  self->attempt_timer = g_timeout_source_new(timeout);
+  g_source_set_callback(
+      self->attempt_timer,
+      +[](gpointer data) -> gboolean {
+        auto *src = GST_QUAD_NET_SRC(data);
+        src->attempt_timed_out = true;
+        g_cancellable_cancel(src->attempt);
+        return G_SOURCE_CONTINUE; /* end_attempt removes it */
+      },
+      self, nullptr);
+  g_source_attach(self->attempt_timer, self->context);
   soup_session_websocket_connect_async(self->session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
-                                       self->cancellable, on_connected, self);
+                                       self->attempt, on_connected, self);
   g_object_unref(msg);
 }
 
@@ -335,6 +378,13 @@ static gpointer connection_thread(gpointer data) {
   g_main_loop_run(self->loop);
 
   g_cancellable_cancel(self->cancellable);
+  if (self->attempt)
+    g_cancellable_cancel(self->attempt);
+  if (self->attempt_timer) {
+    g_source_destroy(self->attempt_timer);
+    g_source_unref(self->attempt_timer);
+    self->attempt_timer = nullptr;
+  }
   if (self->retry_source) {
     g_source_destroy(self->retry_source);
     g_source_unref(self->retry_source);
@@ -401,6 +451,7 @@ static gboolean gst_quad_net_src_stop(GstBaseSrc *bsrc) {
   quit_from_loop(self->context, self->loop);
   g_thread_join(self->thread);
   self->thread = nullptr;
+  g_clear_object(&self->attempt);
   g_main_loop_unref(self->loop);
   g_main_context_unref(self->context);
   g_clear_object(&self->cancellable);
@@ -544,6 +595,9 @@ static void gst_quad_net_src_set_property(GObject *object, guint prop_id, const 
   case PROP_RETRY_DELAY:
     self->retry_delay = g_value_get_uint(value);
     break;
+  case PROP_CONNECT_TIMEOUT:
+    self->connect_timeout = g_value_get_uint(value);
+    break;
   case PROP_MAX_MESSAGE_SIZE:
     self->max_message_size = g_value_get_uint(value);
     break;
@@ -575,6 +629,9 @@ static void gst_quad_net_src_get_property(GObject *object, guint prop_id, GValue
   case PROP_RETRY_DELAY:
     g_value_set_uint(value, self->retry_delay);
     break;
+  case PROP_CONNECT_TIMEOUT:
+    g_value_set_uint(value, self->connect_timeout);
+    break;
   case PROP_MAX_MESSAGE_SIZE:
     g_value_set_uint(value, self->max_message_size);
     break;
@@ -604,6 +661,10 @@ static void gst_quad_net_src_init(GstQuadNetSrc *self) {
   self->location = nullptr;
   self->retry = DEFAULT_RETRY;
   self->retry_delay = DEFAULT_RETRY_DELAY;
+  self->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+  self->attempt = nullptr;
+  self->attempt_timer = nullptr;
+  self->attempt_timed_out = false;
   self->max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
   self->tls_validation = DEFAULT_TLS_VALIDATION;
   g_mutex_init(&self->lock);
@@ -649,7 +710,10 @@ static void gst_quad_net_src_class_init(GstQuadNetSrcClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_RETRY,
       g_param_spec_int("retry", "Retry",
-                       "Reconnect attempts in a row before giving up with an error; -1: forever",
+                       "Reconnect attempts in a row before giving up with an error; an attempt "
+                       "counts as failed until the server has sent a valid message, so a server "
+                       "that drops every connection after the handshake ends in an error too; "
+                       "-1: forever",
                        -1, G_MAXINT, DEFAULT_RETRY, rw));
   g_object_class_install_property(
       gobject_class, PROP_RETRY_DELAY,
@@ -657,6 +721,13 @@ static void gst_quad_net_src_class_init(GstQuadNetSrcClass *klass) {
                         "Milliseconds before the first reconnect attempt; each failed attempt "
                         "doubles it, up to 16 times this",
                         1, MAX_RETRY_DELAY, DEFAULT_RETRY_DELAY, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint("connect-timeout", "Connect timeout",
+                        "Milliseconds a connection attempt may take, TCP and TLS handshakes "
+                        "and the WebSocket upgrade together; a server that accepts and then "
+                        "says nothing counts as a failed attempt after this",
+                        1, MAX_CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, rw));
   g_object_class_install_property(
       gobject_class, PROP_MAX_MESSAGE_SIZE,
       g_param_spec_uint("max-message-size", "Maximum message size",

@@ -85,6 +85,7 @@ void tc_config_default(TCConfig *cfg) {
   cfg->threads = 1;
   cfg->bitrate_kbps = 0;
   cfg->vbv_buffer_ms = 500;
+  cfg->ref_frames = 1;
 }
 
 int tc_init(const TCConfig *cfg, TCEncoder **out) {
@@ -105,6 +106,7 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
   c.threads = cfg->threads;
   c.bitrate = static_cast<int64_t>(cfg->bitrate_kbps) * 1000;
   c.vbv_buffer_ms = cfg->vbv_buffer_ms;
+  c.ref_frames = cfg->ref_frames;
   TCEncoder *enc = new (std::nothrow) TCEncoder;
   if (!enc)
     return TC_ERROR_OUT_OF_MEMORY;
@@ -190,10 +192,11 @@ size_t tc_last_required_size(const TCEncoder *enc) {
 int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max) {
   if (!enc || key_int_max < 0)
     return TC_ERROR_INVALID_ARGUMENT;
-  if (gop != TC_GOP_ALL_INTRA)
+  if (gop != TC_GOP_ALL_INTRA && gop != TC_GOP_LOW_DELAY_P)
     return TC_ERROR_UNSUPPORTED;
   quad::hevc::EncoderConfig c = enc->encoder.config();
   c.key_int_max = key_int_max;
+  c.low_delay_p = gop == TC_GOP_LOW_DELAY_P;
   return enc->encoder.init(c) ? TC_OK : TC_ERROR_INVALID_ARGUMENT;
 }
 

@@ -2,12 +2,14 @@
 // the coding unit, prediction and transform unit it belongs to (enough for
 // the syntax writer, the neighbour-dependent contexts, MPM derivation and
 // deblocking), and per CTU the coefficient levels of its transform blocks.
-// Laid out for intra now and for P/B slices later. GStreamer-free.
+// GStreamer-free.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "picture.h"
 
 namespace quad::hevc {
 
@@ -37,6 +39,14 @@ struct BlockInfo {
   // those of the 4x4 chroma blocks coded with the fourth one (7.3.8.10).
   uint8_t cbf = 0;
   int8_t qp_y = 0;
+  // Inter prediction units: the motion (8.5.3.2) and how the syntax
+  // signals it (7.3.8.6): merge_idx when merge_flag, else ref_idx_l0,
+  // the motion vector difference and mvp_l0_flag.
+  PredictionMotion motion;
+  bool merge_flag = false;
+  uint8_t merge_idx = 0;
+  uint8_t mvp_idx = 0;
+  MotionVector mvd;
 };
 
 class BlockInfoMap {
@@ -57,6 +67,14 @@ public:
   template <class F> void fill(int x, int y, int size, F &&f) {
     for (int by = y >> 2; by < (y + size) >> 2; ++by) {
       BlockInfo *row = &blocks_[static_cast<size_t>(by) * width4_];
+      for (int bx = x >> 2; bx < (x + size) >> 2; ++bx)
+        f(row[bx]);
+    }
+  }
+
+  template <class F> void fill_read(int x, int y, int size, F &&f) const {
+    for (int by = y >> 2; by < (y + size) >> 2; ++by) {
+      const BlockInfo *row = &blocks_[static_cast<size_t>(by) * width4_];
       for (int bx = x >> 2; bx < (x + size) >> 2; ++bx)
         f(row[bx]);
     }

@@ -18,10 +18,20 @@ void CtuEncoder::configure(const SequenceParams &sps, const PictureParams &pps,
 }
 
 void CtuEncoder::begin_picture(const PictureSamples *source, PictureSamples *recon,
-                               BlockInfoMap *info) {
+                               BlockInfoMap *info, const InterSliceContext *inter) {
   src_ = source;
   rec_ = recon;
   info_ = info;
+  inter_ = inter;
+}
+
+SyntaxContext CtuEncoder::syntax_context() const {
+  SyntaxContext sc{&sps_, &pps_, info_, inter_ ? SliceType::P : SliceType::I};
+  if (inter_) {
+    sc.max_num_merge_cand = inter_->max_num_merge_cand;
+    sc.num_ref_idx_l0 = inter_->num_ref_idx;
+  }
+  return sc;
 }
 
 void CtuEncoder::encode_ctu(int x_ctb, int y_ctb, const ContextSet &contexts) {
@@ -74,6 +84,15 @@ uint64_t CtuEncoder::area_sse(int x, int y, int size, Planes planes) const {
                  n, n);
   }
   return sse;
+}
+
+int chroma_qp(int qpi) {
+  static constexpr int kTable[14] = {29, 30, 31, 32, 33, 33, 34, 34, 35, 35, 36, 36, 37, 37};
+  if (qpi < 30)
+    return qpi;
+  if (qpi > 43)
+    return qpi - 6;
+  return kTable[qpi - 30];
 }
 
 } // namespace quad::hevc

@@ -10,12 +10,15 @@
 #include <cstdint>
 #include <memory>
 
+#include "availability.h"
 #include "cabac.h"
 #include "candidate.h"
 #include "coding_tree.h"
 #include "intra_pred.h"
+#include "motion_vector_prediction.h"
 #include "parameter_sets.h"
 #include "picture.h"
+#include "syntax.h"
 
 namespace quad::hevc {
 
@@ -38,11 +41,39 @@ struct DecisionParams {
   bool skip_split_without_residual = true; // early termination
   double split_rate_floor_bits = 0;        // keep leaves cheaper than this rate
   bool sign_data_hiding = true;
+  // P pictures.
+  int rounding_offset_inter_q10 = 171;
+  int max_cu_log2_inter = 6;  // largest CU searched in P pictures
+  int max_num_merge_cand = 5; // MaxNumMergeCand
+  int search_range = 64;      // integer samples around the search start
+  int search_iterations = 16; // steps of the pattern search
+  int subpel_refine = 2;      // 0 integer, 1 half, 2 quarter samples
+  bool early_skip = true;     // a merge CU without residual ends the CU decision
+  bool intra_in_inter = true; // intra CUs tried in P pictures
 };
 
-// 6.4.1 + 8.4.4.2.2: which neighbouring samples of the n x n block at
-// (x, y) of plane c_idx are decoded before it (z-scan order, one slice).
-IntraAvailability intra_availability(const SequenceParams &sps, int x, int y, int n, int c_idx);
+// The prediction of the inter CU being coded, from the CU's top-left
+// sample (luma stride 64, chroma 32).
+struct InterPrediction {
+  int x0 = 0; // luma position of the CU
+  int y0 = 0;
+  alignas(64) uint8_t planes[3][64 * 64];
+  static ptrdiff_t stride(int c) { return c ? 32 : 64; }
+  // Sample (x, y) of plane c (in that plane's coordinates).
+  const uint8_t *at(int c, int x, int y) const {
+    const int sh = c ? 1 : 0;
+    return planes[c] + (y - (y0 >> sh)) * stride(c) + (x - (x0 >> sh));
+  }
+};
+
+// A prediction block's motion and how the syntax will signal it.
+struct MotionChoice {
+  PredictionMotion motion;
+  bool merge = false;
+  int merge_idx = 0;
+  int mvp_idx = 0;
+  MotionVector mvd;
+};
 
 // How a transform tree is searched, passed down the tree.
 struct TreeSearch {
@@ -53,17 +84,34 @@ struct TreeSearch {
 class CtuEncoder {
 public:
   void configure(const SequenceParams &sps, const PictureParams &pps, const DecisionParams &params);
-  void begin_picture(const PictureSamples *source, PictureSamples *recon, BlockInfoMap *info);
+  // inter: the P slice's references and predictors; nullptr for I slices.
+  void begin_picture(const PictureSamples *source, PictureSamples *recon, BlockInfoMap *info,
+                     const InterSliceContext *inter);
 
   // Decides and reconstructs the CTU at luma (x_ctb, y_ctb); contexts is
   // the CABAC state before it. Afterwards coefficients() holds its levels
   // and the block info map its coding tree.
   void encode_ctu(int x_ctb, int y_ctb, const ContextSet &contexts);
   const CtuCoefficients &coefficients() const { return coeffs_; }
+  // What the syntax of the current slice reads besides the coefficients.
+  SyntaxContext syntax_context() const;
 
 private:
   // cu_split_decision.cpp: split_cu_flag, bottom-up with early termination.
   double decide_coding_quadtree(int x, int y, int log2_size, int depth);
+  // inter_cu_decision.cpp: one CU of a P slice: skip or merge, AMVP with
+  // the searched motion, or intra, whichever costs least.
+  double decide_inter_cu(int x, int y, int log2_size, int depth);
+  // inter_cu_decision.cpp: codes the CU as one inter prediction block with
+  // the given motion and its residual; returns its exact cost.
+  double code_inter_cu(int x, int y, int log2_size, int depth, const MotionChoice &choice,
+                       const InterPrediction &pred, const CabacBitCounter &start);
+  // motion_search.cpp: the AMVP motion of a prediction block: predictors,
+  // a pattern search, then half and quarter samples.
+  MotionChoice search_motion(const PredictionBlock &pb, const PredictionMotion *merge_list,
+                             int merge_count);
+  void predict(const PredictionBlock &pb, const PredictionMotion &motion, InterPrediction &pred);
+
   // intra_cu_decision.cpp: one intra CU (2Nx2N or NxN, then chroma) and
   // its exact cost from the CU syntax.
   double decide_intra_cu(int x, int y, int log2_size, int depth);
@@ -75,17 +123,20 @@ private:
                            const ContextSet &contexts);
   // tu_split_decision.cpp: split_transform_flag and cbf_luma for one luma
   // transform tree with a fixed mode.
+  // inter: the prediction of an inter CU (mode unused), nullptr for intra.
   RdCost code_luma_tree(int x, int y, int log2_size, int depth, int max_depth, bool intra_split,
-                        int mode, const TreeSearch &search, CabacBitCounter &counter);
+                        int mode, const TreeSearch &search, CabacBitCounter &counter,
+                        const InterPrediction *inter = nullptr);
   // intra_chroma_decision.cpp: intra_chroma_pred_mode of a CU whose luma
   // tree is decided, leaving the chroma blocks coded.
   RdCost decide_intra_chroma(int x, int y, int log2_size, const ContextSet &contexts);
   RdCost code_chroma_tree(int x, int y, int log2_size, int depth, int mode, bool measure_rate,
-                          CabacBitCounter &counter);
+                          CabacBitCounter &counter, const InterPrediction *inter = nullptr);
   // transform_block.cpp: prediction, residual, transform, quantisation
   // (with sign data hiding) and reconstruction of one block; returns the
   // number of non-zero levels.
-  int code_transform_block(int c_idx, int x, int y, int log2_size, int mode, int16_t *levels);
+  int code_transform_block(int c_idx, int x, int y, int log2_size, int mode, int16_t *levels,
+                           const InterPrediction *inter = nullptr);
 
   // The working state of a square luma area (and its chroma) into a
   // candidate, and a candidate back into the working state.
@@ -105,6 +156,7 @@ private:
   const PictureSamples *src_ = nullptr;
   PictureSamples *rec_ = nullptr;
   BlockInfoMap *info_ = nullptr;
+  const InterSliceContext *inter_ = nullptr;
 
   CabacBitCounter counter_; // contexts as of the decisions made so far
   CtuCoefficients coeffs_;
@@ -117,6 +169,9 @@ private:
     Candidate luma_mode[7];   // by prediction block log2 size: the best mode so far
     Candidate tu_leaf[6];     // by transform block log2 size: the unsplit block
     Candidate chroma_mode;    // the best chroma mode so far
+    Candidate cu_mode[4];     // by CU depth: the best prediction of the CU so far
+    InterPrediction merge_pred;
+    InterPrediction amvp_pred;
   };
   std::unique_ptr<Candidates> candidates_;
   alignas(64) uint8_t pred_[32 * 32];

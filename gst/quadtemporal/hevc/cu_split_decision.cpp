@@ -11,13 +11,15 @@ double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth
   const bool can_split = log2_size > sps_.min_cb_log2 && log2_size > params_.min_cu_log2;
   // A CU crossing the picture edge must split (7.3.8.4); an 8x8 one never
   // crosses it since the coded size is a multiple of 8.
-  const bool can_leaf = inside && (log2_size <= params_.max_cu_log2 || !can_split);
+  const int max_cu_log2 = inter_ ? params_.max_cu_log2_inter : params_.max_cu_log2;
+  const bool can_leaf = inside && (log2_size <= max_cu_log2 || !can_split);
 
   const CabacBitCounter start = counter_;
   Candidate &leaf = candidates_->cu_leaf[depth];
   double leaf_cost = std::numeric_limits<double>::infinity();
   if (can_leaf) {
-    leaf_cost = decide_intra_cu(x, y, log2_size, depth);
+    leaf_cost =
+        inter_ ? decide_inter_cu(x, y, log2_size, depth) : decide_intra_cu(x, y, log2_size, depth);
     if (!can_split)
       return leaf_cost;
     if (params_.skip_split_without_residual) {
@@ -39,7 +41,7 @@ double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth
 
   double split_cost = 0;
   if (inside) {
-    const SyntaxContext sc{&sps_, &pps_, info_, SliceType::I};
+    const SyntaxContext sc = syntax_context();
     write_split_cu_flag(counter_, sc, x, y, depth, true);
     split_cost += params_.lambda * static_cast<double>(counter_.frac_bits - start.frac_bits) /
                   kFracBitsPerBit;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "boundary_strength.h"
 #include "md5.h"
 #include "syntax.h"
 
@@ -19,6 +20,11 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
   const int preset = std::clamp(speed_preset, 0, 6);
   switch (preset) {
   case 0:
+    p.max_num_merge_cand = 2;
+    p.search_range = 16;
+    p.search_iterations = 4;
+    p.subpel_refine = 1;
+    p.max_cu_log2_inter = std::min(ctb_log2, 5);
     p.coarse_mode_step = 8;
     p.luma_rd_candidates_large = 1;
     p.luma_rd_candidates_small = 1;
@@ -30,6 +36,9 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.split_rate_floor_bits = 128;
     break;
   case 1:
+    p.max_num_merge_cand = 3;
+    p.search_range = 32;
+    p.search_iterations = 8;
     p.coarse_mode_step = 8;
     p.luma_rd_candidates_large = 1;
     p.luma_rd_candidates_small = 2;
@@ -88,9 +97,11 @@ bool Encoder::init(const EncoderConfig &config) {
   sps_.max_transform_hierarchy_depth_intra =
       std::clamp(search_.max_tu_split_depth, 0, sps_.ctb_log2 - 2);
   sps_.max_transform_hierarchy_depth_inter = sps_.max_transform_hierarchy_depth_intra;
-  // All-intra coding keeps no reference: the current picture is the only
-  // one in the buffer.
-  sps_.max_dec_pic_buffering = 1;
+  // The current picture and the references of a low-delay P stream.
+  if (config.low_delay_p && (config.ref_frames < 1 || config.ref_frames > 4))
+    return false;
+  sps_.max_dec_pic_buffering = config.low_delay_p ? config.ref_frames + 1 : 1;
+  sps_.temporal_mvp = config.low_delay_p;
   vps_.level_idc = sps_.level_idc;
   vps_.fps_n = config.fps_n > 0 ? config.fps_n : 30;
   vps_.fps_d = config.fps_d > 0 ? config.fps_d : 1;
@@ -98,6 +109,7 @@ bool Encoder::init(const EncoderConfig &config) {
   pps_.init_qp = config.qp;
   pps_.deblocking = config.deblocking;
   pps_.sign_data_hiding = search_.sign_data_hiding;
+  pps_.num_ref_idx_l0_default_active = config.low_delay_p ? config.ref_frames : 1;
   source_.allocate(sps_.width, sps_.height, 0);
   dpb_.configure(sps_.width, sps_.height, sps_.max_dec_pic_buffering);
   info_.resize(sps_.width, sps_.height);
@@ -111,16 +123,59 @@ bool Encoder::init(const EncoderConfig &config) {
 
 void Encoder::set_qp(int qp) {
   config_.qp = std::clamp(qp, 0, 51);
-  // Only lambda and the quantiser follow QP: the SPS stays valid.
-  search_ = search_params(config_.speed_preset, config_.qp, sps_.ctb_log2);
+}
+
+void Encoder::use_qp(int qp) {
+  if (search_.qp == qp)
+    return;
+  // Only lambda and the quantiser follow QP: the parameter sets stay valid.
+  search_ = search_params(config_.speed_preset, qp, sps_.ctb_log2);
   ctu_.configure(sps_, pps_, search_);
+}
+
+void Encoder::prepare_inter_slice(SliceHeader &sh, int poc, int num_refs) {
+  // Low-delay P: the num_refs previous pictures, closest first, all used
+  // by the current one (8.3.2); RefPicList0 is their order (8.3.4).
+  sh.slice_type = SliceType::P;
+  sh.rps.num_negative = num_refs;
+  inter_ = InterSliceContext{};
+  inter_.sps = &sps_;
+  inter_.info = &info_;
+  inter_.poc = poc;
+  inter_.num_ref_idx = num_refs;
+  for (int i = 0; i < num_refs; ++i) {
+    sh.rps.delta_poc_s0[i] = -(i + 1);
+    sh.rps.used_by_curr_s0[i] = true;
+    inter_.ref_poc[i] = poc - (i + 1);
+  }
+  sh.num_ref_idx_l0_active = num_refs;
+  sh.temporal_mvp = sps_.temporal_mvp;
+  sh.collocated_ref_idx = 0;
+  sh.max_num_merge_cand = search_.max_num_merge_cand;
+  inter_.max_num_merge_cand = sh.max_num_merge_cand;
+}
+
+void Encoder::store_motion_field(const SliceHeader &sh) {
+  MotionField &field = recon_->motion;
+  if (sh.slice_type == SliceType::I) {
+    field.set_intra();
+    return;
+  }
+  for (int i = 0; i < inter_.num_ref_idx; ++i)
+    field.ref_poc[0][i] = inter_.ref_poc[i];
+  // 8.5.3.2.8: the motion at the top-left of each 16x16 block is kept.
+  for (int y = 0; y < sps_.height; y += 16)
+    for (int x = 0; x < sps_.width; x += 16) {
+      const BlockInfo &b = info_.at(x, y);
+      field.at(x, y) = b.pred_mode == PredMode::Intra ? PredictionMotion{} : b.motion;
+    }
 }
 
 void Encoder::write_slice_data(BitWriter &bw, const SliceHeader &sh) {
   // 9.3.2.2: contexts initialised at the start of the slice.
   cabac_.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
   cabac_.start(&bw);
-  const SyntaxContext sc{&sps_, &pps_, &info_, sh.slice_type};
+  const SyntaxContext sc = ctu_.syntax_context();
   const int ctb = sps_.ctb_size();
   const int cols = sps_.ctb_cols();
   const int rows = sps_.ctb_rows();
@@ -138,34 +193,11 @@ void Encoder::write_slice_data(BitWriter &bw, const SliceHeader &sh) {
   bw.align_zero();
 }
 
-void Encoder::deblock() {
-  // 8.7.2.3 / 8.7.2.4: in intra pictures every transform block edge on the
-  // 8x8 grid has bS 2; the picture edges are not filtered.
-  DeblockMap &map = deblock_map_;
-  map.width4 = info_.width4();
-  map.height4 = info_.height4();
-  const size_t count = static_cast<size_t>(map.width4) * map.height4;
-  map.bs_left.assign(count, 0);
-  map.bs_top.assign(count, 0);
-  map.qp_y.assign(count, 0);
-  map.bypass.assign(count, 0);
-  for (int by = 0; by < map.height4; ++by) {
-    for (int bx = 0; bx < map.width4; ++bx) {
-      const BlockInfo &b = info_.at(bx * 4, by * 4);
-      const size_t i = static_cast<size_t>(by) * map.width4 + bx;
-      const int tu_mask = (1 << b.tu_log2_size) - 1;
-      const int x = bx * 4;
-      const int y = by * 4;
-      if (x > 0 && (x & 7) == 0 && (x & tu_mask) == 0)
-        map.bs_left[i] = 2;
-      if (y > 0 && (y & 7) == 0 && (y & tu_mask) == 0)
-        map.bs_top[i] = 2;
-      map.qp_y[i] = b.qp_y;
-    }
-  }
+void Encoder::deblock(bool intra) {
+  derive_boundary_strengths(info_, intra ? nullptr : inter_.ref_poc, deblock_map_);
   DeblockParams params;
-  deblock_picture(recon_->samples.planes, recon_->samples.stride, sps_.width, sps_.height, map,
-                  params);
+  deblock_picture(recon_->samples.planes, recon_->samples.stride, sps_.width, sps_.height,
+                  deblock_map_, params);
 }
 
 bool Encoder::drain(CodedPicture &) {
@@ -173,8 +205,6 @@ bool Encoder::drain(CodedPicture &) {
 }
 
 bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
-  if (config_.bitrate > 0 && rate_.next_qp() != config_.qp)
-    set_qp(rate_.next_qp());
   std::vector<uint8_t> &out = coded.access_unit;
   out.clear();
   const bool idr = in.force_idr || idr_requested_ ||
@@ -184,6 +214,13 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   if (idr)
     pictures_since_idr_ = 0;
   const int poc = static_cast<int>(pictures_since_idr_);
+  const bool intra = idr || !config_.low_delay_p;
+  int qp = config_.qp;
+  if (config_.bitrate > 0)
+    qp = rate_.next_qp(intra);
+  else if (config_.low_delay_p && intra)
+    qp = std::max(0, qp - kIntraQpOffset);
+  use_qp(qp);
 
   source_.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
 
@@ -191,12 +228,17 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   sh.nal_type = idr ? NalUnitType::IdrWRadl : NalUnitType::TrailR;
   sh.slice_type = SliceType::I;
   sh.pic_order_cnt_lsb = poc & ((1 << sps_.log2_max_poc_lsb) - 1);
-  sh.slice_qp = config_.qp;
-  // 8.3.2: the RPS (empty: intra pictures reference nothing) decides which
-  // earlier pictures stay in the buffer.
+  sh.slice_qp = qp;
+  if (!intra)
+    prepare_inter_slice(sh, poc, std::min<int>(config_.ref_frames, poc));
+  // 8.3.2: the RPS decides which earlier pictures stay in the buffer.
   dpb_.apply_rps(idr, sh.rps, poc);
+  for (int i = 0; i < sh.rps.num_negative && !intra; ++i)
+    inter_.ref[i] = dpb_.find_reference(inter_.ref_poc[i]);
+  if (!intra)
+    inter_.collocated = inter_.ref[sh.collocated_ref_idx];
   recon_ = dpb_.acquire(poc);
-  ctu_.begin_picture(&source_, &recon_->samples, &info_);
+  ctu_.begin_picture(&source_, &recon_->samples, &info_, intra ? nullptr : &inter_);
 
   if (idr) {
     rbsp_.clear();
@@ -216,11 +258,13 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   append_nal_unit(out, sh.nal_type, rbsp_.bytes());
 
   if (pps_.deblocking)
-    deblock();
-  recon_->motion.set_intra();
-  // A picture later ones predict from gets its margin filled.
-  if (recon_->is_reference)
+    deblock(intra);
+  store_motion_field(sh);
+  // A picture later ones predict from is kept, its margin filled.
+  if (config_.low_delay_p) {
+    recon_->is_reference = true;
     recon_->samples.extend_borders();
+  }
 
   // D.3.20: MD5 of each decoded sample array at the coded size.
   uint8_t md5[3][16];
@@ -233,14 +277,14 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
 
   coded.pts = in.pts;
   coded.opaque = in.opaque;
-  coded.type = idr ? PictureType::Idr : PictureType::I;
+  coded.type = idr ? PictureType::Idr : intra ? PictureType::I : PictureType::P;
   coded.key_frame = idr;
-  coded.qp = config_.qp;
+  coded.qp = qp;
   coded.poc = poc;
   ++picture_count_;
   ++pictures_since_idr_;
   if (config_.bitrate > 0)
-    rate_.picture_coded(coded.bits(), config_.qp);
+    rate_.picture_coded(coded.bits(), qp, intra);
   return true;
 }
 

@@ -11,6 +11,7 @@
 #include "coding_tree.h"
 #include "ctu_encoder.h"
 #include "deblock.h"
+#include "motion_vector_prediction.h"
 #include "parameter_sets.h"
 #include "picture.h"
 #include "rate_control.h"
@@ -30,7 +31,15 @@ struct EncoderConfig {
   int threads = 1;
   int64_t bitrate = 0;     // bit/s; 0: constant QP (qp above)
   int vbv_buffer_ms = 500; // with a bitrate: the buffer the stream must fit
+  // Low-delay P: pictures between IDRs predict from up to ref_frames
+  // earlier ones (1..4); otherwise every picture is intra.
+  bool low_delay_p = false;
+  int ref_frames = 1;
 };
+
+// Intra pictures of a low-delay P stream at constant QP are coded this
+// much finer than the P pictures that predict from them.
+inline constexpr int kIntraQpOffset = 3;
 
 // H.265 picture kinds as the encoder's output names them.
 enum class PictureType : uint8_t { Idr, I, P, B };
@@ -95,7 +104,13 @@ public:
 
 private:
   void write_slice_data(BitWriter &bw, const SliceHeader &sh);
-  void deblock();
+  // The decisions for the QP of the next picture.
+  void use_qp(int qp);
+  // The P slice's reference list, predictors and collocated picture.
+  void prepare_inter_slice(SliceHeader &sh, int poc, int num_refs);
+  // What later pictures' temporal candidates read of this one.
+  void store_motion_field(const SliceHeader &sh);
+  void deblock(bool intra);
 
   EncoderConfig config_;
   VideoParams vps_;
@@ -114,6 +129,7 @@ private:
   int64_t pictures_since_idr_ = 0;
   bool idr_requested_ = false;
   RateController rate_;
+  InterSliceContext inter_;
 };
 
 } // namespace quad::hevc

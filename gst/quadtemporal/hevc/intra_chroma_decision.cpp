@@ -5,24 +5,25 @@
 namespace quad::hevc {
 
 RdCost CtuEncoder::code_chroma_tree(int x, int y, int log2_size, int depth, int mode,
-                                    bool measure_rate, CabacBitCounter &counter) {
+                                    bool measure_rate, CabacBitCounter &counter,
+                                    const InterPrediction *inter) {
   const BlockInfo &b = info_->at(x, y);
   if (b.tu_log2_size < log2_size && log2_size > 3) {
     RdCost sum;
     const int half = 1 << (log2_size - 1);
     for (int k = 0; k < 4; ++k)
       sum += code_chroma_tree(x + (k & 1) * half, y + (k >> 1) * half, log2_size - 1, depth + 1,
-                              mode, measure_rate, counter);
+                              mode, measure_rate, counter, inter);
     return sum;
   }
   // 7.3.8.10: chroma blocks are half the luma node, and 4x4 luma blocks
   // share one 4x4 chroma block per 8x8 node.
   const int log2_c = log2_size - 1;
-  const int scan = intra_scan_idx(log2_c, 1, mode);
+  const int scan = inter ? kScanDiagonal : intra_scan_idx(log2_c, 1, mode);
   uint8_t cbf = 0;
   for (int c = 1; c <= 2; ++c) {
     int16_t *levels = levels_at(c, x, y);
-    const int nonzero = code_transform_block(c, x >> 1, y >> 1, log2_c, mode, levels);
+    const int nonzero = code_transform_block(c, x >> 1, y >> 1, log2_c, mode, levels, inter);
     if (nonzero)
       cbf |= c == 1 ? kCbfCb : kCbfCr;
     if (measure_rate) {

@@ -14,6 +14,8 @@ double CtuEncoder::decide_intra_cu(int x, int y, int log2_size, int depth) {
     b.intra_chroma_syntax = 4;
     b.cbf = 0;
     b.qp_y = qp;
+    b.motion = PredictionMotion{};
+    b.merge_flag = false;
   });
 
   const int max_trafo_depth = sps_.max_transform_hierarchy_depth_intra;
@@ -29,7 +31,7 @@ double CtuEncoder::decide_intra_cu(int x, int y, int log2_size, int depth) {
     auto part_mode_bits = [&](PartMode part) {
       CabacBitCounter c;
       c.contexts = start.contexts;
-      write_part_mode(c, sps_, log2_size, part);
+      write_part_mode(c, sps_, log2_size, PredMode::Intra, part);
       return c.frac_bits;
     };
     const double cost_2n =
@@ -55,7 +57,7 @@ double CtuEncoder::decide_intra_cu(int x, int y, int log2_size, int depth) {
   // The exact cost of the CU: its whole syntax from the contexts it starts
   // with, which also leaves counter_ in the state after it.
   counter_ = start;
-  const SyntaxContext sc{&sps_, &pps_, info_, SliceType::I};
+  const SyntaxContext sc = syntax_context();
   if (x + size <= sps_.width && y + size <= sps_.height && log2_size > sps_.min_cb_log2)
     write_split_cu_flag(counter_, sc, x, y, depth, false);
   write_coding_unit(counter_, sc, coeffs_, x, y, log2_size);

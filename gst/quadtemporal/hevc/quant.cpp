@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "primitives.h"
+
 namespace quad::hevc {
 namespace {
 
@@ -19,48 +21,49 @@ int log2_size(int n) {
 
 } // namespace
 
-void dequantize(const int16_t *levels, int16_t *coeffs, int n, int qp) {
-  const int count = n * n;
-  // H.265 8.6.3 (m = 16 with flat scaling).
-  const int bd_shift = kBitDepth + log2_size(n) - 5;
-  const int32_t scale = (16 * kLevelScale[qp % 6]) << (qp / 6);
-  const int32_t round = 1 << (bd_shift - 1);
+namespace reference {
 
-  int max_abs = 0;
-  for (int i = 0; i < count; ++i)
-    max_abs = std::max(max_abs, std::abs(static_cast<int>(levels[i])));
-
-  if (static_cast<int64_t>(max_abs) * scale + round <= INT32_MAX) {
-    for (int i = 0; i < count; ++i) {
-      const int32_t v = (levels[i] * scale + round) >> bd_shift;
-      coeffs[i] = static_cast<int16_t>(std::clamp<int32_t>(v, -32768, 32767));
-    }
-    return;
-  }
-  // Large levels (possible in a conforming stream at high QP) need 64 bits
-  // before the clip.
-  for (int i = 0; i < count; ++i) {
-    const int64_t v = (static_cast<int64_t>(levels[i]) * scale + round) >> bd_shift;
-    coeffs[i] = static_cast<int16_t>(std::clamp<int64_t>(v, -32768, 32767));
-  }
-}
-
-int quantize(const int16_t *coeffs, int16_t *levels, int n, int qp, int rounding_offset_q10) {
-  const int count = n * n;
-  const int transform_shift = 15 - kBitDepth - log2_size(n);
-  const int qbits = 14 + qp / 6 + transform_shift;
-  const int32_t scale = kQuantScale[qp % 6];
-  const int32_t offset = rounding_offset_q10 << (qbits - 10);
+int quant(const int16_t *coeffs, int16_t *levels, int count, int scale, int shift, int offset) {
   int nonzero = 0;
   for (int i = 0; i < count; ++i) {
     const int32_t c = coeffs[i];
-    // |c| <= 32768 and scale < 2^15, qbits <= 27: the sum stays below 2^31.
-    int32_t level = (std::abs(c) * scale + offset) >> qbits;
-    level = std::min(level, 32767);
+    const int32_t level = std::min((std::abs(c) * scale + offset) >> shift, 32767);
     nonzero += level != 0;
     levels[i] = static_cast<int16_t>(c < 0 ? -level : level);
   }
   return nonzero;
+}
+
+void dequant(const int16_t *levels, int16_t *coeffs, int count, int scale, int shift) {
+  const int32_t round = shift > 0 ? 1 << (shift - 1) : 0;
+  for (int i = 0; i < count; ++i)
+    coeffs[i] =
+        static_cast<int16_t>(std::clamp((levels[i] * scale + round) >> shift, -32768, 32767));
+}
+
+} // namespace reference
+
+void dequantize(const int16_t *levels, int16_t *coeffs, int n, int qp) {
+  // H.265 8.6.3 (m = 16 with flat scaling): (level * (m * levelScale << qP /
+  // 6) + round) >> bdShift. The power of two cancels against bdShift, which
+  // keeps every product within 32 bits: exactly when qP / 6 >= bdShift (the
+  // rounding term then drops below the shifted-out bits), and by dividing
+  // both the sum and the divisor by 2^(qP / 6) otherwise.
+  const int bd_shift = kBitDepth + log2_size(n) - 5;
+  const int per = qp / 6;
+  const int scale = 16 * kLevelScale[qp % 6];
+  if (per >= bd_shift)
+    primitives().dequant(levels, coeffs, n * n, scale << (per - bd_shift), 0);
+  else
+    primitives().dequant(levels, coeffs, n * n, scale, bd_shift - per);
+}
+
+int quantize(const int16_t *coeffs, int16_t *levels, int n, int qp, int rounding_offset_q10) {
+  const int transform_shift = 15 - kBitDepth - log2_size(n);
+  const int qbits = 14 + qp / 6 + transform_shift;
+  // |c| <= 32768 and scale < 2^15, qbits <= 27: the sum stays below 2^31.
+  return primitives().quant(coeffs, levels, n * n, kQuantScale[qp % 6], qbits,
+                            rounding_offset_q10 << (qbits - 10));
 }
 
 } // namespace quad::hevc

@@ -1,7 +1,7 @@
 // Picture-level rate control: the QP of each picture, so that a constant bit
-// rate fits a VBV buffer of the given size. Every picture is intra here, so
-// the model is the classic one for intra coding: the bits of a picture halve
-// for every 6 QP, scaled by how the last picture came out.
+// rate fits a VBV buffer of the given size. Intra and inter pictures are
+// predicted apart, each by the classic model: the bits of a picture halve
+// for every 6 QP, scaled by how the last picture of its kind came out.
 #pragma once
 
 #include <cstdint>
@@ -14,17 +14,26 @@ public:
   // buffer the stream must fit; initial_qp the first picture's QP.
   void configure(int64_t bitrate, int fps_n, int fps_d, int vbv_ms, int initial_qp);
 
-  // QP for the next picture.
-  int next_qp() const { return qp_; }
+  // QP for the next picture, intra or inter.
+  int next_qp(bool intra) const;
 
-  // Accounts a coded picture of `bits` at `qp` and picks the next QP.
-  void picture_coded(int64_t bits, int qp);
+  // Accounts a coded picture of `bits` at `qp`.
+  void picture_coded(int64_t bits, int qp, bool intra);
 
 private:
+  struct Model {
+    bool seen = false;
+    double bits = 0; // of the last picture of this kind
+    int qp = 32;     // its QP
+  };
+  int qp_for(const Model &m, double bits_scale) const;
+
   double target_bits_ = 0; // per picture
   double buffer_bits_ = 0; // VBV size
   double fullness_ = 0;    // bits coded beyond the channel's rate so far
-  int qp_ = 32;
+  double budget_ = 0;      // what the next picture may spend
+  int initial_qp_ = 32;
+  Model models_[2]; // intra, inter
 };
 
 } // namespace quad::hevc

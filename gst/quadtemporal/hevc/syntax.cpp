@@ -273,13 +273,44 @@ void write_split_cu_flag(Coder &c, const SyntaxContext &sc, int x0, int y0, int 
 
 namespace {
 
+// cu_skip_flag (9.3.4.2.2: one context increment per available skipped
+// neighbour, left and above).
+template <class Coder>
+void write_cu_skip_flag(Coder &c, const SyntaxContext &sc, int x0, int y0, bool skip) {
+  int inc = 0;
+  if (x0 > 0 && sc.info->at(x0 - 1, y0).pred_mode == PredMode::Skip)
+    ++inc;
+  if (y0 > 0 && sc.info->at(x0, y0 - 1).pred_mode == PredMode::Skip)
+    ++inc;
+  c.encode_bin(kCtxCuSkipFlag + inc, skip);
+}
+
+// 7.3.8.6 prediction_unit() of a P slice as recorded in the block info of
+// its first 4x4 block; a skipped CU codes merge_idx only.
+template <class Coder>
+void write_prediction_unit(Coder &c, const SyntaxContext &sc, const BlockInfo &b) {
+  if (b.pred_mode != PredMode::Skip)
+    c.encode_bin(kCtxMergeFlag, b.merge_flag);
+  if (b.pred_mode == PredMode::Skip || b.merge_flag) {
+    if (sc.max_num_merge_cand > 1)
+      write_merge_idx(c, sc.max_num_merge_cand, b.merge_idx);
+    return;
+  }
+  if (sc.num_ref_idx_l0 > 1)
+    write_ref_idx(c, sc.num_ref_idx_l0, b.motion.ref_idx[0]);
+  write_mvd(c, b.mvd);
+  c.encode_bin(kCtxMvpFlag, b.mvp_idx); // mvp_l0_flag
+}
+
 struct TransformTreeArgs {
   const SyntaxContext *sc;
   const CtuCoefficients *coeffs;
   int ctb_mask;
   int max_trafo_depth;
+  bool intra;
   bool intra_split;
-  int chroma_mode; // IntraPredModeC of the CU
+  bool inter_split; // interSplitFlag's condition, trafoDepth aside
+  int chroma_mode;  // IntraPredModeC of an intra CU
 };
 
 // Non-zero chroma levels anywhere in the leaves of a transform tree node.
@@ -301,7 +332,7 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   const BlockInfo &b = info.at(x0, y0);
 
   const TransformSplitRule rule =
-      transform_split_rule(sps, log2_size, depth, a.max_trafo_depth, a.intra_split);
+      transform_split_rule(sps, log2_size, depth, a.max_trafo_depth, a.intra_split, a.inter_split);
   bool split = rule.inferred_split;
   if (rule.coded) {
     split = b.tu_log2_size < log2_size;
@@ -330,7 +361,8 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   }
 
   const bool cbf_luma = (b.cbf & kCbfLuma) != 0;
-  write_cbf_luma(c, depth, cbf_luma);
+  if (cbf_luma_coded(a.intra ? PredMode::Intra : PredMode::Inter, depth, chroma_cbf))
+    write_cbf_luma(c, depth, cbf_luma);
 
   // 7.3.8.10: 4x4 luma blocks carry their chroma with blkIdx 3, using the
   // parent's cbf_cb / cbf_cr.
@@ -340,8 +372,9 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   const int mask = a.ctb_mask;
   if (cbf_luma) {
     const int z = z_index(x0 & mask, y0 & mask);
+    // 7.4.9.11: only intra blocks choose their scan by mode.
     write_residual_coding(c, a.coeffs->luma + 16 * z, log2_size, 0,
-                          intra_scan_idx(log2_size, 0, b.intra_luma_mode),
+                          a.intra ? intra_scan_idx(log2_size, 0, b.intra_luma_mode) : kScanDiagonal,
                           a.sc->pps->sign_data_hiding);
   }
   int chroma_log2;
@@ -355,7 +388,7 @@ void write_transform_tree(Coder &c, const TransformTreeArgs &a, int x0, int y0, 
   } else {
     return;
   }
-  const int scan = intra_scan_idx(chroma_log2, 1, a.chroma_mode);
+  const int scan = a.intra ? intra_scan_idx(chroma_log2, 1, a.chroma_mode) : kScanDiagonal;
   if (tu_chroma & kCbfCb)
     write_residual_coding(c, a.coeffs->cb + 4 * z_chroma, chroma_log2, 1, scan,
                           a.sc->pps->sign_data_hiding);
@@ -373,8 +406,46 @@ void write_coding_unit(Coder &c, const SyntaxContext &sc, const CtuCoefficients 
   const BlockInfoMap &info = *sc.info;
   const BlockInfo &b = info.at(x0, y0);
   const bool nxn = b.part_mode == PartMode::PartNxN;
+  TransformTreeArgs a;
+  a.sc = &sc;
+  a.coeffs = &coeffs;
+  a.ctb_mask = (1 << sps.ctb_log2) - 1;
 
-  write_part_mode(c, sps, log2_cb_size, b.part_mode);
+  if (sc.slice_type != SliceType::I) {
+    write_cu_skip_flag(c, sc, x0, y0, b.pred_mode == PredMode::Skip);
+    if (b.pred_mode == PredMode::Skip) {
+      write_prediction_unit(c, sc, b);
+      return;
+    }
+    c.encode_bin(kCtxPredModeFlag, b.pred_mode == PredMode::Intra); // pred_mode_flag
+  }
+  write_part_mode(c, sps, log2_cb_size, b.pred_mode, b.part_mode);
+
+  if (b.pred_mode == PredMode::Inter) {
+    const int size = 1 << log2_cb_size;
+    const bool two_parts = b.part_mode != PartMode::Part2Nx2N;
+    write_prediction_unit(c, sc, b);
+    if (two_parts) {
+      const bool horizontal = b.part_mode == PartMode::Part2NxN;
+      write_prediction_unit(
+          c, sc, info.at(x0 + (horizontal ? 0 : size / 2), y0 + (horizontal ? size / 2 : 0)));
+    }
+    uint8_t cbf = 0;
+    info.fill_read(x0, y0, size, [&](const BlockInfo &blk) { cbf |= blk.cbf; });
+    // rqt_root_cbf, inferred 1 for 2Nx2N merge (such a CU without residual
+    // is a skipped one).
+    if (two_parts || !b.merge_flag)
+      c.encode_bin(kCtxRqtRootCbf, cbf != 0);
+    if (cbf == 0)
+      return;
+    a.intra = false;
+    a.intra_split = false;
+    a.max_trafo_depth = sps.max_transform_hierarchy_depth_inter;
+    a.inter_split = sps.max_transform_hierarchy_depth_inter == 0 && two_parts;
+    a.chroma_mode = 0;
+    write_transform_tree(c, a, x0, y0, x0, y0, log2_cb_size, 0, 0, 0);
+    return;
+  }
 
   // 7.3.8.5: all prev_intra_luma_pred_flags first, then the indices.
   const int half = 1 << (log2_cb_size - 1);
@@ -402,11 +473,9 @@ void write_coding_unit(Coder &c, const SyntaxContext &sc, const CtuCoefficients 
   const int chroma_syntax = b.intra_chroma_syntax;
   write_intra_chroma_pred_mode(c, chroma_syntax);
 
-  TransformTreeArgs a;
-  a.sc = &sc;
-  a.coeffs = &coeffs;
-  a.ctb_mask = (1 << sps.ctb_log2) - 1;
+  a.intra = true;
   a.intra_split = nxn;
+  a.inter_split = false;
   a.max_trafo_depth = sps.max_transform_hierarchy_depth_intra + (nxn ? 1 : 0);
   a.chroma_mode = chroma_intra_mode(chroma_syntax, b.intra_luma_mode);
   write_transform_tree(c, a, x0, y0, x0, y0, log2_cb_size, 0, 0, 0);

@@ -9,35 +9,45 @@
 namespace quad::hevc {
 
 int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int mode,
-                                     int16_t *levels) {
+                                     int16_t *levels, const InterPrediction *inter) {
   const int n = 1 << log2_size;
   const ptrdiff_t rec_stride = rec_->stride[c_idx];
   const ptrdiff_t src_stride = src_->stride[c_idx];
   uint8_t *rec = rec_->planes[c_idx] + y * rec_stride + x;
   const uint8_t *src = src_->planes[c_idx] + y * src_stride + x;
 
-  // 8.4.4.2: prediction from the reconstruction decoded so far.
-  const IntraAvailability avail = intra_availability(sps_, x, y, n, c_idx);
-  build_intra_references(rec_->planes[c_idx], rec_stride, x, y, n, c_idx, avail,
-                         sps_.strong_intra_smoothing, refs_);
-  predict_intra(refs_, mode, pred_);
+  // Intra: 8.4.4.2 prediction from the reconstruction decoded so far;
+  // inter: the CU's motion-compensated prediction.
+  const uint8_t *pred = pred_;
+  ptrdiff_t pred_stride = n;
+  if (inter) {
+    pred = inter->at(c_idx, x, y);
+    pred_stride = InterPrediction::stride(c_idx);
+  } else {
+    const IntraAvailability avail = intra_availability(sps_, x, y, n, c_idx);
+    build_intra_references(rec_->planes[c_idx], rec_stride, x, y, n, c_idx, avail,
+                           sps_.strong_intra_smoothing, refs_);
+    predict_intra(refs_, mode, pred_);
+  }
 
   for (int row = 0; row < n; ++row)
     for (int col = 0; col < n; ++col)
       residual_[row * n + col] =
-          static_cast<int16_t>(src[row * src_stride + col] - pred_[row * n + col]);
+          static_cast<int16_t>(src[row * src_stride + col] - pred[row * pred_stride + col]);
 
   // DST-VII for 4x4 intra luma (8.6.4.2, trType 1).
-  const bool dst = c_idx == 0 && n == 4;
+  const bool dst = !inter && c_idx == 0 && n == 4;
   forward_transform(residual_, coeff_buf_, n, dst);
   const int qp = c_idx ? qp_chroma_ : params_.qp;
-  int nonzero = quantize(coeff_buf_, levels, n, qp, params_.rounding_offset_q10);
+  int nonzero = quantize(coeff_buf_, levels, n, qp,
+                         inter ? params_.rounding_offset_inter_q10 : params_.rounding_offset_q10);
   if (nonzero > 1 && params_.sign_data_hiding)
-    nonzero = hide_signs(coeff_buf_, levels, log2_size, qp, intra_scan_idx(log2_size, c_idx, mode));
+    nonzero = hide_signs(coeff_buf_, levels, log2_size, qp,
+                         inter ? kScanDiagonal : intra_scan_idx(log2_size, c_idx, mode));
 
   if (nonzero == 0) {
     for (int row = 0; row < n; ++row)
-      std::copy(pred_ + row * n, pred_ + row * n + n, rec + row * rec_stride);
+      std::copy(pred + row * pred_stride, pred + row * pred_stride + n, rec + row * rec_stride);
     return 0;
   }
   // The decoder's path: 8.6.2 scaling, 8.6.4 transform, 8.6.7 picture
@@ -46,8 +56,8 @@ int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int
   inverse_transform(coeff_buf_, residual_, n, dst);
   for (int row = 0; row < n; ++row)
     for (int col = 0; col < n; ++col)
-      rec[row * rec_stride + col] =
-          static_cast<uint8_t>(std::clamp(pred_[row * n + col] + residual_[row * n + col], 0, 255));
+      rec[row * rec_stride + col] = static_cast<uint8_t>(
+          std::clamp(pred[row * pred_stride + col] + residual_[row * n + col], 0, 255));
   return nonzero;
 }
 

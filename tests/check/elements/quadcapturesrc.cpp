@@ -5,7 +5,9 @@
 #include <gst/video/video.h>
 
 #include <glib/gstdio.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <random>
 #include <string>
 #include <vector>
@@ -348,15 +350,34 @@ GST_START_TEST(test_not_live_runs_ahead_of_clock) {
 GST_END_TEST;
 
 GST_START_TEST(test_bad_properties_and_caps) {
-  GstElement *src = gst_element_factory_make("quadcapturesrc", nullptr);
-  g_object_set(src, "block-size", 24u, nullptr);
-  guint bs = 0;
-  g_object_get(src, "block-size", &bs, nullptr);
-  fail_unless_equals_int(bs, 16);
-  gst_object_unref(src);
-
+  for (const char *bs : {"12", "24"}) {
+    RunResult r = run_pipeline(std::string("quadcapturesrc ground-truth=true block-size=") + bs +
+                               " ! video/x-raw,width=64,height=64 ! fakesink name=sink");
+    fail_unless(r.error.find(std::string("block-size ") + bs) != std::string::npos,
+                "block-size=%s: '%s'", bs, r.error.c_str());
+    fail_unless_equals_int(r.buffers, 0);
+  }
   RunResult r = run_pipeline("quadcapturesrc ! video/x-raw,width=8,height=8 ! fakesink name=sink");
   fail_unless(!r.error.empty(), "8x8 is below the minimum size and must not negotiate");
+}
+GST_END_TEST;
+
+/* is-live=false takes effect on the very first start: the pipeline
+ * prerolls (ASYNC), where a live source would say NO_PREROLL. */
+GST_START_TEST(test_not_live_prerolls_on_first_start) {
+  for (bool live : {false, true}) {
+    GstElement *pipeline = gst_parse_launch(
+        live ? "quadcapturesrc is-live=true ! video/x-raw,width=64,height=64 ! fakesink"
+             : "quadcapturesrc is-live=false ! video/x-raw,width=64,height=64 ! fakesink",
+        nullptr);
+    fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PAUSED),
+                           live ? GST_STATE_CHANGE_NO_PREROLL : GST_STATE_CHANGE_ASYNC);
+    if (!live)
+      fail_unless_equals_int(gst_element_get_state(pipeline, nullptr, nullptr, 10 * GST_SECOND),
+                             GST_STATE_CHANGE_SUCCESS);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+  }
 }
 GST_END_TEST;
 
@@ -452,6 +473,130 @@ GST_START_TEST(test_y4m_truncated_last_frame_warns_then_eos) {
 }
 GST_END_TEST;
 
+/* Reads every byte of a buffer, as an encoder would. */
+static void touch_buffer(GstElement *, GstBuffer *buf, GstPad *, gpointer data) {
+  GstMapInfo map;
+  fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+  guint sum = 0;
+  for (gsize i = 0; i < map.size; i++)
+    sum += map.data[i];
+  gst_buffer_unmap(buf, &map);
+  auto *count = static_cast<std::atomic<int> *>(data);
+  count->fetch_add(1 + static_cast<int>(sum & 0));
+}
+
+/* The file is cut to two frames while it plays: an error naming it, never
+ * SIGBUS, whether frames are mapped downstream or copied. */
+GST_START_TEST(test_y4m_cut_while_playing_is_an_error) {
+  for (const char *tail :
+       {"! fakesink name=sink", "! videoconvert ! video/x-raw,format=Y444 ! fakesink name=sink"}) {
+    TempY4m file;
+    file.write("YUV4MPEG2 W256 H144 F100:1", 256, 144, 300);
+    const std::string desc = "quadcapturesrc location=" + file.path + " " + tail;
+    GstElement *pipeline = gst_parse_launch(desc.c_str(), nullptr);
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    std::atomic<int> buffers{0};
+    g_object_set(sink, "signal-handoffs", TRUE, nullptr);
+    g_signal_connect(sink, "handoff", G_CALLBACK(touch_buffer), &buffers);
+    gst_object_unref(sink);
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    while (buffers < 10)
+      g_usleep(1000);
+    fail_unless(truncate(file.path.c_str(), 100) == 0);
+    GstBus *bus = gst_element_get_bus(pipeline);
+    GstMessage *msg = gst_bus_timed_pop_filtered(
+        bus, 20 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    fail_unless(msg != nullptr, "neither EOS nor an error");
+    fail_unless_equals_int(GST_MESSAGE_TYPE(msg), GST_MESSAGE_ERROR);
+    GError *err = nullptr;
+    gchar *debug = nullptr;
+    gst_message_parse_error(msg, &err, &debug);
+    fail_unless(strstr(err->message, file.path.c_str()) != nullptr, "%s", err->message);
+    fail_unless(debug && strstr(debug, "shrank") != nullptr, "%s", debug);
+    g_error_free(err);
+    g_free(debug);
+    gst_message_unref(msg);
+    gst_object_unref(bus);
+    fail_unless(buffers < 300);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+  }
+}
+GST_END_TEST;
+
+/* The offset of the buffer a paused pipeline prerolls on after a flushing
+ * seek to `position`. */
+static guint64 first_after_seek(GstElement *pipeline, GstElement *sink, GstClockTime position,
+                                GstClockTime *pts) {
+  struct Seen {
+    std::atomic<bool> got{false};
+    guint64 offset = 0;
+    GstClockTime pts = 0;
+  } seen;
+  const gulong id =
+      g_signal_connect(sink, "preroll-handoff",
+                       G_CALLBACK(+[](GstElement *, GstBuffer *buf, GstPad *, gpointer data) {
+                         auto *s = static_cast<Seen *>(data);
+                         if (s->got)
+                           return;
+                         s->offset = GST_BUFFER_OFFSET(buf);
+                         s->pts = GST_BUFFER_PTS(buf);
+                         s->got = true;
+                       }),
+                       &seen);
+  fail_unless(gst_element_seek_simple(
+      pipeline, GST_FORMAT_TIME,
+      static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE), position));
+  fail_unless_equals_int(gst_element_get_state(pipeline, nullptr, nullptr, 10 * GST_SECOND),
+                         GST_STATE_CHANGE_SUCCESS);
+  for (int i = 0; i < 1000 && !seen.got; i++)
+    g_usleep(1000);
+  g_signal_handler_disconnect(sink, id);
+  fail_unless(seen.got);
+  *pts = seen.pts;
+  return seen.offset;
+}
+
+GST_START_TEST(test_y4m_not_live_duration_and_seek) {
+  TempY4m file;
+  file.write("YUV4MPEG2 W32 H16 F30000:1001", 32, 16, 50);
+  const std::string desc =
+      "quadcapturesrc name=src is-live=false location=" + file.path + " ! fakesink name=sink";
+  GstElement *pipeline = gst_parse_launch(desc.c_str(), nullptr);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  g_object_set(sink, "signal-handoffs", TRUE, nullptr);
+  gst_element_set_state(pipeline, GST_STATE_PAUSED);
+  fail_unless_equals_int(gst_element_get_state(pipeline, nullptr, nullptr, 10 * GST_SECOND),
+                         GST_STATE_CHANGE_SUCCESS);
+  gint64 duration = 0;
+  fail_unless(gst_element_query_duration(pipeline, GST_FORMAT_TIME, &duration));
+  fail_unless_equals_uint64(duration, gst_util_uint64_scale(50, 1001 * GST_SECOND, 30000));
+  GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  fail_unless(gst_element_query_duration(src, GST_FORMAT_DEFAULT, &duration));
+  fail_unless_equals_int(duration, 50);
+  GstQuery *seeking = gst_query_new_seeking(GST_FORMAT_TIME);
+  fail_unless(gst_element_query(pipeline, seeking));
+  gboolean seekable = FALSE;
+  gst_query_parse_seeking(seeking, nullptr, &seekable, nullptr, nullptr);
+  fail_unless(seekable);
+  gst_query_unref(seeking);
+  gst_object_unref(src);
+
+  for (guint64 frame : {20u, 3u, 49u, 0u}) {
+    const GstClockTime at = gst_util_uint64_scale(frame, 1001 * GST_SECOND, 30000);
+    GstClockTime pts = 0;
+    fail_unless_equals_uint64(first_after_seek(pipeline, sink, at, &pts), frame);
+    fail_unless_equals_uint64(pts, at);
+    /* A time inside a frame lands on the next one. */
+    if (frame < 49)
+      fail_unless_equals_uint64(first_after_seek(pipeline, sink, at + 1, &pts), frame + 1);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
 static void expect_error(const std::string &path, const char *reason) {
   RunResult r =
       run_pipeline("quadcapturesrc is-live=false location=" + path + " ! fakesink name=sink");
@@ -537,6 +682,9 @@ static Suite *quadcapturesrc_suite(void) {
   tcase_add_test(tc, test_y4m_truncated_last_frame_warns_then_eos);
   tcase_add_test(tc, test_y4m_errors_name_file_and_reason);
   tcase_add_test(tc, test_y4m_mutations_never_crash);
+  tcase_add_test(tc, test_not_live_prerolls_on_first_start);
+  tcase_add_test(tc, test_y4m_cut_while_playing_is_an_error);
+  tcase_add_test(tc, test_y4m_not_live_duration_and_seek);
   return s;
 }
 

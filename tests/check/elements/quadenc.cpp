@@ -241,6 +241,75 @@ GST_START_TEST(test_failover_on_overrun) {
 }
 GST_END_TEST;
 
+static bool have_factories(std::initializer_list<const char *> names) {
+  for (const char *name : names) {
+    GstElementFactory *f = gst_element_factory_find(name);
+    if (!f)
+      return false;
+    gst_object_unref(f);
+  }
+  return true;
+}
+
+/* x264enc shifts its timestamps by 1000 hours; matching frames by PTS lost
+ * every frame after a failover away from it. */
+GST_START_TEST(test_failover_between_x264enc_and_quadx264enc_keeps_every_frame) {
+  if (!have_factories({"x264enc", "quadx264enc"}))
+    return;
+  for (const char *backends : {"x264enc,quadx264enc", "quadx264enc,x264enc"}) {
+    PipelineRun run;
+    run_pipeline(source(90) + " ! quadenc codec=h264 key-int-max=0 simulate-failure-at=30 " +
+                     "backends=" + backends + " ! fakesink name=sink",
+                 run);
+    fail_unless(run.eos, "%s: %s", backends, run.error.c_str());
+    check_every_frame_once(run, 90);
+    for (int i = 1; i < 90; i++)
+      fail_unless(run.out[i].dts > run.out[i - 1].dts, "%s: dts not increasing at %d", backends, i);
+    TempDir dir;
+    fail_unless_equals_int(ffmpeg_frames(dir.write("x264.264", run.stream()), Codec::H264), 90);
+  }
+}
+GST_END_TEST;
+
+static GstPadProbeReturn count_caps(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS)
+    ++*static_cast<int *>(data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A failover between backends that describe the same stream differently
+ * (x264enc names profile and level, quadx264enc does not) keeps the caps
+ * already sent, and a muxer after it keeps going. */
+GST_START_TEST(test_failover_keeps_output_caps) {
+  if (!have_factories({"x264enc", "quadx264enc", "matroskamux", "h264parse"}))
+    return;
+  for (const char *backends : {"x264enc,quadx264enc", "quadx264enc,x264enc"}) {
+    const std::string desc =
+        source(60) + " ! quadenc name=enc codec=h264 simulate-failure-at=20 backends=" + backends +
+        " ! h264parse ! video/x-h264,stream-format=avc3 ! matroskamux ! "
+        "fakesink name=sink";
+    GstElement *pipeline = gst_parse_launch(desc.c_str(), nullptr);
+    GstElement *enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+    GstPad *src = gst_element_get_static_pad(enc, "src");
+    int caps_events = 0;
+    gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_caps, &caps_events, nullptr);
+    gst_object_unref(src);
+    gst_object_unref(enc);
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    GstBus *bus = gst_element_get_bus(pipeline);
+    GstMessage *msg = gst_bus_timed_pop_filtered(
+        bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    fail_unless(msg != nullptr);
+    fail_unless_equals_int(GST_MESSAGE_TYPE(msg), GST_MESSAGE_EOS);
+    gst_message_unref(msg);
+    gst_object_unref(bus);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+    fail_unless_equals_int(caps_events, 1);
+  }
+}
+GST_END_TEST;
+
 /* When every backend fails the error says which were tried and why. */
 GST_START_TEST(test_all_backends_fail) {
   if (!register_failing_backend())
@@ -252,13 +321,22 @@ GST_START_TEST(test_all_backends_fail) {
                    " ! fakesink name=sink",
                run);
   fail_unless(!run.eos);
-  fail_unless(run.error.find("No encoder left") != std::string::npos, "%s", run.error.c_str());
-  fail_unless(run.error.find("quadtestfailenc") != std::string::npos, "%s", run.error.c_str());
+  /* In the message itself, not only in the debug details. */
+  const std::string message = run.error.substr(0, run.error.find(" | "));
+  fail_unless(message.find("No encoder left") != std::string::npos, "%s", run.error.c_str());
+  fail_unless(message.find("quadtestfailenc (Test backend failing at frame 3.)") !=
+                  std::string::npos,
+              "%s", run.error.c_str());
+  fail_unless(message.find("nosuchenc (not installed)") != std::string::npos, "%s",
+              run.error.c_str());
 
   PipelineRun none;
   run_pipeline(source(10) + " ! quadenc codec=h264 backends=nosuchenc ! fakesink name=sink", none);
   fail_unless(!none.eos);
-  fail_unless(none.error.find("No encoder can take these caps") != std::string::npos, "%s",
+  const std::string none_message = none.error.substr(0, none.error.find(" | "));
+  fail_unless(none_message.find("No encoder can take these caps") != std::string::npos, "%s",
+              none.error.c_str());
+  fail_unless(none_message.find("nosuchenc (not installed)") != std::string::npos, "%s",
               none.error.c_str());
 }
 GST_END_TEST;
@@ -306,6 +384,8 @@ static Suite *quadenc_suite(void) {
   tcase_add_test(tc, test_failover_replays_held_frames);
   tcase_add_test(tc, test_simulated_failure);
   tcase_add_test(tc, test_failover_on_overrun);
+  tcase_add_test(tc, test_failover_between_x264enc_and_quadx264enc_keeps_every_frame);
+  tcase_add_test(tc, test_failover_keeps_output_caps);
   tcase_add_test(tc, test_all_backends_fail);
   tcase_add_test(tc, test_quadh265enc_backend);
   return s;

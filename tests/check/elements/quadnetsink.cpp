@@ -1,6 +1,10 @@
 /* quadnetsink on 127.0.0.1: every access unit reaches a healthy viewer, a
  * viewer that never reads is skipped forward without hurting others, bad
  * requests get the right answer, no client leaks, TLS, H.265. */
+#include <memory>
+
+#include <sys/resource.h>
+
 #include "quadnet_check.h"
 
 /* ---- tests ---- */
@@ -134,10 +138,11 @@ GST_START_TEST(test_http_answers) {
     fail_unless(c.connect_to(app.port));
     return c.request(req);
   };
-  fail_unless_equals_int(status_of("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
-  fail_unless_equals_int(status_of("GET /nothing/here HTTP/1.1\r\nHost: x\r\n\r\n"), 404);
-  fail_unless_equals_int(status_of("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
-  fail_unless_equals_int(status_of("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"), 405);
+  fail_unless_equals_int(status_of("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
+  fail_unless_equals_int(status_of("GET /nothing/here HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 404);
+  fail_unless_equals_int(status_of("GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 400);
+  fail_unless_equals_int(
+      status_of("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"), 405);
   /* Garbage instead of HTTP gets an error answer or a closed socket. */
   {
     RawClient c;
@@ -147,15 +152,16 @@ GST_START_TEST(test_http_answers) {
     fail_unless(status == 0 || status == 400, "status %d", status);
   }
   /* Bad WebSocket version. */
-  fail_unless_equals_int(status_of("GET /stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                                   "Connection: Upgrade\r\nSec-WebSocket-Key: abc\r\n"
-                                   "Sec-WebSocket-Version: 7\r\n\r\n"),
-                         400);
+  fail_unless_equals_int(
+      status_of("GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Key: abc\r\n"
+                "Sec-WebSocket-Version: 7\r\n\r\n"),
+      400);
   /* The page is the player. */
   {
     RawClient c;
     fail_unless(c.connect_to(app.port));
-    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
     fail_unless(c.response_headers().find("text/html") != std::string::npos);
   }
   fail_unless_equals_uint64(app.stat("rejected-not-found"), 1);
@@ -183,7 +189,7 @@ GST_START_TEST(test_auth_token) {
   {
     RawClient c;
     fail_unless(c.connect_to(app.port));
-    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 401);
+    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 401);
   }
   fail_unless_equals_uint64(app.stat("rejected-auth"), 6);
   fail_unless_equals_int(upgrade_status("/stream", "Authorization: Bearer s3cret\r\n"), 101);
@@ -257,7 +263,7 @@ GST_START_TEST(test_max_clients) {
 GST_END_TEST;
 
 GST_START_TEST(test_connect_cycles_leak_nothing) {
-  AppSink app;
+  AppSink app("max-connections=60000");
   app.push(0, 10, 500);
   const int cycles = 1000;
   for (int i = 0; i < cycles; ++i) {
@@ -270,6 +276,164 @@ GST_START_TEST(test_connect_cycles_leak_nothing) {
   fail_unless(app.wait_stat("closed", cycles), "closed %" G_GUINT64_FORMAT, app.stat("closed"));
   fail_unless_equals_uint64(app.stat("accepted"), cycles);
   fail_unless_equals_uint64(app.stat("clients"), 0);
+  fail_unless(app.wait_stat("connections", 0), "%" G_GUINT64_FORMAT " connections left open",
+              app.stat("connections"));
+}
+GST_END_TEST;
+
+/* Bodies are refused from the headers alone: the client below never sends
+ * the 200 MB it announces, so an answer proves nothing was waited for. */
+GST_START_TEST(test_request_bodies_refused_unread) {
+  AppSink app("auth-token=s3cret");
+  auto status_of = [&](const std::string &req) {
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    const int status = c.request(req);
+    fail_unless(c.wait_eof(), "connection kept open with an unread body");
+    return status;
+  };
+  const std::string big = "Content-Length: 200000000\r\n\r\n";
+  fail_unless_equals_int(status_of("POST /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\n" + big), 404);
+  fail_unless_equals_int(status_of("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + big), 405);
+  fail_unless_equals_int(status_of("PUT /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n" + big), 405);
+  fail_unless_equals_int(
+      status_of("POST /stream HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      405);
+  fail_unless_equals_int(status_of("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + big), 413);
+  fail_unless_equals_int(
+      status_of("GET /stream?token=s3cret HTTP/1.1\r\nHost: 127.0.0.1\r\n" + big), 413);
+  /* The sink still serves. */
+  RawClient c;
+  fail_unless(c.connect_to(app.port));
+  fail_unless_equals_int(c.request("GET /?token=s3cret HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_incomplete_and_idle_requests_time_out) {
+  AppSink app("request-timeout=300");
+  const gint64 start = g_get_monotonic_time();
+  RawClient idle, partial, slow_body;
+  fail_unless(idle.connect_to(app.port));
+  fail_unless(partial.connect_to(app.port));
+  fail_unless(partial.send_all("GET / HTTP/1.1\r\nHo", 19));
+  fail_unless(idle.wait_eof(3000), "an idle connection was kept");
+  fail_unless(partial.wait_eof(3000), "a half-sent request was kept");
+  fail_unless(g_get_monotonic_time() - start < 2 * G_USEC_PER_SEC);
+  fail_unless(app.wait_stat("connections", 0));
+  fail_unless(app.stat("timed-out") >= 2);
+  /* A viewer is not a request: it stays. */
+  RawClient viewer;
+  upgrade_ok(viewer, app.port);
+  g_usleep(600 * 1000);
+  app.push(0, 10, 500);
+  expect_stream_info(viewer);
+  fail_unless_equals_int(parse_unit(viewer.read_frame()).sequence, 0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_connections_beyond_the_cap_are_refused_early) {
+  AppSink app("max-connections=4 request-timeout=60000");
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<RawClient>());
+    fail_unless(held.back()->connect_to(app.port));
+  }
+  fail_unless(app.wait_stat("connections", 4));
+  RawClient over;
+  fail_unless(over.connect_to(app.port));
+  fail_unless_equals_int(over.request(""), 503);
+  fail_unless(over.wait_eof(2000));
+  fail_unless_equals_uint64(app.stat("rejected-connections"), 1);
+  held.clear();
+  fail_unless(app.wait_stat("connections", 0));
+  RawClient after;
+  fail_unless(after.connect_to(app.port));
+  fail_unless_equals_int(after.request("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
+}
+GST_END_TEST;
+
+/* A burst that takes every file descriptor must not stop the server for
+ * good: once they are free again, it accepts again. */
+GST_START_TEST(test_accepts_again_after_running_out_of_descriptors) {
+  AppSink app("request-timeout=60000");
+  rlimit old_limit;
+  fail_unless(getrlimit(RLIMIT_NOFILE, &old_limit) == 0);
+  guint open_fds = 0;
+  if (GDir *dir = g_dir_open("/proc/self/fd", 0, nullptr)) {
+    while (g_dir_read_name(dir))
+      open_fds++;
+    g_dir_close(dir);
+  }
+  rlimit low = old_limit;
+  low.rlim_cur = open_fds + 64;
+  fail_unless(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::vector<std::unique_ptr<RawClient>> burst;
+  for (int i = 0; i < 200; ++i) {
+    auto c = std::make_unique<RawClient>();
+    if (!c->connect_to(app.port))
+      break;
+    burst.push_back(std::move(c));
+  }
+  /* The server tries its backlog meanwhile, and finds no descriptor. */
+  g_usleep(300 * 1000);
+  burst.clear();
+  fail_unless(setrlimit(RLIMIT_NOFILE, &old_limit) == 0);
+  RawClient after;
+  fail_unless(after.connect_to(app.port));
+  fail_unless_equals_int(after.request("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
+  fail_unless(app.stat("accept-errors") > 0, "the burst never ran the server out of descriptors");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_origin_and_host_checked_without_token) {
+  AppSink app;
+  app.push(0, 10, 500);
+  auto upgrade_status = [&](const std::string &headers) {
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    return c.request("GET /stream HTTP/1.1\r\n" + headers +
+                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                     "\r\n");
+  };
+  const std::string port = std::to_string(app.port);
+  /* A page of another site, and DNS rebinding (a foreign name for us). */
+  fail_unless_equals_int(
+      upgrade_status("Host: 127.0.0.1:" + port + "\r\nOrigin: http://evil.example\r\n"), 403);
+  fail_unless_equals_int(upgrade_status("Host: 127.0.0.1:" + port + "\r\nOrigin: null\r\n"), 403);
+  fail_unless_equals_int(upgrade_status("Host: evil.example:" + port +
+                                        "\r\nOrigin: http://evil.example:" + port + "\r\n"),
+                         403);
+  fail_unless_equals_int(upgrade_status("Host: rebind.example\r\n"), 403);
+  fail_unless_equals_uint64(app.stat("rejected-forbidden"), 4);
+  /* The sink's own page, by address or as localhost, and clients that send no Origin. */
+  fail_unless_equals_int(
+      upgrade_status("Host: 127.0.0.1:" + port + "\r\nOrigin: http://127.0.0.1:" + port + "\r\n"),
+      101);
+  fail_unless_equals_int(
+      upgrade_status("Host: LocalHost:" + port + "\r\nOrigin: http://localhost:" + port + "\r\n"),
+      101);
+  fail_unless_equals_int(upgrade_status("Host: [::1]:" + port + "\r\n"), 101);
+  fail_unless_equals_int(upgrade_status("Host: 127.0.0.1\r\n"), 101);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_token_exact_scheme_case_insensitive) {
+  AppSink app("auth-token=s3cret");
+  app.push(0, 10, 500);
+  auto upgrade_status = [&](const std::string &path, const std::string &extra = "") {
+    RawClient c;
+    fail_unless(c.connect_to(app.port));
+    return c.upgrade(path, extra);
+  };
+  fail_unless_equals_int(upgrade_status("/stream?token=s3cret%00tail"), 401);
+  fail_unless_equals_int(upgrade_status("/stream?token=s3cre%74"), 101);
+  fail_unless_equals_int(upgrade_status("/stream", "Authorization: bearer s3cret\r\n"), 101);
+  fail_unless_equals_int(upgrade_status("/stream", "Authorization: BEARER s3cret\r\n"), 101);
+  fail_unless_equals_int(upgrade_status("/stream", "Authorization: Basic s3cret\r\n"), 401);
+  /* With a token, a page from elsewhere that has it may watch. */
+  fail_unless_equals_int(
+      upgrade_status("/stream?token=s3cret", "Origin: http://viewer.example\r\n"), 101);
 }
 GST_END_TEST;
 
@@ -305,6 +469,27 @@ MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggYwUgKyeXGW8Gy4V
 -----END PRIVATE KEY-----
 )";
 
+/* Starting a sink with these properties fails with an error naming want. */
+static void expect_start_error(const std::string &props, const std::string &want) {
+  const std::string desc = "fakesrc ! quadnetsink name=sink port=0 " + props;
+  GstElement *pipeline = gst_parse_launch(desc.c_str(), nullptr);
+  fail_unless(pipeline != nullptr);
+  fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PAUSED),
+                         GST_STATE_CHANGE_FAILURE);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  fail_unless(msg != nullptr, "no error message for %s", props.c_str());
+  GError *err = nullptr;
+  gst_message_parse_error(msg, &err, nullptr);
+  fail_unless(strstr(err->message, want.c_str()) != nullptr, "'%s' does not name '%s'",
+              err->message, want.c_str());
+  g_error_free(err);
+  gst_message_unref(msg);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
 static std::string temp_file(const char *text) {
   gchar *path = nullptr;
   const gint fd = g_file_open_tmp("quadnet-XXXXXX.pem", &path, nullptr);
@@ -336,15 +521,45 @@ GST_START_TEST(test_tls) {
     /* Plain HTTP on the TLS port gets no answer. */
     RawClient c;
     fail_unless(c.connect_to(app.port));
-    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+    fail_unless_equals_int(c.request("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 0);
   }
   /* A missing key file is an error at start. */
-  GstElement *sink = gst_element_factory_make("quadnetsink", nullptr);
-  g_object_set(sink, "port", 0, "tls-certificate", cert.c_str(), "tls-key", "/nonexistent.pem",
-               nullptr);
-  fail_unless_equals_int(gst_element_set_state(sink, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-  gst_element_set_state(sink, GST_STATE_NULL);
-  gst_object_unref(sink);
+  expect_start_error("tls-certificate=" + cert + " tls-key=/nonexistent.pem", "/nonexistent.pem");
+  g_unlink(cert.c_str());
+  g_unlink(key.c_str());
+}
+GST_END_TEST;
+
+/* tls-certificate alone: the file holds the key too, or start fails. */
+GST_START_TEST(test_tls_certificate_without_key_property) {
+  const std::string both = temp_file((std::string(kCertificate) + kKey).c_str());
+  {
+    AppSink app("tls-certificate=" + both);
+    app.push(0, 5, 400);
+    fail_unless(app.wait_stat("units-in", 1));
+    int units = 0;
+    const std::string error = receive("wss://127.0.0.1:" + std::to_string(app.port) + "/stream",
+                                      "tls-validation=false", 1, &units);
+    fail_unless(error.empty(), "%s", error.c_str());
+    fail_unless_equals_int(units, 1);
+  }
+  const std::string cert_only = temp_file(kCertificate);
+  expect_start_error("tls-certificate=" + cert_only, "private key");
+  g_unlink(both.c_str());
+  g_unlink(cert_only.c_str());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_tls_misconfiguration_fails_at_start) {
+  const std::string cert = temp_file(kCertificate), key = temp_file(kKey);
+  expect_start_error("tls-certificate=/nonexistent-cert.pem", "/nonexistent-cert.pem");
+  expect_start_error("tls-key=" + key, "tls-certificate");
+  /* A key file that holds no key. */
+  expect_start_error("tls-certificate=" + cert + " tls-key=" + cert, cert);
+  if (getuid() != 0) {
+    g_chmod(key.c_str(), 0);
+    expect_start_error("tls-certificate=" + cert + " tls-key=" + key, key);
+  }
   g_unlink(cert.c_str());
   g_unlink(key.c_str());
 }
@@ -466,8 +681,16 @@ static Suite *quadnetsink_suite(void) {
   tcase_add_test(tc, test_bad_client_messages);
   tcase_add_test(tc, test_max_clients);
   tcase_add_test(tc, test_connect_cycles_leak_nothing);
+  tcase_add_test(tc, test_request_bodies_refused_unread);
+  tcase_add_test(tc, test_incomplete_and_idle_requests_time_out);
+  tcase_add_test(tc, test_connections_beyond_the_cap_are_refused_early);
+  tcase_add_test(tc, test_accepts_again_after_running_out_of_descriptors);
+  tcase_add_test(tc, test_origin_and_host_checked_without_token);
+  tcase_add_test(tc, test_token_exact_scheme_case_insensitive);
   tcase_add_test(tc, test_port_in_use_is_an_error);
   tcase_add_test(tc, test_tls);
+  tcase_add_test(tc, test_tls_certificate_without_key_property);
+  tcase_add_test(tc, test_tls_misconfiguration_fails_at_start);
   tcase_add_test(tc, test_stats_messages_and_key_requests);
   tcase_add_test(tc, test_h265_stream);
   return s;

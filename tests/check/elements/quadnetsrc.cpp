@@ -303,6 +303,72 @@ GST_START_TEST(test_src_survives_garbage_from_server) {
 }
 GST_END_TEST;
 
+/* Runs quadnetsrc against port until it posts an error; returns it. */
+static std::string error_from(guint port, const std::string &props, guint64 *connects) {
+  const std::string desc = "quadnetsrc name=src " + props +
+                           " location=ws://127.0.0.1:" + std::to_string(port) +
+                           "/stream ! fakesink";
+  GstElement *recv = gst_parse_launch(desc.c_str(), nullptr);
+  fail_unless(recv != nullptr);
+  gst_element_set_state(recv, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(recv);
+  GstMessage *msg = gst_bus_timed_pop_filtered(bus, 20 * GST_SECOND, GST_MESSAGE_ERROR);
+  std::string error = "(none)";
+  if (msg) {
+    GError *err = nullptr;
+    gst_message_parse_error(msg, &err, nullptr);
+    error = err->message;
+    g_error_free(err);
+    gst_message_unref(msg);
+  }
+  GstElement *src = gst_bin_get_by_name(GST_BIN(recv), "src");
+  GstStructure *stats = nullptr;
+  g_object_get(src, "stats", &stats, nullptr);
+  *connects = 0;
+  gst_structure_get_uint64(stats, "connects", connects);
+  gst_structure_free(stats);
+  gst_object_unref(src);
+  gst_object_unref(bus);
+  gst_element_set_state(recv, GST_STATE_NULL);
+  gst_object_unref(recv);
+  return error;
+}
+
+/* A server that accepts the TCP connection and never answers. */
+GST_START_TEST(test_src_gives_up_on_a_silent_server) {
+  RawServer server; /* listens; the kernel completes TCP, nobody reads */
+  guint64 connects = 0;
+  const gint64 start = g_get_monotonic_time();
+  const std::string error =
+      error_from(server.port, "retry=2 retry-delay=10 connect-timeout=200", &connects);
+  fail_unless(error.find("no answer within 200 ms") != std::string::npos, "%s", error.c_str());
+  fail_unless(error.find("gave up after 2 retries") != std::string::npos, "%s", error.c_str());
+  fail_unless(g_get_monotonic_time() - start < 5 * G_USEC_PER_SEC);
+}
+GST_END_TEST;
+
+/* A server that completes every handshake and drops the connection at once:
+ * the handshakes do not reset the count of failed attempts. */
+GST_START_TEST(test_src_gives_up_on_a_server_that_drops_after_handshake) {
+  RawServer server;
+  std::atomic<bool> stop{false};
+  std::thread dropper([&] {
+    while (!stop) {
+      pollfd p = {server.listen_fd, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0)
+        continue;
+      close(server.accept_client());
+    }
+  });
+  guint64 connects = 0;
+  const std::string error = error_from(server.port, "retry=2 retry-delay=10", &connects);
+  stop = true;
+  dropper.join();
+  fail_unless(error.find("gave up after 2 retries") != std::string::npos, "%s", error.c_str());
+  fail_unless_equals_uint64(connects, 3);
+}
+GST_END_TEST;
+
 static Suite *quadnetsrc_suite(void) {
   Suite *s = suite_create("quadnetsrc");
   TCase *tc = tcase_create("general");
@@ -312,6 +378,8 @@ static Suite *quadnetsrc_suite(void) {
   tcase_add_test(tc, test_src_reconnects_and_resumes_at_key_frame);
   tcase_add_test(tc, test_src_gives_up_with_reason);
   tcase_add_test(tc, test_src_survives_garbage_from_server);
+  tcase_add_test(tc, test_src_gives_up_on_a_silent_server);
+  tcase_add_test(tc, test_src_gives_up_on_a_server_that_drops_after_handshake);
   return s;
 }
 

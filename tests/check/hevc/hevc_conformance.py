@@ -39,7 +39,8 @@ SKIP = 77
 
 class Case:
     def __init__(self, name, size=None, y4m=None, frames=2, qp=32, ctu=32,
-                 preset=2, deblock=True, keyint=1, seed=1, bitrate=0):
+                 preset=2, deblock=True, keyint=1, seed=1, bitrate=0, gop='intra',
+                 refs=1):
         self.name = name
         self.size = size
         self.y4m = y4m
@@ -51,6 +52,8 @@ class Case:
         self.keyint = keyint
         self.seed = seed
         self.bitrate = bitrate
+        self.gop = gop
+        self.refs = refs
 
     def encoder_args(self):
         args = ['--frames', str(self.frames), '--qp', str(self.qp),
@@ -65,15 +68,18 @@ class Case:
             args.append('--no-deblock')
         if self.bitrate:
             args += ['--bitrate', str(self.bitrate)]
+        if self.gop == 'p':
+            args += ['--gop', 'p', '--refs', str(self.refs)]
         return args
 
     def describe(self):
         src = os.path.basename(self.y4m) if self.y4m else '%dx%d' % self.size
         rate = ' bitrate=%dk' % self.bitrate if self.bitrate else ''
+        gop = ' gop=p refs=%d' % self.refs if self.gop == 'p' else ''
         return ('%s [%s qp=%d ctu=%d preset=%d deblock=%s keyint=%d '
-                'frames=%d%s]' % (self.name, src, self.qp, self.ctu,
-                                  self.preset, 'on' if self.deblock else 'off',
-                                  self.keyint, self.frames, rate))
+                'frames=%d%s%s]' % (self.name, src, self.qp, self.ctu,
+                                    self.preset, 'on' if self.deblock else 'off',
+                                    self.keyint, self.frames, rate, gop))
 
 
 def frame_md5s(data, frame_size):
@@ -236,6 +242,24 @@ def matrix_cases():
         cases.append(Case('cbr', size=size, ctu=ctu, frames=6, keyint=4,
                           bitrate=bitrate, seed=n))
         n += 1
+    # Low-delay P: every preset, CTU size and reference count, QPs from 0
+    # to 51, conformance windows, IDRs mid-stream (keyint 5).
+    qps = [0, 17, 22, 27, 32, 37, 44, 51]
+    for size in [(176, 144), (202, 118), (64, 64)]:
+        for ctu in [16, 32, 64]:
+            for refs in [1, 2, 3, 4]:
+                cases.append(Case('p', size=size, qp=qps[n % len(qps)], ctu=ctu,
+                                  preset=n % 7, deblock=n % 3 != 0,
+                                  keyint=5 if n % 2 else 0, frames=7,
+                                  seed=n, gop='p', refs=refs))
+                n += 1
+    for size, ctu, bitrate in [((176, 144), 32, 200), ((352, 288), 64, 800)]:
+        cases.append(Case('p-cbr', size=size, ctu=ctu, frames=12, keyint=0,
+                          bitrate=bitrate, seed=n, gop='p', refs=2))
+        n += 1
+    # Drift shows late: a long stream.
+    cases.append(Case('p-long', size=(96, 64), qp=30, ctu=16, preset=1,
+                      frames=300, keyint=0, seed=n, gop='p', refs=2))
     return cases
 
 
@@ -243,7 +267,7 @@ def clip_cases(clip_dir):
     cases = []
     clips = sorted(f for f in os.listdir(clip_dir) if f.endswith('.y4m'))
     n = 0
-    for clip in clips:
+    for index, clip in enumerate(clips):
         path = os.path.join(clip_dir, clip)
         for qp, ctu, deblock in [(22, 64, True), (37, 32, False),
                                  (51, 16, True)]:
@@ -251,16 +275,22 @@ def clip_cases(clip_dir):
             cases.append(Case('clip', y4m=path, frames=2, qp=qp, ctu=ctu,
                               preset=n % 4, deblock=deblock, keyint=2))
             n += 1
+        cases.append(Case('clip-p', y4m=path, frames=8, qp=27, ctu=64,
+                          preset=index % 4, keyint=0, gop='p',
+                          refs=1 + index % 4))
     return cases
 
 
 def random_case(rng, n):
     w = 2 * rng.randint(8, 200)
     h = 2 * rng.randint(8, 150)
-    return Case('random#%d' % n, size=(w, h), frames=rng.randint(1, 3),
+    p = rng.random() < 0.5
+    return Case('random#%d' % n, size=(w, h),
+                frames=rng.randint(2, 6) if p else rng.randint(1, 3),
                 qp=rng.randint(0, 51), ctu=rng.choice([16, 32, 64]),
                 preset=rng.randint(0, 6), deblock=rng.random() < 0.7,
-                keyint=rng.choice([0, 1, 2, 3]), seed=rng.randint(0, 1 << 30))
+                keyint=rng.choice([0, 1, 2, 3]), seed=rng.randint(0, 1 << 30),
+                gop='p' if p else 'intra', refs=rng.randint(1, 4))
 
 
 def main():

@@ -7,6 +7,7 @@
 //   hevc_conformance_encoder --out s.265 --md5 s.md5
 //       (--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] [--qp Q]
 //       [--ctu 16|32|64] [--preset 0..6] [--keyint K] [--no-deblock]
+//       [--bitrate KBPS] [--gop intra|p] [--refs 1..4]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -121,7 +122,7 @@ int usage() {
   std::fprintf(stderr, "usage: hevc_conformance_encoder --out s.265 --md5 s.md5 "
                        "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
                        "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
-                       "[--bitrate KBPS] [--no-deblock]\n");
+                       "[--bitrate KBPS] [--no-deblock] [--gop intra|p] [--refs N]\n");
   return 2;
 }
 
@@ -131,6 +132,7 @@ int main(int argc, char **argv) {
   std::string out_path, md5_path, y4m_path;
   int synth_w = 0, synth_h = 0, frames = 2;
   uint32_t seed = 1;
+  bool low_delay_p = false;
   TCConfig cfg;
   tc_config_default(&cfg);
   for (int i = 1; i < argc; ++i) {
@@ -162,6 +164,10 @@ int main(int argc, char **argv) {
       cfg.bitrate_kbps = std::atoi(v), ++i;
     else if (a == "--no-deblock")
       cfg.deblocking = 0;
+    else if (a == "--gop")
+      low_delay_p = std::string(v) == "p", ++i;
+    else if (a == "--refs")
+      cfg.ref_frames = std::atoi(v), ++i;
     else
       return usage();
   }
@@ -180,9 +186,10 @@ int main(int argc, char **argv) {
     cfg.height = synth_h;
   }
   TCEncoder *enc = nullptr;
-  if (tc_init(&cfg, &enc) != TC_OK) {
-    std::fprintf(stderr, "tc_init rejected %dx%d qp %d ctu %d\n", cfg.width, cfg.height, cfg.qp,
-                 cfg.ctu_size);
+  if (tc_init(&cfg, &enc) != TC_OK ||
+      (low_delay_p && tc_set_gop_structure(enc, TC_GOP_LOW_DELAY_P, cfg.key_int_max) != TC_OK)) {
+    std::fprintf(stderr, "tc_init rejected %dx%d qp %d ctu %d refs %d\n", cfg.width, cfg.height,
+                 cfg.qp, cfg.ctu_size, cfg.ref_frames);
     return 1;
   }
   FILE *out = std::fopen(out_path.c_str(), "wb");

@@ -241,7 +241,8 @@ TEST(CApi, Contract) {
   EXPECT_EQ(tc_init(&cfg, &enc), TC_ERROR_INVALID_ARGUMENT);
   cfg.ctu_size = 16;
   ASSERT_EQ(tc_init(&cfg, &enc), TC_OK);
-  EXPECT_EQ(tc_set_gop_structure(enc, TC_GOP_LOW_DELAY_P, 30), TC_ERROR_UNSUPPORTED);
+  EXPECT_EQ(tc_set_gop_structure(enc, TC_GOP_LOW_DELAY_B, 30), TC_ERROR_UNSUPPORTED);
+  EXPECT_EQ(tc_set_gop_structure(enc, TC_GOP_LOW_DELAY_P, 30), TC_OK);
   EXPECT_EQ(tc_set_gop_structure(enc, TC_GOP_ALL_INTRA, 10), TC_OK);
 
   std::vector<uint8_t> y(64 * 48, 90), u(32 * 24, 120), v(32 * 24, 140);

@@ -75,6 +75,8 @@ typedef struct TCConfig {
   int bitrate_kbps;  /* > 0: constant bit rate, QP chosen per picture (qp is
                         the first picture's); 0: constant QP */
   int vbv_buffer_ms; /* with bitrate_kbps: the buffer the stream fits, > 0 */
+  int ref_frames;    /* TC_GOP_LOW_DELAY_P: pictures a P picture may predict
+                        from, 1..4 */
 } TCConfig;
 
 /* GOP structures for tc_set_gop_structure(). */
@@ -125,7 +127,7 @@ typedef struct TCCodedPicture {
 
 /* Fills cfg with the defaults: 1280x720 at 30/1, QP 32, key_int_max 1,
  * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread, constant QP
- * (vbv_buffer_ms 500 for when a bit rate is set). */
+ * (vbv_buffer_ms 500 for when a bit rate is set), 1 reference frame. */
 void tc_config_default(TCConfig *cfg);
 
 /* Creates an encoder; *out receives it. Returns TC_OK or an error. */
@@ -160,8 +162,11 @@ int tc_process_frame_nv12(TCEncoder *enc, const uint8_t *y, ptrdiff_t y_stride, 
 size_t tc_last_required_size(const TCEncoder *enc);
 
 /* Chooses the GOP structure and the IDR period (key_int_max as in
- * TCConfig); the next picture starts a new IDR period. This version codes
- * TC_GOP_ALL_INTRA only: other structures return TC_ERROR_UNSUPPORTED. */
+ * TCConfig); the next picture starts a new IDR period. TC_GOP_ALL_INTRA
+ * and TC_GOP_LOW_DELAY_P (P pictures predicting from up to ref_frames
+ * earlier ones, none held back); TC_GOP_LOW_DELAY_B returns
+ * TC_ERROR_UNSUPPORTED. With low-delay P at constant QP, IDR pictures are
+ * coded 3 QP finer than qp. */
 int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max);
 
 /* Makes the next picture an IDR, with parameter sets before it (a receiver

@@ -1,4 +1,6 @@
-#include "ctu_encoder.h"
+#include "availability.h"
+
+#include "coding_tree.h"
 
 namespace quad::hevc {
 namespace {
@@ -12,6 +14,12 @@ int min_tb_addr_zs(const SequenceParams &sps, int x, int y) {
 }
 
 } // namespace
+
+bool zscan_available(const SequenceParams &sps, int x_curr, int y_curr, int x_nb, int y_nb) {
+  if (x_nb < 0 || y_nb < 0 || x_nb >= sps.width || y_nb >= sps.height)
+    return false;
+  return min_tb_addr_zs(sps, x_nb, y_nb) <= min_tb_addr_zs(sps, x_curr, y_curr);
+}
 
 IntraAvailability intra_availability(const SequenceParams &sps, int x, int y, int n, int c_idx) {
   // Work in luma samples; a 4x4 luma block is the unit of availability.
@@ -45,15 +53,6 @@ IntraAvailability intra_availability(const SequenceParams &sps, int x, int y, in
   a.above_right = above_right >> s;
   a.below_left = below_left >> s;
   return a;
-}
-
-int chroma_qp(int qpi) {
-  static constexpr int kTable[14] = {29, 30, 31, 32, 33, 33, 34, 34, 35, 35, 36, 36, 37, 37};
-  if (qpi < 30)
-    return qpi;
-  if (qpi > 43)
-    return qpi - 6;
-  return kTable[qpi - 30];
 }
 
 } // namespace quad::hevc

@@ -1,0 +1,15 @@
+// Boundary filtering strength of the deblocking filter (H.265 8.7.2.3,
+// 8.7.2.4) from the coding tree the encoder decided. GStreamer-free.
+#pragma once
+
+#include "coding_tree.h"
+#include "deblock.h"
+
+namespace quad::hevc {
+
+// Fills map's bS of every transform and prediction block edge on the 8x8
+// grid, and the QpY of each 4x4 block. ref_poc: RefPicList0 as POCs (the
+// picture a reference index stands for); nullptr in intra pictures.
+void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, DeblockMap &map);
+
+} // namespace quad::hevc

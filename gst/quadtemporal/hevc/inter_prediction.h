@@ -1,0 +1,36 @@
+// Inter sample prediction of one prediction block from one reference
+// picture (H.265 8.5.3.3): luma 8-tap quarter-sample and chroma 4-tap
+// eighth-sample interpolation (8.5.3.3.3) followed by default weighted
+// uni-prediction (8.5.3.3.4.2), as a decoder does it. GStreamer-free.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "picture.h"
+
+namespace quad::hevc {
+
+// Predicts the w x h luma block at (x, y) of the current picture moved by
+// mv (quarter samples) in ref, into pred[0] (stride pred_stride[0]), and
+// its w/2 x h/2 chroma blocks into pred[1] and pred[2]. w is 8..64 (a
+// multiple of 4 ... as the prediction block sizes of 4:2:0 allow); samples
+// outside the reference picture are its nearest edge samples (8-228,
+// 8-229), read from the margin where it reaches and clamped otherwise.
+void predict_inter(const PictureSamples &ref, int x, int y, int w, int h, MotionVector mv,
+                   uint8_t *const pred[3], const ptrdiff_t pred_stride[3]);
+
+// H.265 Table 8-13: fC[frac][i], the chroma filter for eighth-sample
+// phase frac, applied to the sample at offset i - 1.
+inline constexpr int8_t kChromaFilter[8][4] = {
+    {0, 64, 0, 0},    {-2, 58, 10, -2}, {-4, 54, 16, -2}, {-6, 46, 28, -4},
+    {-4, 36, 36, -4}, {-4, 28, 46, -6}, {-2, 16, 54, -4}, {-2, 10, 58, -2},
+};
+
+// 8.5.3.3.3.2 + 8.5.3.3.4.2 for one 8-bit chroma block: src points at the
+// integer sample (xIntC, yIntC); reads columns -1 .. w + 2 and rows
+// -1 .. h + 2 when the phase is fractional.
+void interpolate_chroma(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
+                        ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y);
+
+} // namespace quad::hevc

@@ -1,0 +1,176 @@
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+
+#include "ctu_encoder.h"
+#include "dsp/dsp.h"
+#include "dsp/interp.h"
+
+namespace quad::hevc {
+namespace {
+
+// Bits of one motion vector difference component as mvd_coding() spends
+// them: greater0, greater1, the first-order Exp-Golomb remainder and the
+// sign (7.3.8.9, 9.3.3.5). An estimate for the search; the CU's exact rate
+// comes from the syntax writer.
+int mvd_component_bits(int v) {
+  const int a = std::abs(v);
+  if (a == 0)
+    return 1;
+  if (a == 1)
+    return 3;
+  int rest = a - 2;
+  int k = 1;
+  int prefix = 0;
+  while (rest >= (1 << k)) {
+    rest -= 1 << k;
+    ++k;
+    ++prefix;
+  }
+  return 3 + prefix + 1 + k;
+}
+
+int mvd_bits(MotionVector mv, MotionVector mvp) {
+  return mvd_component_bits(mv.x - mvp.x) + mvd_component_bits(mv.y - mvp.y);
+}
+
+} // namespace
+
+MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
+                                       const PredictionMotion *merge_list, int merge_count) {
+  const dsp::Kernels &k = dsp::kernels();
+  const dsp::InterpLumaFn interp = dsp::interp_kernels().luma;
+  const int w = pb.w;
+  const int h = pb.h;
+  const uint8_t *src = src_->planes[0] + pb.y * src_->stride[0] + pb.x;
+  const ptrdiff_t src_stride = src_->stride[0];
+  const double lambda = params_.sqrt_lambda;
+  alignas(64) uint8_t pred[64 * 64];
+
+  MotionChoice best;
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (int ref_idx = 0; ref_idx < inter_->num_ref_idx; ++ref_idx) {
+    const PictureSamples &ref = inter_->ref[ref_idx]->samples;
+    const ptrdiff_t ref_stride = ref.stride[0];
+    MotionVector mvp[2];
+    derive_mvp_candidates(*inter_, pb, ref_idx, mvp);
+    auto rate = [&](MotionVector mv) {
+      return std::min(mvd_bits(mv, mvp[0]), mvd_bits(mv, mvp[1]));
+    };
+    const double ref_bits =
+        inter_->num_ref_idx > 1 ? std::min(ref_idx + 1, inter_->num_ref_idx - 1) : 0;
+
+    // Integer vectors keep the block, the filter taps and a sample of
+    // refinement inside the reference's margin: no clamping needed.
+    const int reach = ref.margin - 8;
+    const int min_x = -pb.x - reach, max_x = ref.width - pb.x - w + reach;
+    const int min_y = -pb.y - reach, max_y = ref.height - pb.y - h + reach;
+    auto clamp_int = [&](int vx, int vy) {
+      return MotionVector{static_cast<int16_t>(std::clamp(vx, min_x, max_x)),
+                          static_cast<int16_t>(std::clamp(vy, min_y, max_y))};
+    };
+    auto sad_cost = [&](MotionVector v) { // v in integer samples
+      const uint8_t *r = ref.planes[0] + (pb.y + v.y) * ref_stride + pb.x + v.x;
+      const MotionVector q{static_cast<int16_t>(v.x * 4), static_cast<int16_t>(v.y * 4)};
+      return k.sad(src, src_stride, r, ref_stride, w, h) + lambda * rate(q);
+    };
+
+    // Start: the best of the AMVP predictors, the merge vectors of this
+    // reference and zero.
+    MotionVector starts[2 + kMaxMergeCandidates + 1];
+    int start_count = 0;
+    starts[start_count++] = mvp[0];
+    starts[start_count++] = mvp[1];
+    for (int i = 0; i < merge_count; ++i)
+      if (merge_list[i].ref_idx[0] == ref_idx)
+        starts[start_count++] = merge_list[i].mv[0];
+    starts[start_count++] = MotionVector{};
+    MotionVector center{};
+    double center_cost = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < start_count; ++i) {
+      const MotionVector v = clamp_int((starts[i].x + 2) >> 2, (starts[i].y + 2) >> 2);
+      const double cost = sad_cost(v);
+      if (cost < center_cost) {
+        center_cost = cost;
+        center = v;
+      }
+    }
+    const MotionVector origin = center;
+
+    // Pattern search: a star at halving steps down to 2, then small
+    // diamonds until the centre is best.
+    auto try_point = [&](int dx, int dy, MotionVector &next, double &next_cost) {
+      if (std::abs(center.x + dx - origin.x) > params_.search_range ||
+          std::abs(center.y + dy - origin.y) > params_.search_range)
+        return;
+      const MotionVector v = clamp_int(center.x + dx, center.y + dy);
+      const double cost = sad_cost(v);
+      if (cost < next_cost) {
+        next_cost = cost;
+        next = v;
+      }
+    };
+    for (int step = 16; step >= 2; step >>= 1) {
+      if (step > params_.search_range)
+        continue;
+      MotionVector next = center;
+      double next_cost = center_cost;
+      static constexpr int kStar[8][2] = {{-1, 0},  {1, 0},  {0, -1}, {0, 1},
+                                          {-1, -1}, {1, -1}, {-1, 1}, {1, 1}};
+      for (const auto &d : kStar)
+        try_point(d[0] * step, d[1] * step, next, next_cost);
+      center = next;
+      center_cost = next_cost;
+    }
+    for (int it = 0; it < params_.search_iterations; ++it) {
+      MotionVector next = center;
+      double next_cost = center_cost;
+      static constexpr int kDiamond[4][2] = {{-1, 0}, {1, 0}, {0, -1}, {0, 1}};
+      for (const auto &d : kDiamond)
+        try_point(d[0], d[1], next, next_cost);
+      if (next == center)
+        break;
+      center = next;
+      center_cost = next_cost;
+    }
+
+    // Half, then quarter samples around the best, by SATD of the
+    // interpolated prediction.
+    MotionVector mv{static_cast<int16_t>(center.x * 4), static_cast<int16_t>(center.y * 4)};
+    auto satd_cost = [&](MotionVector q) {
+      const uint8_t *r = ref.planes[0] + (pb.y + (q.y >> 2)) * ref_stride + pb.x + (q.x >> 2);
+      interp(r, ref_stride, pred, 64, w, h, q.x & 3, q.y & 3);
+      return k.satd(src, src_stride, pred, 64, w, h) + lambda * rate(q);
+    };
+    double cost = satd_cost(mv);
+    for (int level = 0; level < params_.subpel_refine; ++level) {
+      const int step = level == 0 ? 2 : 1;
+      const MotionVector base = mv;
+      for (int dy = -step; dy <= step; dy += step)
+        for (int dx = -step; dx <= step; dx += step) {
+          if (dx == 0 && dy == 0)
+            continue;
+          const MotionVector q{static_cast<int16_t>(base.x + dx),
+                               static_cast<int16_t>(base.y + dy)};
+          const double c = satd_cost(q);
+          if (c < cost) {
+            cost = c;
+            mv = q;
+          }
+        }
+    }
+    cost += lambda * ref_bits;
+    if (cost < best_cost) {
+      best_cost = cost;
+      best.motion = PredictionMotion{};
+      best.motion.mv[0] = mv;
+      best.motion.ref_idx[0] = static_cast<int8_t>(ref_idx);
+      best.mvp_idx = mvd_bits(mv, mvp[1]) < mvd_bits(mv, mvp[0]) ? 1 : 0;
+      const MotionVector p = mvp[best.mvp_idx];
+      best.mvd = {static_cast<int16_t>(mv.x - p.x), static_cast<int16_t>(mv.y - p.y)};
+    }
+  }
+  return best;
+}
+
+} // namespace quad::hevc

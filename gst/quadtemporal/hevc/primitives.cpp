@@ -1,0 +1,44 @@
+// The reference table: the scalar kernels of transform.cpp, quant.cpp and
+// intra_pred.cpp, the block metrics and interpolation of common/dsp, and the
+// bi-prediction average below.
+#include "primitives.h"
+
+#include <algorithm>
+
+namespace quad::hevc {
+
+namespace reference {
+
+void avg_bipred(const int16_t *a, ptrdiff_t a_stride, const int16_t *b, ptrdiff_t b_stride,
+                uint8_t *dst, ptrdiff_t dst_stride, int w, int h) {
+  // H.265 8.5.3.3.4.2: shift2 = 15 - BitDepth, offset2 = 1 << (shift2 - 1).
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      dst[y * dst_stride + x] = static_cast<uint8_t>(
+          std::clamp((a[y * a_stride + x] + b[y * b_stride + x] + 64) >> 7, 0, 255));
+}
+
+} // namespace reference
+
+const Primitives &reference_primitives() {
+  static const Primitives kReference = {
+      "scalar",
+      {reference::forward_dct<4>, reference::forward_dct<8>, reference::forward_dct<16>,
+       reference::forward_dct<32>},
+      {reference::inverse_dct<4>, reference::inverse_dct<8>, reference::inverse_dct<16>,
+       reference::inverse_dct<32>},
+      reference::forward_dst4,
+      reference::inverse_dst4,
+      reference::quant,
+      reference::dequant,
+      {reference::intra<4>, reference::intra<8>, reference::intra<16>, reference::intra<32>},
+      dsp::reference_kernels().sad,
+      dsp::reference_kernels().satd,
+      dsp::reference_kernels().sse,
+      dsp::reference_interp_kernels().luma,
+      reference::avg_bipred,
+  };
+  return kReference;
+}
+
+} // namespace quad::hevc

@@ -1,0 +1,86 @@
+// The HEVC core's table of primitives: the per-block kernels that decisions
+// call (transforms, quantisation, intra prediction, block metrics,
+// interpolation, bi-prediction averaging), a scalar reference and Highway
+// SIMD versions behind one table chosen once for the running CPU. Every
+// version equals the reference bit for bit; tests/checkasm checks and times
+// them. Bit depth 8. GStreamer-free.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "dsp/dsp.h"
+#include "dsp/interp.h"
+
+namespace quad::hevc {
+
+// One n x n block to another, both row-major with stride n: the transforms of
+// transform.h for one size.
+using TransformFn = void (*)(const int16_t *src, int16_t *dst);
+
+// Forward quantisation of count coefficients (count a multiple of 16):
+// level = sign(c) * min((|c| * scale + offset) >> shift, 32767), where
+// 32768 * scale + offset < 2^31. Returns the number of non-zero levels.
+using QuantFn = int (*)(const int16_t *coeffs, int16_t *levels, int count, int scale, int shift,
+                        int offset);
+
+// Scaling of count levels (count a multiple of 16): Clip3(-32768, 32767,
+// (level * scale + round) >> shift), round = 1 << (shift - 1) or 0 when
+// shift is 0, where 32768 * scale + round < 2^31.
+using DequantFn = void (*)(const int16_t *levels, int16_t *coeffs, int count, int scale, int shift);
+
+// H.265 8.4.4.2.4-8.4.4.2.6 for one block size: predicts the n x n block
+// (stride n) for intra mode 0..34 from the 4n + 1 samples of an
+// IntraReferences line (filtered or not, as 8.4.4.2.3 chose). edge_filters
+// turns on the DC and horizontal / vertical boundary filters (luma below
+// 32x32).
+using IntraPredFn = void (*)(const uint8_t *line, int mode, bool edge_filters, uint8_t *pred);
+
+// H.265 8.5.3.3.4.2, default weighted sample prediction of a bi-predicted
+// w x h block from the two 14-bit intermediate predictions: Clip3(0, 255,
+// (a + b + 64) >> 7). w is a multiple of 4 up to 64.
+using AvgBipredFn = void (*)(const int16_t *a, ptrdiff_t a_stride, const int16_t *b,
+                             ptrdiff_t b_stride, uint8_t *dst, ptrdiff_t dst_stride, int w, int h);
+
+struct Primitives {
+  const char *name;    // "scalar", or the Highway target ("AVX2", "AVX3" ...)
+  TransformFn fdct[4]; // DCT-II for n = 4 << i
+  TransformFn idct[4]; // H.265 8.6.4.2, trType 0
+  TransformFn fdst4;   // DST-VII, 4x4 intra luma
+  TransformFn idst4;   // H.265 8.6.4.2, trType 1
+  QuantFn quant;
+  DequantFn dequant;    // H.265 8.6.3, flat scaling
+  IntraPredFn intra[4]; // for n = 4 << i
+  dsp::SadFn sad;       // the block metrics of common/dsp
+  dsp::SatdFn satd;
+  dsp::SseFn sse;
+  dsp::InterpLumaFn interp_luma; // H.265 8.5.3.3.3.1 (common/dsp/interp.h)
+  AvgBipredFn avg_bipred;
+};
+
+// The scalar reference every SIMD version must equal bit for bit.
+const Primitives &reference_primitives();
+
+// The best primitives for this CPU, chosen on first use.
+const Primitives &primitives();
+
+// The reference, then every compiled SIMD target this CPU runs: what
+// tests/checkasm compares and times.
+std::vector<Primitives> all_primitives();
+
+// The reference kernels, each defined next to the free functions that wrap
+// the table (transform.cpp, quant.cpp, intra_pred.cpp, primitives.cpp).
+namespace reference {
+template <int N> void forward_dct(const int16_t *residual, int16_t *coeffs);
+template <int N> void inverse_dct(const int16_t *coeffs, int16_t *residual);
+void forward_dst4(const int16_t *residual, int16_t *coeffs);
+void inverse_dst4(const int16_t *coeffs, int16_t *residual);
+int quant(const int16_t *coeffs, int16_t *levels, int count, int scale, int shift, int offset);
+void dequant(const int16_t *levels, int16_t *coeffs, int count, int scale, int shift);
+template <int N> void intra(const uint8_t *line, int mode, bool edge_filters, uint8_t *pred);
+void avg_bipred(const int16_t *a, ptrdiff_t a_stride, const int16_t *b, ptrdiff_t b_stride,
+                uint8_t *dst, ptrdiff_t dst_stride, int w, int h);
+} // namespace reference
+
+} // namespace quad::hevc

@@ -20,11 +20,16 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
   const int preset = std::clamp(speed_preset, 0, 6);
   switch (preset) {
   case 0:
-    p.max_num_merge_cand = 2;
-    p.search_range = 16;
+    // P pictures: 16x16 CUs only, merge or a short diamond search refined
+    // to quarter samples, intra only where it predicts better.
+    p.min_cu_log2_inter = 4;
+    p.max_cu_log2_inter = 4;
+    p.intra_in_inter = 1;
+    p.max_num_merge_cand = 3;
+    p.search_range = 4;
     p.search_iterations = 4;
-    p.subpel_refine = 1;
-    p.max_cu_log2_inter = std::min(ctb_log2, 5);
+    p.subpel_diamond = true;
+    p.inter_rd = false;
     p.coarse_mode_step = 8;
     p.luma_rd_candidates_large = 1;
     p.luma_rd_candidates_small = 1;
@@ -36,9 +41,13 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.split_rate_floor_bits = 128;
     break;
   case 1:
+    p.max_cu_log2_inter = std::min(ctb_log2, 5);
+    p.intra_in_inter = 1;
     p.max_num_merge_cand = 3;
-    p.search_range = 32;
+    p.search_range = 16;
     p.search_iterations = 8;
+    p.subpel_diamond = true;
+    p.inter_rd = false;
     p.coarse_mode_step = 8;
     p.luma_rd_candidates_large = 1;
     p.luma_rd_candidates_small = 2;
@@ -50,6 +59,10 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.split_rate_floor_bits = 64;
     break;
   case 2:
+    p.max_cu_log2_inter = std::min(ctb_log2, 5);
+    p.intra_in_inter = 1;
+    p.max_num_merge_cand = 4;
+    p.search_range = 32;
     p.luma_rd_candidates_large = 2;
     p.luma_rd_candidates_small = 2;
     p.chroma_rd_candidates = 1;

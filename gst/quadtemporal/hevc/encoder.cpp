@@ -26,7 +26,7 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.max_cu_log2_inter = 4;
     p.intra_in_inter = 1;
     p.max_num_merge_cand = 3;
-    p.search_range = 4;
+    p.search_range = 16;
     p.search_iterations = 4;
     p.subpel_diamond = true;
     p.inter_rd = false;

@@ -24,13 +24,14 @@ few QP finer than its P pictures (x265's and x264's ipratio; ours 3).
   hevc_bench.py BUILD_DIR [--clips DIR] [--frames N] [--preset P]
                 [--only NAME] [--intra] [--plot-data FILE]
 
---plot-data writes every rate/PSNR point as JSON for bench/plot_rd.py.
+--plot-data writes every rate/PSNR point as CSV (clip, encoder, kbps,
+psnr_y) for `bench/figures/plot.py rd`.
 A benchmark never fails: it prints its tables (Markdown) and exits 0, or 77
 when the clips or the peers are missing.
 """
 
 import argparse
-import json
+import csv
 import math
 import os
 import re
@@ -167,7 +168,7 @@ def main():
     ap.add_argument('--only', default='', help='clips whose name contains it')
     ap.add_argument('--intra', action='store_true',
                     help='all-intra against x265 ultrafast --keyint 1')
-    ap.add_argument('--plot-data', help='write the rate/PSNR points as JSON')
+    ap.add_argument('--plot-data', help='write the rate/PSNR points as CSV')
     args = ap.parse_args()
 
     here = os.path.dirname(os.path.abspath(__file__))
@@ -226,12 +227,14 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     if args.plot_data:
-        with open(args.plot_data, 'w') as f:
-            json.dump({'mode': 'all-intra' if args.intra else 'low-delay P',
-                       'preset': args.preset, 'qps': QPS,
-                       'clips': {clip: {n: pts for n, pts in points.items()}
-                                 for clip, _, _, _, points, _ in rows}},
-                      f, indent=1)
+        with open(args.plot_data, 'w', newline='') as f:
+            out = csv.writer(f)
+            out.writerow(['clip', 'encoder', 'kbps', 'psnr_y'])
+            for clip, _, _, _, points, _ in rows:
+                for name, pts in points.items():
+                    for kbps, psnr in pts:
+                        out.writerow([clip[:-len('.y4m')], name, '%.1f' % kbps,
+                                      '%.3f' % psnr])
 
     mode = 'All-intra' if args.intra else 'Low-delay P (no picture held back)'
     print()

@@ -11,17 +11,27 @@
  * a receiver can join at any IDR; the core says which pictures those are
  * and they leave without GST_BUFFER_FLAG_DELTA_UNIT.
  *
- * This version codes intra pictures only: `key-int-max` sets how often a
- * picture is an IDR, and a force-key-unit event makes the next one an IDR.
+ * By default the stream is low-delay P (`gop-structure=low-delay-p`): an
+ * IDR, then P pictures that predict from up to `ref-frames` earlier ones,
+ * none held back. The next picture is an IDR every `key-int-max` pictures
+ * (0: only the first), on a force-key-unit event, and at a scene cut: the
+ * `scene_cut` of a GstQuadAnalysisMeta on the frame (quadpreproc
+ * analysis=true) when there is one, the encoder's own test otherwise. Each
+ * output buffer carries the motion the encoder chose as a
+ * GstQuadMotionMeta (8x8 blocks, vectors per picture of distance, intra
+ * blocks flagged INTRA_BETTER, no reference on IDRs): an application gets
+ * the encoder's motion for free. `gop-structure=all-intra` codes every
+ * picture intra.
+ *
  * The properties are the set every gst-quad encoder shares (see
  * quad/gstquadencoderprops.h), so quadenc can move a stream to or from this
  * encoder without changing how it is coded, less what the core cannot do
  * yet: `rate-control` is `cbr` (the default: each picture's QP chosen so the
- * stream fits `bitrate` within a buffer of `vbv-buffer-ms`) or `cqp` (every
- * picture at `qp`), and there is no `threads` or `intra-refresh` property.
- * `ctu-size` takes 16, 32 or 64; any other value is refused when it is set,
- * so a pipeline that names one does not parse. `stats` counts pictures by
- * type, bits, QP and encode time.
+ * stream fits `bitrate` within a buffer of `vbv-buffer-ms`) or `cqp` (P
+ * pictures at `qp`, IDRs 3 finer), and there is no `threads` or
+ * `intra-refresh` property. `ctu-size` takes 16, 32 or 64; any other value
+ * is refused when it is set, so a pipeline that names one does not parse.
+ * `stats` counts pictures by type, bits, QP and encode time.
  *
  * A caps change re-initialises the encoder, starting at an IDR, only when
  * what it codes changes (size, frame rate); I420 and NV12 of the same size
@@ -49,9 +59,12 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <vector>
 
+#include "quad/gstquadanalysismeta.h"
 #include "quad/gstquadbufferpool.h"
 #include "quad/gstquadencoderprops.h"
+#include "quad/gstquadmotionmeta.h"
 #include "quad/temporal_compression.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_quad_h265_enc_debug);
@@ -65,6 +78,12 @@ typedef enum {
 } GstQuadH265CtuSize;
 
 /* The rate controls of the core: GstQuadRateControl's values, less vbr. */
+/* The GOP structures of the core (TCGopStructure's values). */
+typedef enum {
+  GST_QUAD_H265_GOP_ALL_INTRA = TC_GOP_ALL_INTRA,
+  GST_QUAD_H265_GOP_LOW_DELAY_P = TC_GOP_LOW_DELAY_P,
+} GstQuadH265Gop;
+
 typedef enum {
   GST_QUAD_H265_RATE_CONTROL_CQP = GST_QUAD_RATE_CONTROL_CQP,
   GST_QUAD_H265_RATE_CONTROL_CBR = GST_QUAD_RATE_CONTROL_CBR,
@@ -72,6 +91,9 @@ typedef enum {
 
 static constexpr GstQuadH265CtuSize DEFAULT_CTU_SIZE = GST_QUAD_H265_CTU_SIZE_32;
 static constexpr gboolean DEFAULT_DEBLOCKING = TRUE;
+static constexpr GstQuadH265Gop DEFAULT_GOP = GST_QUAD_H265_GOP_LOW_DELAY_P;
+static constexpr guint DEFAULT_REF_FRAMES = 0; /* the speed preset's */
+static constexpr guint MAX_REF_FRAMES = 4;
 static constexpr gint UNKNOWN_RATE_FPS = 30;
 /* stats' encode-time percentiles are over the last this many pictures. */
 static constexpr gsize ENCODE_TIME_WINDOW = 1024;
@@ -86,6 +108,8 @@ enum {
   PROP_0,
   PROP_CTU_SIZE,
   PROP_DEBLOCKING,
+  PROP_GOP,
+  PROP_REF_FRAMES,
   PROP_STATS,
   PROP_SHARED_FIRST, /* then the shared encoder properties */
 };
@@ -124,6 +148,8 @@ struct _GstQuadH265Enc {
   GstQuadEncoderSettings settings;
   GstQuadH265CtuSize ctu_size;
   gboolean deblocking;
+  GstQuadH265Gop gop;
+  guint ref_frames;
   H265Counters counters; /* also under the object lock: stats is read from any thread */
 
   /* Streaming thread only. */
@@ -147,6 +173,23 @@ static GType gst_quad_h265_ctu_size_get_type(void) {
   };
   if (g_once_init_enter(&type)) {
     GType t = g_enum_register_static("GstQuadH265CtuSize", values);
+    gst_type_mark_as_plugin_api(t, static_cast<GstPluginAPIFlags>(0));
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_QUAD_H265_GOP (gst_quad_h265_gop_get_type())
+static GType gst_quad_h265_gop_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_QUAD_H265_GOP_ALL_INTRA, "Every picture intra", "all-intra"},
+      {GST_QUAD_H265_GOP_LOW_DELAY_P, "P pictures predicting from earlier ones, none held back",
+       "low-delay-p"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstQuadH265Gop", values);
     gst_type_mark_as_plugin_api(t, static_cast<GstPluginAPIFlags>(0));
     g_once_init_leave(&type, t);
   }
@@ -239,7 +282,13 @@ static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   const GstQuadEncoderSettings settings = self->settings;
   cfg.ctu_size = static_cast<int>(self->ctu_size);
   cfg.deblocking = self->deblocking;
+  cfg.gop = self->gop;
+  const guint ref_frames = self->ref_frames;
   GST_OBJECT_UNLOCK(self);
+  /* ref-frames 0: one for the two fastest presets, two for the next two,
+   * three for the slower ones. */
+  cfg.ref_frames = ref_frames ? static_cast<int>(ref_frames)
+                              : 1 + (settings.speed_preset >= 2) + (settings.speed_preset >= 4);
 
   /* The shared speed presets have the core's numbering (ultrafast = 0). */
   cfg.qp = static_cast<int>(settings.qp);
@@ -328,6 +377,36 @@ static gboolean gst_quad_h265_enc_set_format(GstVideoEncoder *encoder, GstVideoC
   return gst_video_encoder_negotiate(encoder);
 }
 
+/* The motion the encoder chose, as a GstQuadMotionMeta on the output
+ * buffer (8x8 blocks; vectors in the meta's sense, the displacement from
+ * the reference, per picture of distance; intra blocks flagged). */
+static void attach_motion(GstQuadH265Enc *self, GstBuffer *buffer, const TCCodedPicture *coded) {
+  int cols = 0;
+  int rows = 0;
+  if (tc_get_motion_vectors(self->encoder, nullptr, 0, &cols, &rows) != TC_ERROR_BUFFER_TOO_SMALL)
+    return;
+  std::vector<TCMotionVector> motion(static_cast<size_t>(cols) * static_cast<size_t>(rows));
+  if (tc_get_motion_vectors(self->encoder, motion.data(), motion.size(), &cols, &rows) < 0)
+    return;
+  const bool intra_picture = coded->type == TC_PICTURE_IDR || coded->type == TC_PICTURE_I;
+  GstQuadMotionMeta *meta = gst_buffer_add_quad_motion_meta(
+      buffer, 8, 8, static_cast<guint>(cols), static_cast<guint>(rows), intra_picture ? 0 : 1);
+  if (!meta)
+    return;
+  for (size_t i = 0; i < motion.size(); ++i) {
+    const TCMotionVector &m = motion[i];
+    GstQuadMotionVector &v = meta->vectors[i];
+    if (intra_picture) {
+      v.flags = GST_QUAD_MOTION_FLAG_NO_REFERENCE;
+    } else if (m.ref_distance == 0) {
+      v.flags = GST_QUAD_MOTION_FLAG_INTRA_BETTER;
+    } else {
+      v.mv_x = static_cast<gint16>(-m.mv_x / m.ref_distance);
+      v.mv_y = static_cast<gint16>(-m.mv_y / m.ref_distance);
+    }
+  }
+}
+
 /* Sends one coded picture with the frame it came from. */
 static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *coded) {
   auto *encoder = GST_VIDEO_ENCODER(self);
@@ -340,6 +419,7 @@ static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *code
   }
   frame->output_buffer = gst_video_encoder_allocate_output_buffer(encoder, coded->size);
   gst_buffer_fill(frame->output_buffer, 0, coded->data, coded->size);
+  attach_motion(self, frame->output_buffer, coded);
   if (coded->key_frame)
     GST_VIDEO_CODEC_FRAME_SET_SYNC_POINT(frame);
   else
@@ -389,6 +469,10 @@ static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
   /* The frame number comes back with the coded picture and finds the frame. */
   in.opaque = GUINT_TO_POINTER(frame->system_frame_number);
   in.force_idr = GST_VIDEO_CODEC_FRAME_IS_FORCE_KEYFRAME(frame);
+  /* An analysis upstream (quadpreproc analysis=true) knows the scene cuts;
+   * without one the core tests for them itself. */
+  if (const GstQuadAnalysisMeta *analysis = gst_buffer_get_quad_analysis_meta(frame->input_buffer))
+    in.scene_cut = analysis->scene_cut ? 1 : -1;
 
   TCCodedPicture coded;
   const auto start = std::chrono::steady_clock::now();
@@ -464,6 +548,12 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   case PROP_DEBLOCKING:
     self->deblocking = g_value_get_boolean(value);
     break;
+  case PROP_GOP:
+    self->gop = static_cast<GstQuadH265Gop>(g_value_get_enum(value));
+    break;
+  case PROP_REF_FRAMES:
+    self->ref_frames = g_value_get_uint(value);
+    break;
   default:
     /* rate-control, with its own enum type, has the shared id and values. */
     if (prop_id < PROP_SHARED_FIRST ||
@@ -488,6 +578,12 @@ static void gst_quad_h265_enc_get_property(GObject *object, guint prop_id, GValu
     break;
   case PROP_DEBLOCKING:
     g_value_set_boolean(value, self->deblocking);
+    break;
+  case PROP_GOP:
+    g_value_set_enum(value, self->gop);
+    break;
+  case PROP_REF_FRAMES:
+    g_value_set_uint(value, self->ref_frames);
     break;
   default:
     if (prop_id < PROP_SHARED_FIRST ||
@@ -516,6 +612,20 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
                                   g_param_spec_boolean("deblocking", "Deblocking",
                                                        "Apply the in-loop deblocking filter",
                                                        DEFAULT_DEBLOCKING, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_GOP,
+      g_param_spec_enum("gop-structure", "GOP structure",
+                        "Which pictures predict from which: every picture intra, or P pictures "
+                        "predicting from earlier ones (IDR every key-int-max pictures, at "
+                        "force-key-unit events and at scene cuts)",
+                        GST_TYPE_QUAD_H265_GOP, DEFAULT_GOP, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_REF_FRAMES,
+      g_param_spec_uint("ref-frames", "Reference frames",
+                        "Earlier pictures a P picture may predict from (0: the speed preset's "
+                        "choice, 1 for ultrafast and superfast, 2 for veryfast and faster, 3 "
+                        "for slower presets)",
+                        0, MAX_REF_FRAMES, DEFAULT_REF_FRAMES, rw));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
@@ -556,5 +666,7 @@ static void gst_quad_h265_enc_init(GstQuadH265Enc *self) {
   gst_quad_encoder_settings_init(&self->settings);
   self->ctu_size = DEFAULT_CTU_SIZE;
   self->deblocking = DEFAULT_DEBLOCKING;
+  self->gop = DEFAULT_GOP;
+  self->ref_frames = DEFAULT_REF_FRAMES;
   reset_counters(self);
 }

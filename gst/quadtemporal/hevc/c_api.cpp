@@ -86,12 +86,14 @@ void tc_config_default(TCConfig *cfg) {
   cfg->bitrate_kbps = 0;
   cfg->vbv_buffer_ms = 500;
   cfg->ref_frames = 1;
+  cfg->gop = TC_GOP_ALL_INTRA;
 }
 
 int tc_init(const TCConfig *cfg, TCEncoder **out) {
   if (!cfg || !out || cfg->fps_n <= 0 || cfg->fps_d <= 0 || cfg->threads < 1 ||
       cfg->bitrate_kbps < 0 || (cfg->bitrate_kbps > 0 && cfg->vbv_buffer_ms <= 0) ||
-      cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW)
+      cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW ||
+      (cfg->gop != TC_GOP_ALL_INTRA && cfg->gop != TC_GOP_LOW_DELAY_P))
     return TC_ERROR_INVALID_ARGUMENT;
   quad::hevc::EncoderConfig c;
   c.width = cfg->width;
@@ -107,6 +109,7 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
   c.bitrate = static_cast<int64_t>(cfg->bitrate_kbps) * 1000;
   c.vbv_buffer_ms = cfg->vbv_buffer_ms;
   c.ref_frames = cfg->ref_frames;
+  c.low_delay_p = cfg->gop == TC_GOP_LOW_DELAY_P;
   TCEncoder *enc = new (std::nothrow) TCEncoder;
   if (!enc)
     return TC_ERROR_OUT_OF_MEMORY;
@@ -136,6 +139,7 @@ int tc_encode(TCEncoder *enc, const TCPicture *in, TCCodedPicture *out) {
   source.pts = in->pts;
   source.opaque = in->opaque;
   source.force_idr = in->force_idr != 0;
+  source.scene_cut = in->scene_cut;
   return enc->encoder.encode(source, enc->coded) ? describe_coded(enc, out) : 0;
 }
 
@@ -216,6 +220,19 @@ int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdif
     strides[c] = rec.stride[c];
   }
   return TC_OK;
+}
+
+int tc_get_motion_vectors(const TCEncoder *enc, TCMotionVector *vectors, size_t capacity, int *cols,
+                          int *rows) {
+  if (!enc || !cols || !rows || enc->encoder.pictures_encoded() == 0)
+    return TC_ERROR_INVALID_ARGUMENT;
+  std::vector<quad::hevc::BlockMotion> grid;
+  enc->encoder.motion_grid(grid, *cols, *rows);
+  if (!vectors || capacity < grid.size())
+    return TC_ERROR_BUFFER_TOO_SMALL;
+  for (size_t i = 0; i < grid.size(); ++i)
+    vectors[i] = {grid[i].mv.x, grid[i].mv.y, grid[i].ref_distance};
+  return static_cast<int>(grid.size());
 }
 
 void tc_destroy(TCEncoder *enc) {

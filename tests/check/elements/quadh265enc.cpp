@@ -7,6 +7,9 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
+#include "quad/gstquadanalysismeta.h"
+#include "quad/gstquadmotionmeta.h"
+
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -304,12 +307,13 @@ GST_START_TEST(test_stats) {
   fail_unless_equals_uint64(stats_uint64(s, "keyframes"), 3);
   fail_unless_equals_uint64(stats_uint64(s, "forced-idr"), 1);
   fail_unless_equals_uint64(stats_uint64(s, "idr-frames"), 3);
-  fail_unless_equals_uint64(stats_uint64(s, "i-frames"), 7);
-  fail_unless_equals_uint64(stats_uint64(s, "p-frames"), 0);
+  /* Low-delay P by default; IDRs at constant QP are 3 finer. */
+  fail_unless_equals_uint64(stats_uint64(s, "i-frames"), 0);
+  fail_unless_equals_uint64(stats_uint64(s, "p-frames"), 7);
   fail_unless_equals_uint64(stats_uint64(s, "b-frames"), 0);
   fail_unless_equals_uint64(stats_uint64(s, "bits"), bits);
-  fail_unless_equals_float(stats_double(s, "mean-qp"), 30.0);
-  fail_unless_equals_int(stats_int(s, "min-qp"), 30);
+  fail_unless_equals_float(stats_double(s, "mean-qp"), (3 * 27 + 7 * 30) / 10.0);
+  fail_unless_equals_int(stats_int(s, "min-qp"), 27);
   fail_unless_equals_int(stats_int(s, "max-qp"), 30);
   fail_unless_equals_int(stats_int(s, "max-delayed"), 0);
   const gdouble p50 = stats_double(s, "encode-us-p50");
@@ -323,6 +327,47 @@ GST_END_TEST;
 
 /* New caps that code the same stream (I420 to NV12 at one size) keep the
  * encoder: no new IDR. A new size starts a new stream at an IDR. */
+/* Low-delay P (the default): P pictures between IDRs, each with the
+ * encoder's motion as a meta; an analysis meta's scene cut makes an IDR,
+ * and all-intra codes no P picture. */
+GST_START_TEST(test_low_delay_p_motion_and_scene_cuts) {
+  GstHarness *h = encoder_harness("key-int-max=0 rate-control=cqp qp=30", "I420", 96, 64);
+  for (int i = 0; i < 6; i++) {
+    GstBuffer *in = test_frame("I420", 96, 64, i);
+    if (i >= 3) {
+      GstQuadAnalysisMeta *analysis = gst_buffer_add_quad_analysis_meta(in, 16, 16, 6, 4);
+      fail_unless(analysis != nullptr);
+      analysis->scene_cut = i == 4;
+    }
+    GstBuffer *out = gst_harness_push_and_pull(h, in);
+    const bool idr = i == 0 || i == 4;
+    fail_unless_equals_int(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT), !idr);
+    GstQuadMotionMeta *motion = gst_buffer_get_quad_motion_meta(out);
+    fail_unless(motion != nullptr, "frame %d has no motion meta", i);
+    fail_unless_equals_int(motion->block_width, 8);
+    fail_unless_equals_int(motion->cols, 12);
+    fail_unless_equals_int(motion->rows, 8);
+    fail_unless_equals_int(motion->ref_distance, idr ? 0 : 1);
+    gst_buffer_unref(out);
+  }
+  GstStructure *s = nullptr;
+  g_object_get(h->element, "stats", &s, nullptr);
+  fail_unless_equals_uint64(stats_uint64(s, "idr-frames"), 2);
+  fail_unless_equals_uint64(stats_uint64(s, "p-frames"), 4);
+  gst_structure_free(s);
+  gst_harness_teardown(h);
+
+  h = encoder_harness("gop-structure=all-intra key-int-max=0", "I420", 96, 64);
+  for (int i = 0; i < 3; i++)
+    gst_buffer_unref(gst_harness_push_and_pull(h, test_frame("I420", 96, 64, i)));
+  g_object_get(h->element, "stats", &s, nullptr);
+  fail_unless_equals_uint64(stats_uint64(s, "i-frames"), 2);
+  fail_unless_equals_uint64(stats_uint64(s, "p-frames"), 0);
+  gst_structure_free(s);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_reinitialises_only_on_a_new_format) {
   GstHarness *h = encoder_harness("key-int-max=0", "I420", 64, 64);
   for (int i = 0; i < 2; i++) {
@@ -362,6 +407,7 @@ static Suite *quadh265enc_suite(void) {
   tcase_add_test(tc, test_unoffered_settings_do_not_parse);
   tcase_add_test(tc, test_stats);
   tcase_add_test(tc, test_reinitialises_only_on_a_new_format);
+  tcase_add_test(tc, test_low_delay_p_motion_and_scene_cuts);
   return s;
 }
 

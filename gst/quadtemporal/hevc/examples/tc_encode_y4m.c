@@ -3,7 +3,10 @@
  *
  *   tc_encode_y4m in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset 0..6]
  *                 [--keyint N] [--no-deblock] [--frames N] [--recon rec.yuv]
+ *                 [--gop intra|p] [--refs 1..4]
  *
+ * --gop p codes low-delay P pictures predicting from up to --refs earlier
+ * ones (IDR every --keyint pictures, 0: only the first).
  * --recon writes the encoder's reconstruction (raw I420), which every
  * conforming decoder reproduces exactly. */
 #include <stdio.h>
@@ -64,7 +67,7 @@ int main(int argc, char **argv) {
     fprintf(stderr,
             "usage: %s in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset "
             "0..6] [--keyint N] [--no-deblock] [--frames N] [--recon "
-            "rec.yuv]\n",
+            "rec.yuv] [--gop intra|p] [--refs 1..4]\n",
             argv[0]);
     return 2;
   }
@@ -72,6 +75,7 @@ int main(int argc, char **argv) {
   tc_config_default(&cfg);
   long max_frames = -1;
   const char *recon_path = NULL;
+  int low_delay_p = 0;
   for (int i = 3; i < argc; ++i) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : "0";
@@ -89,6 +93,10 @@ int main(int argc, char **argv) {
       recon_path = v, ++i;
     else if (!strcmp(a, "--no-deblock"))
       cfg.deblocking = 0;
+    else if (!strcmp(a, "--gop"))
+      low_delay_p = !strcmp(v, "p"), ++i;
+    else if (!strcmp(a, "--refs"))
+      cfg.ref_frames = atoi(v), ++i;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 2;
@@ -107,6 +115,8 @@ int main(int argc, char **argv) {
   }
   TCEncoder *enc = NULL;
   int rc = tc_init(&cfg, &enc);
+  if (rc == TC_OK && low_delay_p)
+    rc = tc_set_gop_structure(enc, TC_GOP_LOW_DELAY_P, cfg.key_int_max);
   if (rc != TC_OK) {
     fprintf(stderr, "tc_init failed (%d)\n", rc);
     return 1;

@@ -77,6 +77,8 @@ typedef struct TCConfig {
   int vbv_buffer_ms; /* with bitrate_kbps: the buffer the stream fits, > 0 */
   int ref_frames;    /* TC_GOP_LOW_DELAY_P: pictures a P picture may predict
                         from, 1..4 */
+  int gop;           /* a TCGopStructure: TC_GOP_ALL_INTRA (0) or
+                        TC_GOP_LOW_DELAY_P */
 } TCConfig;
 
 /* GOP structures for tc_set_gop_structure(). */
@@ -101,6 +103,8 @@ typedef struct TCPicture {
   int64_t pts;   /* returned with the coded picture */
   void *opaque;  /* the caller's handle, returned untouched */
   int force_idr; /* non-zero: this picture is an IDR with parameter sets */
+  int scene_cut; /* TC_GOP_LOW_DELAY_P: 1 a scene cut (coded as an IDR),
+                    -1 known not to be one, 0 the encoder's own test decides */
 } TCPicture;
 
 /* H.265 picture types of a coded picture. */
@@ -127,7 +131,8 @@ typedef struct TCCodedPicture {
 
 /* Fills cfg with the defaults: 1280x720 at 30/1, QP 32, key_int_max 1,
  * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread, constant QP
- * (vbv_buffer_ms 500 for when a bit rate is set), 1 reference frame. */
+ * (vbv_buffer_ms 500 for when a bit rate is set), 1 reference frame,
+ * TC_GOP_ALL_INTRA. */
 void tc_config_default(TCConfig *cfg);
 
 /* Creates an encoder; *out receives it. Returns TC_OK or an error. */
@@ -177,6 +182,23 @@ int tc_request_idr(TCEncoder *enc);
  * decoder reproduces bit for bit: plane pointers and strides of the display
  * size (width x height) area. Valid until the next call on enc. */
 int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdiff_t strides[3]);
+
+/* The motion of one 8x8 luma block of the last encoded picture, as its
+ * prediction used it: the block at (x, y) was predicted from the picture
+ * ref_distance pictures earlier at (x + mv_x / 4, y + mv_y / 4);
+ * ref_distance 0: intra (or an intra picture), the vector is zero. */
+typedef struct TCMotionVector {
+  int16_t mv_x; /* quarter luma samples */
+  int16_t mv_y;
+  int32_t ref_distance;
+} TCMotionVector;
+
+/* The motion of the last encoded picture on a grid of 8x8 blocks covering
+ * the display size, raster order: *cols x *rows entries into vectors.
+ * Returns the entry count, or TC_ERROR_BUFFER_TOO_SMALL (with *cols and
+ * *rows set) when capacity is below it. */
+int tc_get_motion_vectors(const TCEncoder *enc, TCMotionVector *vectors, size_t capacity,
+                          int *cols, int *rows);
 
 void tc_destroy(TCEncoder *enc);
 

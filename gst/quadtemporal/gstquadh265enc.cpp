@@ -389,8 +389,9 @@ static void attach_motion(GstQuadH265Enc *self, GstBuffer *buffer, const TCCoded
   if (tc_get_motion_vectors(self->encoder, motion.data(), motion.size(), &cols, &rows) < 0)
     return;
   const bool intra_picture = coded->type == TC_PICTURE_IDR || coded->type == TC_PICTURE_I;
-  GstQuadMotionMeta *meta = gst_buffer_add_quad_motion_meta(
-      buffer, 8, 8, static_cast<guint>(cols), static_cast<guint>(rows), intra_picture ? 0 : 1);
+  GstQuadMotionMeta *meta = gst_buffer_add_quad_motion_meta_full(
+      buffer, GST_QUAD_MOTION_SOURCE_ENCODER, 8, 8, static_cast<guint>(cols),
+      static_cast<guint>(rows), intra_picture ? 0 : 1);
   if (!meta)
     return;
   for (size_t i = 0; i < motion.size(); ++i) {

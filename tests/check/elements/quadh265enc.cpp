@@ -343,8 +343,9 @@ GST_START_TEST(test_low_delay_p_motion_and_scene_cuts) {
     GstBuffer *out = gst_harness_push_and_pull(h, in);
     const bool idr = i == 0 || i == 4;
     fail_unless_equals_int(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT), !idr);
-    GstQuadMotionMeta *motion = gst_buffer_get_quad_motion_meta(out);
-    fail_unless(motion != nullptr, "frame %d has no motion meta", i);
+    GstQuadMotionMeta *motion =
+        gst_buffer_get_quad_motion_meta_by_source(out, GST_QUAD_MOTION_SOURCE_ENCODER);
+    fail_unless(motion != nullptr, "frame %d has no encoder motion meta", i);
     fail_unless_equals_int(motion->block_width, 8);
     fail_unless_equals_int(motion->cols, 12);
     fail_unless_equals_int(motion->rows, 8);

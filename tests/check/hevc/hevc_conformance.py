@@ -40,7 +40,7 @@ SKIP = 77
 class Case:
     def __init__(self, name, size=None, y4m=None, frames=2, qp=32, ctu=32,
                  preset=2, deblock=True, keyint=1, seed=1, bitrate=0, gop='intra',
-                 refs=1):
+                 refs=1, pan=None, cut_at=0):
         self.name = name
         self.size = size
         self.y4m = y4m
@@ -54,6 +54,8 @@ class Case:
         self.bitrate = bitrate
         self.gop = gop
         self.refs = refs
+        self.pan = pan
+        self.cut_at = cut_at
 
     def encoder_args(self):
         args = ['--frames', str(self.frames), '--qp', str(self.qp),
@@ -70,12 +72,20 @@ class Case:
             args += ['--bitrate', str(self.bitrate)]
         if self.gop == 'p':
             args += ['--gop', 'p', '--refs', str(self.refs)]
+        if self.pan:
+            args += ['--pan', '%d,%d' % self.pan]
+        if self.cut_at:
+            args += ['--cut-at', str(self.cut_at)]
         return args
 
     def describe(self):
         src = os.path.basename(self.y4m) if self.y4m else '%dx%d' % self.size
         rate = ' bitrate=%dk' % self.bitrate if self.bitrate else ''
         gop = ' gop=p refs=%d' % self.refs if self.gop == 'p' else ''
+        if self.pan:
+            gop += ' pan=%d,%d/4' % self.pan
+        if self.cut_at:
+            gop += ' cut-at=%d' % self.cut_at
         return ('%s [%s qp=%d ctu=%d preset=%d deblock=%s keyint=%d '
                 'frames=%d%s%s]' % (self.name, src, self.qp, self.ctu,
                                     self.preset, 'on' if self.deblock else 'off',
@@ -257,6 +267,17 @@ def matrix_cases():
         cases.append(Case('p-cbr', size=size, ctu=ctu, frames=12, keyint=0,
                           bitrate=bitrate, seed=n, gop='p', refs=2))
         n += 1
+    # Fast fractional pans (vectors reaching far outside the picture) and a
+    # scene cut.
+    for size, pan, preset, refs in [((352, 288), (151, -37), 0, 1),
+                                    ((176, 144), (-203, 117), 2, 3),
+                                    ((208, 120), (66, 250), 5, 2)]:
+        cases.append(Case('p-pan', size=size, ctu=32, preset=preset, frames=8,
+                          keyint=0, seed=n, gop='p', refs=refs, pan=pan))
+        n += 1
+    cases.append(Case('p-cut', size=(176, 144), ctu=16, preset=1, frames=8,
+                      keyint=0, seed=n, gop='p', refs=2, cut_at=4))
+    n += 1
     # Drift shows late: a long stream.
     cases.append(Case('p-long', size=(96, 64), qp=30, ctu=16, preset=1,
                       frames=300, keyint=0, seed=n, gop='p', refs=2))

@@ -8,6 +8,8 @@
 //       (--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] [--qp Q]
 //       [--ctu 16|32|64] [--preset 0..6] [--keyint K] [--no-deblock]
 //       [--bitrate KBPS [--vbv-ms MS]] [--gop intra|p] [--refs 1..4]
+//       [--pan QX,QY] [--cut-at N]   (synthetic: pan in quarter samples per
+//                                     picture; another scene from picture N)
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -27,31 +29,59 @@ class SyntheticSource {
 public:
   SyntheticSource(int w, int h, uint32_t seed) : w_(w), h_(h), rng_(seed) {}
 
+  // pan_x4, pan_y4: a global pan in quarter samples per picture (0: the
+  // default motion of 3 and 1 samples); cut_at: from this picture on, another
+  // scene (0: none).
+  void set_motion(int pan_x4, int pan_y4, int cut_at) {
+    pan_x4_ = pan_x4;
+    pan_y4_ = pan_y4;
+    cut_at_ = cut_at;
+  }
+
   void fill(int frame, std::vector<uint8_t> &yuv) {
     const int cw = w_ / 2;
     const int ch = h_ / 2;
     yuv.resize(static_cast<size_t>(w_) * h_ + 2 * static_cast<size_t>(cw) * ch);
+    const int scene = cut_at_ > 0 && frame >= cut_at_ ? 1 : 0;
     uint8_t *y = yuv.data();
     for (int j = 0; j < h_; ++j)
       for (int i = 0; i < w_; ++i)
-        y[j * w_ + i] = sample(i + 3 * frame, j + frame, frame, 0);
+        y[j * w_ + i] = panned(i, j, frame, 0, scene, 1);
     for (int c = 1; c <= 2; ++c) {
       uint8_t *p =
           yuv.data() + static_cast<size_t>(w_) * h_ + (c - 1) * static_cast<size_t>(cw) * ch;
       for (int j = 0; j < ch; ++j)
         for (int i = 0; i < cw; ++i)
-          p[j * cw + i] = sample(2 * i + frame, 2 * j, frame, c);
+          p[j * cw + i] = panned(2 * i, 2 * j, frame, c, scene, 2);
     }
   }
 
 private:
+  // The sample at (x, y) of the moving scene; a fractional pan mixes the
+  // two nearest integer positions (bilinear, in quarter samples).
+  uint8_t panned(int x, int y, int frame, int c, int scene, int step) {
+    if (pan_x4_ == 0 && pan_y4_ == 0) {
+      if (c == 0)
+        return sample(x + 3 * frame, y + frame, frame, c, scene);
+      return sample(x + frame, y, frame, c, scene);
+    }
+    const int fx = x * 4 + pan_x4_ * frame;
+    const int fy = y * 4 + pan_y4_ * frame;
+    const int ix = fx >> 2, iy = fy >> 2, ax = fx & 3, ay = fy & 3;
+    const int v = (4 - ax) * (4 - ay) * sample(ix, iy, 0, c, scene) +
+                  ax * (4 - ay) * sample(ix + step, iy, 0, c, scene) +
+                  (4 - ax) * ay * sample(ix, iy + step, 0, c, scene) +
+                  ax * ay * sample(ix + step, iy + step, 0, c, scene);
+    return static_cast<uint8_t>((v + 8) >> 4);
+  }
+
   uint32_t next() {
     rng_ = rng_ * 1664525u + 1013904223u;
     return rng_ >> 8;
   }
 
-  uint8_t sample(int x, int y, int frame, int c) {
-    const int tile = ((x / 48) * 7 + (y / 40) * 13 + c) % 8;
+  uint8_t sample(int x, int y, int frame, int c, int scene) {
+    const int tile = (((x / 48) * 7 + (y / 40) * 13 + c) % 8 + 3 * scene) % 8;
     const double cx = w_ * 0.5 + 10 * frame;
     const double cy = h_ * 0.5;
     const double r = std::min(w_, h_) * 0.3;
@@ -91,6 +121,9 @@ private:
 
   int w_, h_;
   uint32_t rng_;
+  int pan_x4_ = 0;
+  int pan_y4_ = 0;
+  int cut_at_ = 0;
 };
 
 bool read_y4m_header(FILE *f, int &w, int &h, int &fps_n, int &fps_d) {
@@ -119,11 +152,11 @@ bool read_y4m_frame(FILE *f, std::vector<uint8_t> &yuv, size_t size) {
 }
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: hevc_conformance_encoder --out s.265 --md5 s.md5 "
-               "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
-               "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
-               "[--bitrate KBPS] [--vbv-ms MS] [--no-deblock] [--gop intra|p] [--refs N]\n");
+  std::fprintf(stderr, "usage: hevc_conformance_encoder --out s.265 --md5 s.md5 "
+                       "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
+                       "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
+                       "[--bitrate KBPS] [--vbv-ms MS] [--no-deblock] [--gop intra|p] [--refs N] "
+                       "[--pan QX,QY] [--cut-at N]\n");
   return 2;
 }
 
@@ -134,6 +167,7 @@ int main(int argc, char **argv) {
   int synth_w = 0, synth_h = 0, frames = 2;
   uint32_t seed = 1;
   bool low_delay_p = false;
+  int pan_x4 = 0, pan_y4 = 0, cut_at = 0;
   TCConfig cfg;
   tc_config_default(&cfg);
   for (int i = 1; i < argc; ++i) {
@@ -143,6 +177,10 @@ int main(int argc, char **argv) {
       out_path = v, ++i;
     else if (a == "--md5")
       md5_path = v, ++i;
+    else if (a == "--pan")
+      std::sscanf(v, "%d,%d", &pan_x4, &pan_y4), ++i;
+    else if (a == "--cut-at")
+      cut_at = std::atoi(v), ++i;
     else if (a == "--y4m")
       y4m_path = v, ++i;
     else if (a == "--synthetic") {
@@ -201,6 +239,7 @@ int main(int argc, char **argv) {
     return 1;
 
   SyntheticSource synth(synth_w, synth_h, seed);
+  synth.set_motion(pan_x4, pan_y4, cut_at);
   const size_t luma = static_cast<size_t>(cfg.width) * cfg.height;
   const int cw = cfg.width / 2;
   const int ch = cfg.height / 2;

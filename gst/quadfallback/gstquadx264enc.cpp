@@ -39,14 +39,15 @@ GST_ELEMENT_REGISTER_DEFINE(quadx264enc, "quadx264enc", GST_RANK_SECONDARY, GST_
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-raw, format = (string) { I420, NV12 }, "
+    GST_STATIC_CAPS("video/x-raw, format = (string) { I420, NV12, I420_10LE }, "
                     "width = (int) [ 16, 16384 ], height = (int) [ 16, 16384 ], "
                     "framerate = (fraction) [ 0/1, MAX ]"));
 
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                            GST_STATIC_CAPS("video/x-h264, stream-format = (string) byte-stream, "
-                                            "alignment = (string) au"));
+                            GST_STATIC_CAPS("video/x-h264, stream-format = (string) { byte-stream, avc }, "
+                                            "alignment = (string) au, profile = (string) { high, "
+                                            "main, constrained-baseline, baseline, high-10 }"));
 
 static void gst_quad_x264_enc_class_init(GstQuadX264EncClass *klass) {
   auto *element_class = GST_ELEMENT_CLASS(klass);

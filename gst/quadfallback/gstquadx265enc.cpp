@@ -41,14 +41,15 @@ GST_ELEMENT_REGISTER_DEFINE(quadx265enc, "quadx265enc", GST_RANK_SECONDARY, GST_
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-raw, format = (string) { I420, NV12 }, "
+    GST_STATIC_CAPS("video/x-raw, format = (string) { I420, NV12, I420_10LE }, "
                     "width = (int) [ 16, 16384 ], height = (int) [ 16, 16384 ], "
                     "framerate = (fraction) [ 0/1, MAX ]"));
 
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                            GST_STATIC_CAPS("video/x-h265, stream-format = (string) byte-stream, "
-                                            "alignment = (string) au, profile = (string) main"));
+                            GST_STATIC_CAPS("video/x-h265, stream-format = (string) { byte-stream, hvc1, "
+                                            "hev1 }, alignment = (string) au, profile = (string) "
+                                            "{ main, main-10 }"));
 
 static void gst_quad_x265_enc_class_init(GstQuadX265EncClass *klass) {
   auto *element_class = GST_ELEMENT_CLASS(klass);

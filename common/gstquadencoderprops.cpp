@@ -75,10 +75,10 @@ void gst_quad_encoder_install_properties_full(GObjectClass *klass, guint first_i
   const auto rw =
       static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | extra_flags);
   /* The rate settings: also mutable in PLAYING where the encoder opts in. */
-  const auto rate = static_cast<GParamFlags>(
-      (flags & GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING)
-          ? (rw & ~GST_PARAM_MUTABLE_READY) | GST_PARAM_MUTABLE_PLAYING
-          : rw);
+  const auto rate =
+      static_cast<GParamFlags>((flags & GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING)
+                                   ? (rw & ~GST_PARAM_MUTABLE_READY) | GST_PARAM_MUTABLE_PLAYING
+                                   : rw);
   const gboolean key_int_auto = (flags & GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO) != 0;
   g_object_class_install_property(
       klass, first_id + GST_QUAD_ENCODER_PROP_BITRATE,

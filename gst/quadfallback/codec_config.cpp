@@ -103,7 +103,8 @@ std::optional<ChromaFormat> h264_chroma_format(std::span<const uint8_t> sps) {
   if (!profile_idc || !r.bits(16) || !r.exp_golomb())
     return std::nullopt;
   ChromaFormat f;
-  static constexpr uint32_t kHighProfiles[] = {100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135};
+  static constexpr uint32_t kHighProfiles[] = {100, 110, 122, 244, 44,  83, 86,
+                                               118, 128, 138, 139, 134, 135};
   bool high = false;
   for (uint32_t p : kHighProfiles)
     high |= p == *profile_idc;
@@ -159,7 +160,8 @@ struct HevcSpsFields {
 std::optional<HevcSpsFields> hevc_sps_fields(std::span<const uint8_t> sps) {
   RbspReader r(sps.subspan(2));
   HevcSpsFields f;
-  const std::optional<uint32_t> head = r.bits(8); /* vps id (4), max_sub_layers_minus1 (3), nesting (1) */
+  const std::optional<uint32_t> head =
+      r.bits(8); /* vps id (4), max_sub_layers_minus1 (3), nesting (1) */
   if (!head)
     return std::nullopt;
   f.max_sub_layers_minus1 = (*head >> 1) & 7;
@@ -269,8 +271,8 @@ std::vector<std::span<const uint8_t>> split_annex_b(std::span<const uint8_t> dat
   return nals;
 }
 
-void to_length_prefixed(std::span<const uint8_t> access_unit, Codec codec,
-                        bool drop_parameter_sets, std::vector<uint8_t> &out) {
+void to_length_prefixed(std::span<const uint8_t> access_unit, Codec codec, bool drop_parameter_sets,
+                        std::vector<uint8_t> &out) {
   out.clear();
   for (std::span<const uint8_t> nal : split_annex_b(access_unit)) {
     if (drop_parameter_sets && is_parameter_set(nal_type(nal, codec), codec))

@@ -17,8 +17,8 @@ std::vector<std::span<const uint8_t>> split_annex_b(std::span<const uint8_t> dat
 
 /* An Annex B access unit as 4-byte big-endian length-prefixed NAL units in
  * out; parameter sets (VPS, SPS, PPS) are left out when drop_parameter_sets. */
-void to_length_prefixed(std::span<const uint8_t> access_unit, Codec codec,
-                        bool drop_parameter_sets, std::vector<uint8_t> &out);
+void to_length_prefixed(std::span<const uint8_t> access_unit, Codec codec, bool drop_parameter_sets,
+                        std::vector<uint8_t> &out);
 
 /* The avcC or hvcC record for the parameter sets in headers (Annex B), with
  * 4-byte lengths; empty when an SPS or PPS (or VPS) is missing or unreadable. */

@@ -125,15 +125,8 @@ protected:
   bool idr_due();
   /* Per packet: counts from a key picture the library placed itself. */
   void note_output(bool keyframe);
-  /* The constant QP to force on this picture (0 when the library's own). */
-  int forced_qp_plus1() const {
-    return config_.rate_control == RateControl::ConstantQp && config_.qp != opened_qp_
-               ? config_.qp + 1
-               : 0;
-  }
 
   EncoderConfig config_;
-  int opened_qp_ = 0;
   int width_ = 0;
   int height_ = 0;
   std::string error_;

@@ -53,8 +53,9 @@ enum {
 static GType gst_quad_fallback_tune_get_type(void) {
   static GType type = 0;
   static const GFlagsValue values[] = {
-      {quad::fallback::kTuneZeroLatency, "No lookahead or frame threads: each picture's access "
-                                         "unit leaves with it",
+      {quad::fallback::kTuneZeroLatency,
+       "No lookahead or frame threads: each picture's access "
+       "unit leaves with it",
        "zerolatency"},
       {quad::fallback::kTunePsnr, "Optimise for PSNR (psycho-visual tools off)", "psnr"},
       {quad::fallback::kTuneSsim, "Optimise for SSIM", "ssim"},
@@ -102,8 +103,8 @@ struct FallbackState {
   bool rate_known = false; /* the real-time guard needs a frame interval */
   OutputChoice output;
   std::vector<uint8_t> converted; /* length-prefixed access unit */
-  gint reported_delay = 0; /* frames behind the latency we posted */
-  gint held = 0;           /* frames inside the library now */
+  gint reported_delay = 0;        /* frames behind the latency we posted */
+  gint held = 0;                  /* frames inside the library now */
   std::vector<float> offsets;
 
   /* Real-time guard. */
@@ -124,7 +125,7 @@ typedef struct {
   gdouble aq_strength;
   guint tune;
   gchar *option_string;
-  gboolean reconfigure; /* a rate setting changed while running */
+  gboolean reconfigure;      /* a rate setting changed while running */
   FallbackCounters counters; /* also under the object lock: stats is read from any thread */
 
   FallbackState *state;
@@ -215,7 +216,8 @@ static gboolean open_encoder(GstQuadFallbackEnc *self, GstVideoCodecState *state
   const bool rate_known = GST_VIDEO_INFO_FPS_N(info) > 0 && GST_VIDEO_INFO_FPS_D(info) > 0;
   c.fps_n = rate_known ? GST_VIDEO_INFO_FPS_N(info) : UNKNOWN_RATE_FPS;
   c.fps_d = rate_known ? GST_VIDEO_INFO_FPS_D(info) : 1;
-  c.layout = GST_VIDEO_INFO_FORMAT(info) == GST_VIDEO_FORMAT_NV12 ? quad::fallback::ChromaLayout::NV12
+  c.layout = GST_VIDEO_INFO_FORMAT(info) == GST_VIDEO_FORMAT_NV12
+                 ? quad::fallback::ChromaLayout::NV12
              : is_ten_bit(info) ? quad::fallback::ChromaLayout::I420_10
                                 : quad::fallback::ChromaLayout::I420;
   GST_OBJECT_LOCK(self);
@@ -235,9 +237,9 @@ static gboolean open_encoder(GstQuadFallbackEnc *self, GstVideoCodecState *state
     const char *property = g_str_has_prefix(error.c_str(), "options:") ? "option-string"
                            : g_str_has_prefix(error.c_str(), "tune:")  ? "tune"
                                                                        : nullptr;
-    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Could not start the encoder%s%s.",
-                                                property ? ": check property " : "",
-                                                property ? property : ""),
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                      ("Could not start the encoder%s%s.", property ? ": check property " : "",
+                       property ? property : ""),
                       ("%s for %s %dx%d at %d/%d, profile %s", error.c_str(),
                        gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(info)), c.width, c.height,
                        c.fps_n, c.fps_d, output.profile));
@@ -296,10 +298,9 @@ static bool choose_output(GstQuadFallbackEnc *self, const GstVideoInfo *info,
   bool found = false;
   for (const char *format : formats) {
     for (const ProfileName &profile : profiles) {
-      GstCaps *candidate =
-          gst_caps_new_simple(h264 ? "video/x-h264" : "video/x-h265", "stream-format",
-                              G_TYPE_STRING, format, "alignment", G_TYPE_STRING, "au", "profile",
-                              G_TYPE_STRING, profile.caps, nullptr);
+      GstCaps *candidate = gst_caps_new_simple(
+          h264 ? "video/x-h264" : "video/x-h265", "stream-format", G_TYPE_STRING, format,
+          "alignment", G_TYPE_STRING, "au", "profile", G_TYPE_STRING, profile.caps, nullptr);
       found = gst_caps_can_intersect(candidate, allowed);
       gst_caps_unref(candidate);
       if (found) {
@@ -307,7 +308,8 @@ static bool choose_output(GstQuadFallbackEnc *self, const GstVideoInfo *info,
         choice->profile = profile.caps;
         choice->library_profile = profile.library;
         choice->length_prefixed = !g_str_equal(format, "byte-stream");
-        choice->parameter_sets_in_band = !g_str_equal(format, "avc") && !g_str_equal(format, "hvc1");
+        choice->parameter_sets_in_band =
+            !g_str_equal(format, "avc") && !g_str_equal(format, "hvc1");
         break;
       }
     }
@@ -338,10 +340,9 @@ static gboolean gst_quad_fallback_enc_set_format(GstVideoEncoder *encoder,
     return FALSE;
 
   const bool h264 = codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264;
-  GstCaps *caps = gst_caps_new_simple(h264 ? "video/x-h264" : "video/x-h265", "stream-format",
-                                      G_TYPE_STRING, output.stream_format, "alignment",
-                                      G_TYPE_STRING, "au", "profile", G_TYPE_STRING,
-                                      output.profile, nullptr);
+  GstCaps *caps = gst_caps_new_simple(
+      h264 ? "video/x-h264" : "video/x-h265", "stream-format", G_TYPE_STRING, output.stream_format,
+      "alignment", G_TYPE_STRING, "au", "profile", G_TYPE_STRING, output.profile, nullptr);
   if (output.length_prefixed) {
     const std::vector<uint8_t> record = quad::fallback::decoder_configuration(
         priv->state->encoder->headers(),

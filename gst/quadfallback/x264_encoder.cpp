@@ -53,7 +53,6 @@ public:
 
   bool open(const EncoderConfig &config, std::string *error) {
     config_ = config;
-    opened_qp_ = config.qp;
     width_ = config.width;
     height_ = config.height;
     x264_param_t param;
@@ -94,7 +93,7 @@ public:
       in.i_pts = picture->pts;
       const bool due = idr_due();
       in.i_type = picture->force_idr || due ? X264_TYPE_IDR : X264_TYPE_AUTO;
-      in.i_qpplus1 = forced_qp_plus1();
+      in.i_qpplus1 = config_.rate_control == RateControl::ConstantQp ? config_.qp + 1 : 0;
       in.prop.quant_offsets = const_cast<float *>(picture->quant_offsets);
     } else if (x264_encoder_delayed_frames(encoder_) == 0) {
       return EncodeResult::NoPacket;
@@ -141,8 +140,8 @@ protected:
 private:
   static bool make_param(const EncoderConfig &c, x264_param_t *p, std::string *why) {
     const std::string tune = tune_names(c.tune);
-    if (x264_param_default_preset(p, kPresetNames[c.preset], tune.empty() ? nullptr : tune.c_str()) <
-        0) {
+    if (x264_param_default_preset(p, kPresetNames[c.preset],
+                                  tune.empty() ? nullptr : tune.c_str()) < 0) {
       *why = "tune: x264 refused '" + tune + "' with preset " + kPresetNames[c.preset];
       return false;
     }
@@ -158,15 +157,20 @@ private:
     p->i_threads = c.threads > 0 ? c.threads : X264_THREADS_AUTO;
     /* Only intra refresh needs x264's key interval; IDRs are placed by
      * Encoder otherwise, so the interval can change while running. */
-    p->i_keyint_max = library_keyint(c) && c.key_int_max > 0 ? c.key_int_max
-                                                              : X264_KEYINT_MAX_INFINITE;
+    p->i_keyint_max =
+        library_keyint(c) && c.key_int_max > 0 ? c.key_int_max : X264_KEYINT_MAX_INFINITE;
     p->b_intra_refresh = c.intra_refresh;
     p->b_repeat_headers = c.repeat_headers;
     p->b_annexb = 1;
     switch (c.rate_control) {
     case RateControl::ConstantQp:
-      p->rc.i_rc_method = X264_RC_CQP;
-      p->rc.i_qp_constant = c.qp;
+      /* Each picture's QP is forced (encode()): x264's own CQP mode clamps
+       * forced QPs to the range of the QP it opened with, so a new qp could
+       * not take effect while running. AQ stays off as in CQP. */
+      p->rc.i_rc_method = X264_RC_CRF;
+      p->rc.f_rf_constant = static_cast<float>(c.qp);
+      p->rc.i_aq_mode = X264_AQ_NONE;
+      p->rc.b_mb_tree = 0;
       break;
     case RateControl::ConstantBitrate:
     case RateControl::VariableBitrate: {

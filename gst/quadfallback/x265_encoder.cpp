@@ -43,8 +43,8 @@ public:
     height_ = config.height;
     api_ = x265_api_get(bit_depth_of(config.layout));
     if (!api_) {
-      *error = "this libx265 has no " + std::to_string(bit_depth_of(config.layout)) +
-               "-bit encoder";
+      *error =
+          "this libx265 has no " + std::to_string(bit_depth_of(config.layout)) + "-bit encoder";
       return false;
     }
     if (config.threads > 0)
@@ -95,7 +95,10 @@ public:
       in.pts = picture->pts;
       const bool due = idr_due();
       in.sliceType = picture->force_idr || due ? X265_TYPE_IDR : X265_TYPE_AUTO;
-      in.forceqp = forced_qp_plus1();
+      /* A qp changed while running is forced per picture. */
+      in.forceqp = config_.rate_control == RateControl::ConstantQp && config_.qp != opened_qp_
+                       ? config_.qp + 1
+                       : 0;
       in.quantOffsets = const_cast<float *>(picture->quant_offsets);
     }
     x265_nal *nals = nullptr;
@@ -263,6 +266,7 @@ private:
   }
 
   const x265_api *api_ = nullptr;
+  int opened_qp_ = 0;
   std::string pools_; /* x265 keeps a pointer to it */
   x265_param *param_ = nullptr;
   x265_encoder *encoder_ = nullptr;

@@ -15,7 +15,10 @@
  *
  * An element installs them with gst_quad_encoder_install_properties() at
  * property ids first_id .. first_id + GST_QUAD_ENCODER_N_PROPS - 1 and
- * forwards those ids to gst_quad_encoder_settings_set/get().
+ * forwards those ids to gst_quad_encoder_settings_set/get(). An element that
+ * cannot honour some of them yet leaves those out with
+ * gst_quad_encoder_install_properties_except(), or installs its own pspec at
+ * the same id (a rate-control enum with fewer modes, same values).
  * gst_quad_encoder_install_properties_full() lets an encoder opt in to
  * x264enc's conventions (GstQuadEncoderPropsFlags): key-int-max 0 meaning
  * automatic, and the rate settings changeable while PLAYING.
@@ -110,6 +113,14 @@ void gst_quad_encoder_install_properties_full(GObjectClass *klass, guint first_i
 /* Whether the shared property id (relative to first_id) is one of those
  * GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING lets change in PLAYING. */
 gboolean gst_quad_encoder_prop_is_rate(guint id);
+
+/* The bit of a GST_QUAD_ENCODER_PROP_* id in a leave_out mask. */
+#define GST_QUAD_ENCODER_PROP_BIT(id) (1u << (id))
+
+/* The same, without the properties whose GST_QUAD_ENCODER_PROP_BIT is set in
+ * leave_out. */
+void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first_id,
+                                                GParamFlags extra_flags, guint leave_out);
 
 /* Property ids relative to first_id: FALSE when id is not a shared one. */
 gboolean gst_quad_encoder_settings_set(GstQuadEncoderSettings *settings, guint id,

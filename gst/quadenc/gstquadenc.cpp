@@ -29,7 +29,9 @@
  * The shared encoder properties (rate-control, bitrate, qp, vbv-buffer-ms,
  * key-int-max, speed-preset, threads, intra-refresh) are passed to every
  * backend that has them, translated for x264enc and x265enc; every backend
- * is asked for zero-latency tuning and no B-frames where it offers them.
+ * is asked for zero-latency tuning and no B-frames where it offers them. A
+ * backend with the shared set that does not offer the rate-control asked
+ * for (quadh265enc and vbr) is passed over.
  *
  * ## Example launch lines
  * |[
@@ -235,21 +237,30 @@ static void set_if_present(GstElement *element, const char *name, const char *va
 }
 
 /* Passes the shared settings on, in the backend's own terms where it has
- * different ones. */
-static void configure_backend(GstQuadEnc *self, GstElement *element, const std::string &name) {
+ * different ones. False when the backend cannot code the stream as asked. */
+static bool configure_backend(GstQuadEnc *self, GstElement *element, const std::string &name) {
   GST_OBJECT_LOCK(self);
   const GstQuadEncoderSettings s = self->settings;
   GST_OBJECT_UNLOCK(self);
   GObjectClass *klass = G_OBJECT_GET_CLASS(element);
 
-  /* Elements with the shared property set (quadx264enc, quadx265enc, ...)
-   * take the values as they are. */
-  GParamSpec *rc = g_object_class_find_property(klass, "rate-control");
-  if (rc && G_PARAM_SPEC_VALUE_TYPE(rc) == GST_TYPE_QUAD_RATE_CONTROL) {
+  /* Elements with the shared property set (quadx264enc, quadx265enc,
+   * quadh265enc) take the values as they are. quadh265enc offers fewer
+   * rate controls (same values) and no threads or intra-refresh yet. */
+  GParamSpec *shared = g_object_class_find_property(klass, "speed-preset");
+  if (shared && G_PARAM_SPEC_VALUE_TYPE(shared) == GST_TYPE_QUAD_SPEED_PRESET) {
+    GParamSpec *rc = g_object_class_find_property(klass, "rate-control");
+    if (!rc || !G_IS_PARAM_SPEC_ENUM(rc) ||
+        !g_enum_get_value(G_PARAM_SPEC_ENUM(rc)->enum_class, s.rate_control))
+      return false;
     g_object_set(element, "bitrate", s.bitrate, "rate-control", s.rate_control, "qp", s.qp,
                  "vbv-buffer-ms", s.vbv_buffer_ms, "key-int-max", s.key_int_max, "speed-preset",
-                 s.speed_preset, "threads", s.threads, "intra-refresh", s.intra_refresh, nullptr);
-    return;
+                 s.speed_preset, nullptr);
+    if (g_object_class_find_property(klass, "threads"))
+      g_object_set(element, "threads", s.threads, nullptr);
+    if (g_object_class_find_property(klass, "intra-refresh"))
+      g_object_set(element, "intra-refresh", s.intra_refresh, nullptr);
+    return true;
   }
 
   const std::string preset = gst_quad_speed_preset_nick(s.speed_preset);
@@ -288,6 +299,7 @@ static void configure_backend(GstQuadEnc *self, GstElement *element, const std::
     set_if_present(element, "gop-size", key_int.c_str());
     set_if_present(element, "qp-const", qp.c_str());
   }
+  return true;
 }
 
 /* Creates, links and starts the next backend that takes caps; false when
@@ -303,7 +315,12 @@ static bool start_next_backend(GstQuadEnc *self, GstCaps *caps, std::string *tri
       continue;
     }
     gst_object_ref_sink(element);
-    configure_backend(self, element, name);
+    if (!configure_backend(self, element, name)) {
+      GST_INFO_OBJECT(self, "backend %s does not offer this rate-control", name.c_str());
+      *tried += (tried->empty() ? "" : ", ") + name + " (does not offer this rate-control)";
+      gst_object_unref(element);
+      continue;
+    }
     GST_OBJECT_LOCK(self);
     st->active_failed = false;
     GST_OBJECT_UNLOCK(self);

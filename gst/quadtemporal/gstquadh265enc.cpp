@@ -3,25 +3,48 @@
  * @title: quadh265enc
  *
  * gst-quad's own HEVC encoder (H.265 Main profile, 8-bit 4:2:0), for live
- * work: every picture goes out as soon as it is coded, nothing is held back.
- * Each access unit carries a decoded-picture-hash SEI (MD5), and every IDR
- * repeats VPS, SPS and PPS so a receiver can join at any IDR.
+ * work. Pictures go through the core's C API (quad/temporal_compression.h)
+ * with their timestamps; the latency the element reports is the number of
+ * pictures the core may hold, which is none in this version: every picture
+ * goes out with the call that takes it. Each access unit carries a
+ * decoded-picture-hash SEI (MD5), and every IDR repeats VPS, SPS and PPS so
+ * a receiver can join at any IDR; the core says which pictures those are
+ * and they leave without GST_BUFFER_FLAG_DELTA_UNIT.
  *
- * This version codes intra pictures only: `key-int-max` sets how often a
- * picture is an IDR (a point where a receiver can start); the pictures
- * between are intra-coded too, so `intra-refresh` holds by construction.
- * Properties are the set every gst-quad encoder shares (see
+ * By default the stream is low-delay P (`gop-structure=low-delay-p`): an
+ * IDR, then P pictures that predict from up to `ref-frames` earlier ones,
+ * none held back. The next picture is an IDR every `key-int-max` pictures
+ * (0: only the first), on a force-key-unit event, and at a scene cut: the
+ * `scene_cut` of a GstQuadAnalysisMeta on the frame (quadpreproc
+ * analysis=true) when there is one, the encoder's own test otherwise. Each
+ * output buffer carries the motion the encoder chose as a
+ * GstQuadMotionMeta (8x8 blocks, vectors per picture of distance, intra
+ * blocks flagged INTRA_BETTER, no reference on IDRs): an application gets
+ * the encoder's motion for free. `gop-structure=all-intra` codes every
+ * picture intra.
+ *
+ * The properties are the set every gst-quad encoder shares (see
  * quad/gstquadencoderprops.h), so quadenc can move a stream to or from this
- * encoder without changing how it is coded: `rate-control=cbr` (the default)
- * chooses each picture's QP so the stream fits `bitrate` within a buffer of
- * `vbv-buffer-ms`; `rate-control=cqp` codes every picture at `qp`; `vbr` is
- * refused. The core encodes on the streaming thread whatever `threads` says.
+ * encoder without changing how it is coded, less what the core cannot do
+ * yet: `rate-control` is `cbr` (the default: each picture's QP chosen so the
+ * stream fits `bitrate` within a buffer of `vbv-buffer-ms`) or `cqp` (P
+ * pictures at `qp`, IDRs 3 finer), and there is no `threads` or
+ * `intra-refresh` property. `ctu-size` takes 16, 32 or 64; any other value
+ * is refused when it is set, so a pipeline that names one does not parse.
+ * `stats` counts pictures by type, bits, QP and encode time.
+ *
+ * A caps change re-initialises the encoder, starting at an IDR, only when
+ * what it codes changes (size, frame rate); I420 and NV12 of the same size
+ * are one stream.
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 quadcapturesrc is-live=false num-buffers=100 ! quadh265enc qp=27 ! h265parse !
- * filesink location=out.265 gst-launch-1.0 quadcapturesrc location=clip.y4m is-live=false !
- * quadh265enc ! h265parse ! matroskamux ! filesink location=out.mkv
+ * gst-launch-1.0 quadcapturesrc is-live=false num-buffers=100 ! quadh265enc qp=27 \
+ *     rate-control=cqp ! h265parse ! filesink location=out.265
+ * ]|
+ * |[
+ * gst-launch-1.0 quadcapturesrc location=clip.y4m is-live=false ! quadh265enc ctu-size=64 ! \
+ *     h265parse ! matroskamux ! filesink location=out.mkv
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -33,23 +56,61 @@
 #include <gst/video/video.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <vector>
 
+#include "quad/gstquadanalysismeta.h"
 #include "quad/gstquadbufferpool.h"
 #include "quad/gstquadencoderprops.h"
+#include "quad/gstquadmotionmeta.h"
 #include "quad/temporal_compression.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_quad_h265_enc_debug);
 #define GST_CAT_DEFAULT gst_quad_h265_enc_debug
 
-static constexpr guint DEFAULT_CTU_SIZE = 32;
+/* The CTU sizes of the core (H.265 Main: log2 4..6), by their sample count. */
+typedef enum {
+  GST_QUAD_H265_CTU_SIZE_16 = 16,
+  GST_QUAD_H265_CTU_SIZE_32 = 32,
+  GST_QUAD_H265_CTU_SIZE_64 = 64,
+} GstQuadH265CtuSize;
+
+/* The rate controls of the core: GstQuadRateControl's values, less vbr. */
+/* The GOP structures of the core (TCGopStructure's values). */
+typedef enum {
+  GST_QUAD_H265_GOP_ALL_INTRA = TC_GOP_ALL_INTRA,
+  GST_QUAD_H265_GOP_LOW_DELAY_P = TC_GOP_LOW_DELAY_P,
+} GstQuadH265Gop;
+
+typedef enum {
+  GST_QUAD_H265_RATE_CONTROL_CQP = GST_QUAD_RATE_CONTROL_CQP,
+  GST_QUAD_H265_RATE_CONTROL_CBR = GST_QUAD_RATE_CONTROL_CBR,
+} GstQuadH265RateControl;
+
+static constexpr GstQuadH265CtuSize DEFAULT_CTU_SIZE = GST_QUAD_H265_CTU_SIZE_32;
 static constexpr gboolean DEFAULT_DEBLOCKING = TRUE;
-/* First guess for an access unit's size; it then follows the largest seen. */
-static constexpr gsize MIN_OUTPUT_CAPACITY = 64 * 1024;
+static constexpr GstQuadH265Gop DEFAULT_GOP = GST_QUAD_H265_GOP_LOW_DELAY_P;
+static constexpr guint DEFAULT_REF_FRAMES = 0; /* the speed preset's */
+static constexpr guint MAX_REF_FRAMES = 4;
+static constexpr gint UNKNOWN_RATE_FPS = 30;
+/* stats' encode-time percentiles are over the last this many pictures. */
+static constexpr gsize ENCODE_TIME_WINDOW = 1024;
+
+/* The shared properties the core cannot honour yet. */
+static constexpr guint SHARED_PROPS_LEFT_OUT =
+    GST_QUAD_ENCODER_PROP_BIT(GST_QUAD_ENCODER_PROP_RATE_CONTROL) |
+    GST_QUAD_ENCODER_PROP_BIT(GST_QUAD_ENCODER_PROP_THREADS) |
+    GST_QUAD_ENCODER_PROP_BIT(GST_QUAD_ENCODER_PROP_INTRA_REFRESH);
 
 enum {
   PROP_0,
   PROP_CTU_SIZE,
   PROP_DEBLOCKING,
+  PROP_GOP,
+  PROP_REF_FRAMES,
+  PROP_STATS,
   PROP_SHARED_FIRST, /* then the shared encoder properties */
 };
 
@@ -64,23 +125,92 @@ static GstStaticPadTemplate src_template =
                             GST_STATIC_CAPS("video/x-h265, stream-format = (string) byte-stream, "
                                             "alignment = (string) au, profile = (string) main"));
 
+/* What stats reports; indexed by TCPictureType where per type. */
+struct H265Counters {
+  guint64 frames_in;
+  guint64 frames_out;
+  guint64 keyframes;
+  guint64 forced_idr; /* force-key-unit requests */
+  std::array<guint64, 4> frames_by_type;
+  guint64 bits;
+  guint64 qp_total;
+  gint min_qp; /* -1 before the first picture */
+  gint max_qp;
+  gint max_delayed; /* most pictures the encoder held at once */
+  gdouble encode_us_total;
+  std::array<gdouble, ENCODE_TIME_WINDOW> encode_us; /* a ring, the newest at n_encode_us - 1 */
+};
+
 struct _GstQuadH265Enc {
   GstVideoEncoder parent;
 
   /* Properties, under the object lock. */
   GstQuadEncoderSettings settings;
-  guint ctu_size;
+  GstQuadH265CtuSize ctu_size;
   gboolean deblocking;
+  GstQuadH265Gop gop;
+  guint ref_frames;
+  H265Counters counters; /* also under the object lock: stats is read from any thread */
 
   /* Streaming thread only. */
   TCEncoder *encoder;
+  TCConfig config; /* the encoder's */
   GstVideoCodecState *input_state;
-  gsize output_capacity;
 };
 
 #define gst_quad_h265_enc_parent_class parent_class
 G_DEFINE_TYPE(GstQuadH265Enc, gst_quad_h265_enc, GST_TYPE_VIDEO_ENCODER);
 GST_ELEMENT_REGISTER_DEFINE(quadh265enc, "quadh265enc", GST_RANK_SECONDARY, GST_TYPE_QUAD_H265_ENC);
+
+#define GST_TYPE_QUAD_H265_CTU_SIZE (gst_quad_h265_ctu_size_get_type())
+static GType gst_quad_h265_ctu_size_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_QUAD_H265_CTU_SIZE_16, "16x16 luma samples", "16"},
+      {GST_QUAD_H265_CTU_SIZE_32, "32x32 luma samples", "32"},
+      {GST_QUAD_H265_CTU_SIZE_64, "64x64 luma samples", "64"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstQuadH265CtuSize", values);
+    gst_type_mark_as_plugin_api(t, static_cast<GstPluginAPIFlags>(0));
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_QUAD_H265_GOP (gst_quad_h265_gop_get_type())
+static GType gst_quad_h265_gop_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_QUAD_H265_GOP_ALL_INTRA, "Every picture intra", "all-intra"},
+      {GST_QUAD_H265_GOP_LOW_DELAY_P, "P pictures predicting from earlier ones, none held back",
+       "low-delay-p"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstQuadH265Gop", values);
+    gst_type_mark_as_plugin_api(t, static_cast<GstPluginAPIFlags>(0));
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_QUAD_H265_RATE_CONTROL (gst_quad_h265_rate_control_get_type())
+static GType gst_quad_h265_rate_control_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_QUAD_H265_RATE_CONTROL_CQP, "Constant quantiser (qp)", "cqp"},
+      {GST_QUAD_H265_RATE_CONTROL_CBR, "Constant bit rate (bitrate, vbv-buffer-ms)", "cbr"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstQuadH265RateControl", values);
+    gst_type_mark_as_plugin_api(t, static_cast<GstPluginAPIFlags>(0));
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
 
 static const char *tc_error_string(int code) {
   switch (code) {
@@ -97,6 +227,41 @@ static const char *tc_error_string(int code) {
   }
 }
 
+/* Nearest-rank percentile p (0..100) of the first n of samples. */
+static gdouble percentile(std::array<gdouble, ENCODE_TIME_WINDOW> samples, gsize n, gdouble p) {
+  if (n == 0)
+    return 0.0;
+  const gsize rank = std::min(n - 1, static_cast<gsize>(p / 100.0 * static_cast<gdouble>(n)));
+  std::nth_element(samples.begin(), samples.begin() + rank, samples.begin() + n);
+  return samples[rank];
+}
+
+static GstStructure *h265_stats(GstQuadH265Enc *self) {
+  GST_OBJECT_LOCK(self);
+  const H265Counters c = self->counters;
+  GST_OBJECT_UNLOCK(self);
+  const gsize n = std::min<guint64>(c.frames_in, ENCODE_TIME_WINDOW);
+  return gst_structure_new(
+      "quadh265enc-stats", "frames-in", G_TYPE_UINT64, c.frames_in, "frames-out", G_TYPE_UINT64,
+      c.frames_out, "keyframes", G_TYPE_UINT64, c.keyframes, "forced-idr", G_TYPE_UINT64,
+      c.forced_idr, "idr-frames", G_TYPE_UINT64, c.frames_by_type[TC_PICTURE_IDR], "i-frames",
+      G_TYPE_UINT64, c.frames_by_type[TC_PICTURE_I], "p-frames", G_TYPE_UINT64,
+      c.frames_by_type[TC_PICTURE_P], "b-frames", G_TYPE_UINT64, c.frames_by_type[TC_PICTURE_B],
+      "bits", G_TYPE_UINT64, c.bits, "mean-qp", G_TYPE_DOUBLE,
+      c.frames_out ? static_cast<gdouble>(c.qp_total) / c.frames_out : 0.0, "min-qp", G_TYPE_INT,
+      c.min_qp, "max-qp", G_TYPE_INT, c.max_qp, "max-delayed", G_TYPE_INT, c.max_delayed,
+      "mean-encode-us", G_TYPE_DOUBLE, c.frames_in ? c.encode_us_total / c.frames_in : 0.0,
+      "encode-us-p50", G_TYPE_DOUBLE, percentile(c.encode_us, n, 50.0), "encode-us-p99",
+      G_TYPE_DOUBLE, percentile(c.encode_us, n, 99.0), nullptr);
+}
+
+static void reset_counters(GstQuadH265Enc *self) {
+  GST_OBJECT_LOCK(self);
+  self->counters = H265Counters{};
+  self->counters.min_qp = self->counters.max_qp = -1;
+  GST_OBJECT_UNLOCK(self);
+}
+
 static void close_encoder(GstQuadH265Enc *self) {
   if (self->encoder) {
     tc_destroy(self->encoder);
@@ -104,80 +269,178 @@ static void close_encoder(GstQuadH265Enc *self) {
   }
 }
 
-static gboolean gst_quad_h265_enc_set_format(GstVideoEncoder *encoder, GstVideoCodecState *state) {
-  auto *self = GST_QUAD_H265_ENC(encoder);
-  const GstVideoInfo *info = &state->info;
-
-  /* One picture in, one access unit out: nothing to drain on a caps change. */
-  close_encoder(self);
-
+/* The encoder configuration for info and the properties. */
+static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   TCConfig cfg;
   tc_config_default(&cfg);
   cfg.width = GST_VIDEO_INFO_WIDTH(info);
   cfg.height = GST_VIDEO_INFO_HEIGHT(info);
-  cfg.fps_n = GST_VIDEO_INFO_FPS_N(info) > 0 ? GST_VIDEO_INFO_FPS_N(info) : 30;
-  cfg.fps_d = GST_VIDEO_INFO_FPS_N(info) > 0 ? GST_VIDEO_INFO_FPS_D(info) : 1;
+  const bool rate_known = GST_VIDEO_INFO_FPS_N(info) > 0 && GST_VIDEO_INFO_FPS_D(info) > 0;
+  cfg.fps_n = rate_known ? GST_VIDEO_INFO_FPS_N(info) : UNKNOWN_RATE_FPS;
+  cfg.fps_d = rate_known ? GST_VIDEO_INFO_FPS_D(info) : 1;
   GST_OBJECT_LOCK(self);
   const GstQuadEncoderSettings settings = self->settings;
   cfg.ctu_size = static_cast<int>(self->ctu_size);
   cfg.deblocking = self->deblocking;
+  cfg.gop = self->gop;
+  const guint ref_frames = self->ref_frames;
   GST_OBJECT_UNLOCK(self);
+  /* ref-frames 0: one for the two fastest presets, two for the next two,
+   * three for the slower ones. */
+  cfg.ref_frames = ref_frames ? static_cast<int>(ref_frames)
+                              : 1 + (settings.speed_preset >= 2) + (settings.speed_preset >= 4);
 
   /* The shared speed presets have the core's numbering (ultrafast = 0). */
   cfg.qp = static_cast<int>(settings.qp);
-  cfg.key_int_max = static_cast<int>(settings.key_int_max);
+  cfg.key_int_max = static_cast<int>(std::min<guint>(settings.key_int_max, G_MAXINT));
   cfg.speed_preset = settings.speed_preset;
-  if (settings.rate_control == GST_QUAD_RATE_CONTROL_VBR) {
-    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("quadh265enc does not do rate-control=vbr."),
-                      ("use cbr (bitrate, vbv-buffer-ms) or cqp (qp)"));
-    return FALSE;
-  }
   if (settings.rate_control == GST_QUAD_RATE_CONTROL_CBR) {
     cfg.bitrate_kbps = static_cast<int>(settings.bitrate);
-    cfg.vbv_buffer_ms = static_cast<int>(MAX(settings.vbv_buffer_ms, 1u));
+    /* vbv-buffer-ms 0: one frame interval, in whole milliseconds. */
+    const guint frame_ms =
+        static_cast<guint>(gst_util_uint64_scale_int_ceil(1000, cfg.fps_d, cfg.fps_n));
+    cfg.vbv_buffer_ms =
+        static_cast<int>(settings.vbv_buffer_ms ? settings.vbv_buffer_ms : std::max(frame_ms, 1u));
   }
-  if (settings.threads != 1)
-    GST_INFO_OBJECT(self, "this version encodes on one thread (threads=%u)", settings.threads);
+  return cfg;
+}
 
-  if ((cfg.width | cfg.height) & 1) {
-    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("HEVC 4:2:0 needs an even width and height."),
-                      ("got %dx%d", cfg.width, cfg.height));
-    return FALSE;
+static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *coded);
+
+/* Sends what the encoder holds. */
+static GstFlowReturn drain(GstQuadH265Enc *self) {
+  if (!self->encoder)
+    return GST_FLOW_OK;
+  TCCodedPicture coded;
+  int ret;
+  while ((ret = tc_drain(self->encoder, &coded)) == 1) {
+    const GstFlowReturn flow = push_coded(self, &coded);
+    if (flow != GST_FLOW_OK)
+      return flow;
   }
+  if (ret < 0) {
+    GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("The HEVC encoder failed while draining."),
+                      ("%s", tc_error_string(ret)));
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+/* Starts the encoder for cfg and posts its latency. */
+static gboolean open_encoder(GstQuadH265Enc *self, const TCConfig &cfg) {
+  close_encoder(self);
   const int ret = tc_init(&cfg, &self->encoder);
   if (ret != TC_OK) {
     GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("Could not start the HEVC encoder."),
-                      ("%s for %dx%d, ctu %d, qp %d", tc_error_string(ret), cfg.width, cfg.height,
-                       cfg.ctu_size, cfg.qp));
+                      ("%s for %dx%d at %d/%d, ctu %d, qp %d", tc_error_string(ret), cfg.width,
+                       cfg.height, cfg.fps_n, cfg.fps_d, cfg.ctu_size, cfg.qp));
     return FALSE;
+  }
+  self->config = cfg;
+  const int held = tc_held_pictures(self->encoder);
+  const GstClockTime latency =
+      gst_util_uint64_scale_int(GST_SECOND * static_cast<guint64>(held), cfg.fps_d, cfg.fps_n);
+  GST_INFO_OBJECT(self, "encoder for %dx%d at %d/%d, holds %d pictures (%" GST_TIME_FORMAT ")",
+                  cfg.width, cfg.height, cfg.fps_n, cfg.fps_d, held, GST_TIME_ARGS(latency));
+  gst_video_encoder_set_latency(GST_VIDEO_ENCODER(self), latency, latency);
+  return TRUE;
+}
+
+static gboolean gst_quad_h265_enc_set_format(GstVideoEncoder *encoder, GstVideoCodecState *state) {
+  auto *self = GST_QUAD_H265_ENC(encoder);
+  const GstVideoInfo *info = &state->info;
+  if ((GST_VIDEO_INFO_WIDTH(info) | GST_VIDEO_INFO_HEIGHT(info)) & 1) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("HEVC 4:2:0 needs an even width and height."),
+                      ("got %dx%d", GST_VIDEO_INFO_WIDTH(info), GST_VIDEO_INFO_HEIGHT(info)));
+    return FALSE;
+  }
+
+  /* TCConfig holds ints only: equal bytes, the same stream. */
+  const TCConfig cfg = config_for(self, info);
+  if (self->encoder && std::memcmp(&cfg, &self->config, sizeof cfg) == 0) {
+    GST_DEBUG_OBJECT(self, "caps changed, the coded format did not: keeping the encoder");
+  } else {
+    /* A new stream: what the old one holds goes out first. */
+    if (drain(self) != GST_FLOW_OK || !open_encoder(self, cfg))
+      return FALSE;
   }
 
   if (self->input_state)
     gst_video_codec_state_unref(self->input_state);
   self->input_state = gst_video_codec_state_ref(state);
-  self->output_capacity = MIN_OUTPUT_CAPACITY;
 
   GstCaps *caps = gst_caps_from_string(
       "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au, "
       "profile = (string) main");
   GstVideoCodecState *out = gst_video_encoder_set_output_state(encoder, caps, state);
   gst_video_codec_state_unref(out);
-
-  /* Every picture is output by the call that takes it in. */
-  gst_video_encoder_set_latency(encoder, 0, 0);
   return gst_video_encoder_negotiate(encoder);
 }
 
-/* The first NAL unit's type: an IDR access unit starts with its VPS. */
-static bool starts_idr(const guint8 *data, gsize size) {
-  gsize i = 0;
-  while (i + 3 < size && !(data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1))
-    i++;
-  if (i + 3 >= size)
-    return false;
-  const int nal_type = (data[i + 3] >> 1) & 0x3f;
-  /* H.265 Table 7-1: 32 VPS, 19/20 IDR. */
-  return nal_type == 32 || nal_type == 19 || nal_type == 20;
+/* The motion the encoder chose, as a GstQuadMotionMeta on the output
+ * buffer (8x8 blocks; vectors in the meta's sense, the displacement from
+ * the reference, per picture of distance; intra blocks flagged). */
+static void attach_motion(GstQuadH265Enc *self, GstBuffer *buffer, const TCCodedPicture *coded) {
+  int cols = 0;
+  int rows = 0;
+  if (tc_get_motion_vectors(self->encoder, nullptr, 0, &cols, &rows) != TC_ERROR_BUFFER_TOO_SMALL)
+    return;
+  std::vector<TCMotionVector> motion(static_cast<size_t>(cols) * static_cast<size_t>(rows));
+  if (tc_get_motion_vectors(self->encoder, motion.data(), motion.size(), &cols, &rows) < 0)
+    return;
+  const bool intra_picture = coded->type == TC_PICTURE_IDR || coded->type == TC_PICTURE_I;
+  GstQuadMotionMeta *meta = gst_buffer_add_quad_motion_meta(
+      buffer, 8, 8, static_cast<guint>(cols), static_cast<guint>(rows), intra_picture ? 0 : 1);
+  if (!meta)
+    return;
+  for (size_t i = 0; i < motion.size(); ++i) {
+    const TCMotionVector &m = motion[i];
+    GstQuadMotionVector &v = meta->vectors[i];
+    if (intra_picture) {
+      v.flags = GST_QUAD_MOTION_FLAG_NO_REFERENCE;
+    } else if (m.ref_distance == 0) {
+      v.flags = GST_QUAD_MOTION_FLAG_INTRA_BETTER;
+    } else {
+      v.mv_x = static_cast<gint16>(-m.mv_x / m.ref_distance);
+      v.mv_y = static_cast<gint16>(-m.mv_y / m.ref_distance);
+    }
+  }
+}
+
+/* Sends one coded picture with the frame it came from. */
+static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *coded) {
+  auto *encoder = GST_VIDEO_ENCODER(self);
+  const guint number = GPOINTER_TO_UINT(coded->opaque);
+  GstVideoCodecFrame *frame = gst_video_encoder_get_frame(encoder, static_cast<int>(number));
+  if (!frame) {
+    GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("The HEVC encoder returned an unknown picture."),
+                      ("frame number %u", number));
+    return GST_FLOW_ERROR;
+  }
+  frame->output_buffer = gst_video_encoder_allocate_output_buffer(encoder, coded->size);
+  gst_buffer_fill(frame->output_buffer, 0, coded->data, coded->size);
+  attach_motion(self, frame->output_buffer, coded);
+  if (coded->key_frame)
+    GST_VIDEO_CODEC_FRAME_SET_SYNC_POINT(frame);
+  else
+    GST_VIDEO_CODEC_FRAME_UNSET_SYNC_POINT(frame);
+  GST_LOG_OBJECT(self,
+                 "frame %u (pts %" GST_TIME_FORMAT "): type %d, qp %d, %" G_GINT64_FORMAT " bits",
+                 number, GST_TIME_ARGS(static_cast<GstClockTime>(coded->pts)), coded->type,
+                 coded->qp, coded->bits);
+
+  GST_OBJECT_LOCK(self);
+  H265Counters &c = self->counters;
+  c.frames_out++;
+  c.keyframes += coded->key_frame ? 1 : 0;
+  c.frames_by_type[coded->type]++;
+  c.bits += static_cast<guint64>(coded->bits);
+  c.qp_total += static_cast<guint64>(coded->qp);
+  c.min_qp = c.min_qp < 0 ? coded->qp : std::min(c.min_qp, coded->qp);
+  c.max_qp = std::max(c.max_qp, coded->qp);
+  GST_OBJECT_UNLOCK(self);
+  /* finish_frame takes the reference get_frame gave. */
+  return gst_video_encoder_finish_frame(encoder, frame);
 }
 
 static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
@@ -189,71 +452,79 @@ static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
-  if (GST_VIDEO_CODEC_FRAME_IS_FORCE_KEYFRAME(frame))
-    tc_request_idr(self->encoder);
-
   GstVideoFrame vframe;
   if (!gst_video_frame_map(&vframe, &self->input_state->info, frame->input_buffer, GST_MAP_READ)) {
     gst_video_encoder_finish_frame(encoder, frame);
     GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("Could not map an input frame."), (nullptr));
     return GST_FLOW_ERROR;
   }
-
-  int written = TC_ERROR_BUFFER_TOO_SMALL;
-  while (written == TC_ERROR_BUFFER_TOO_SMALL) {
-    frame->output_buffer = gst_video_encoder_allocate_output_buffer(encoder, self->output_capacity);
-    GstMapInfo map;
-    gst_buffer_map(frame->output_buffer, &map, GST_MAP_WRITE);
-    if (GST_VIDEO_FRAME_FORMAT(&vframe) == GST_VIDEO_FORMAT_NV12) {
-      written = tc_process_frame_nv12(
-          self->encoder, static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&vframe, 0)),
-          GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, 0),
-          static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&vframe, 1)),
-          GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, 1), map.data, map.size);
-    } else {
-      const uint8_t *planes[3];
-      ptrdiff_t strides[3];
-      for (int p = 0; p < 3; p++) {
-        planes[p] = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&vframe, p));
-        strides[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, p);
-      }
-      written = tc_process_frame(self->encoder, planes, strides, map.data, map.size);
-    }
-    gst_buffer_unmap(frame->output_buffer, &map);
-    if (written == TC_ERROR_BUFFER_TOO_SMALL) {
-      gst_clear_buffer(&frame->output_buffer);
-      self->output_capacity =
-          std::max(self->output_capacity * 2, tc_last_required_size(self->encoder));
-    }
+  TCPicture in = {};
+  for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES(&vframe); p++) {
+    in.planes[p] = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&vframe, p));
+    in.strides[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, p);
   }
-  gst_video_frame_unmap(&vframe);
+  in.format =
+      GST_VIDEO_FRAME_FORMAT(&vframe) == GST_VIDEO_FORMAT_NV12 ? TC_FORMAT_NV12 : TC_FORMAT_I420;
+  in.pts = static_cast<int64_t>(frame->pts);
+  /* The frame number comes back with the coded picture and finds the frame. */
+  in.opaque = GUINT_TO_POINTER(frame->system_frame_number);
+  in.force_idr = GST_VIDEO_CODEC_FRAME_IS_FORCE_KEYFRAME(frame);
+  /* An analysis upstream (quadpreproc analysis=true) knows the scene cuts;
+   * without one the core tests for them itself. */
+  if (const GstQuadAnalysisMeta *analysis = gst_buffer_get_quad_analysis_meta(frame->input_buffer))
+    in.scene_cut = analysis->scene_cut ? 1 : -1;
 
-  if (written < 0) {
-    gst_clear_buffer(&frame->output_buffer);
-    gst_video_encoder_finish_frame(encoder, frame);
+  TCCodedPicture coded;
+  const auto start = std::chrono::steady_clock::now();
+  const int ret = tc_encode(self->encoder, &in, &coded);
+  const double encode_us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  gst_video_frame_unmap(&vframe);
+  gst_video_codec_frame_unref(frame); /* the encoder's list keeps it until its picture */
+
+  GST_OBJECT_LOCK(self);
+  H265Counters &c = self->counters;
+  c.encode_us[c.frames_in % ENCODE_TIME_WINDOW] = encode_us;
+  c.frames_in++;
+  c.forced_idr += in.force_idr ? 1 : 0;
+  c.encode_us_total += encode_us;
+  c.max_delayed = std::max<gint>(
+      c.max_delayed, static_cast<gint>(c.frames_in - c.frames_out - (ret == 1 ? 1 : 0)));
+  GST_OBJECT_UNLOCK(self);
+
+  if (ret < 0) {
     GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("The HEVC encoder failed."),
-                      ("%s", tc_error_string(written)));
+                      ("%s", tc_error_string(ret)));
     return GST_FLOW_ERROR;
   }
+  return ret == 1 ? push_coded(self, &coded) : GST_FLOW_OK;
+}
 
-  gst_buffer_set_size(frame->output_buffer, static_cast<gsize>(written));
-  /* Leave room for the next access unit to grow a little. */
-  self->output_capacity = std::max(self->output_capacity, static_cast<gsize>(written) * 3 / 2);
+static GstFlowReturn gst_quad_h265_enc_finish(GstVideoEncoder *encoder) {
+  return drain(GST_QUAD_H265_ENC(encoder));
+}
 
-  GstMapInfo map;
-  gst_buffer_map(frame->output_buffer, &map, GST_MAP_READ);
-  if (starts_idr(map.data, map.size))
-    GST_VIDEO_CODEC_FRAME_SET_SYNC_POINT(frame);
-  gst_buffer_unmap(frame->output_buffer, &map);
-
-  return gst_video_encoder_finish_frame(encoder, frame);
+static gboolean gst_quad_h265_enc_flush(GstVideoEncoder *encoder) {
+  auto *self = GST_QUAD_H265_ENC(encoder);
+  /* Held pictures go with the encoder; the next one starts at an IDR. */
+  if (self->encoder && tc_held_pictures(self->encoder) > 0)
+    return open_encoder(self, self->config);
+  return TRUE;
 }
 
 static gboolean gst_quad_h265_enc_propose_allocation(GstVideoEncoder *encoder, GstQuery *query) {
-  /* The encoder reads each frame in place and holds none after the call. */
-  if (!gst_quad_propose_video_allocation(query, 1))
+  auto *self = GST_QUAD_H265_ENC(encoder);
+  /* Frames stay referenced until their picture: the held ones and the one
+   * being coded. */
+  const int held = self->encoder ? tc_held_pictures(self->encoder) : 0;
+  if (!gst_quad_propose_video_allocation(query, static_cast<guint>(held) + 1))
     return FALSE;
   return GST_VIDEO_ENCODER_CLASS(parent_class)->propose_allocation(encoder, query);
+}
+
+static gboolean gst_quad_h265_enc_start(GstVideoEncoder *encoder) {
+  reset_counters(GST_QUAD_H265_ENC(encoder));
+  return TRUE;
 }
 
 static gboolean gst_quad_h265_enc_stop(GstVideoEncoder *encoder) {
@@ -271,18 +542,20 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   auto *self = GST_QUAD_H265_ENC(object);
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
-  case PROP_CTU_SIZE: {
-    const guint size = g_value_get_uint(value);
-    if (size == 16 || size == 32 || size == 64)
-      self->ctu_size = size;
-    else
-      GST_WARNING_OBJECT(self, "ctu-size %u is not 16, 32 or 64, keeping %u", size, self->ctu_size);
+  case PROP_CTU_SIZE:
+    self->ctu_size = static_cast<GstQuadH265CtuSize>(g_value_get_enum(value));
     break;
-  }
   case PROP_DEBLOCKING:
     self->deblocking = g_value_get_boolean(value);
     break;
+  case PROP_GOP:
+    self->gop = static_cast<GstQuadH265Gop>(g_value_get_enum(value));
+    break;
+  case PROP_REF_FRAMES:
+    self->ref_frames = g_value_get_uint(value);
+    break;
   default:
+    /* rate-control, with its own enum type, has the shared id and values. */
     if (prop_id < PROP_SHARED_FIRST ||
         !gst_quad_encoder_settings_set(&self->settings, prop_id - PROP_SHARED_FIRST, value))
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -294,13 +567,23 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
 static void gst_quad_h265_enc_get_property(GObject *object, guint prop_id, GValue *value,
                                            GParamSpec *pspec) {
   auto *self = GST_QUAD_H265_ENC(object);
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed(value, h265_stats(self));
+    return;
+  }
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
   case PROP_CTU_SIZE:
-    g_value_set_uint(value, self->ctu_size);
+    g_value_set_enum(value, self->ctu_size);
     break;
   case PROP_DEBLOCKING:
     g_value_set_boolean(value, self->deblocking);
+    break;
+  case PROP_GOP:
+    g_value_set_enum(value, self->gop);
+    break;
+  case PROP_REF_FRAMES:
+    g_value_set_uint(value, self->ref_frames);
     break;
   default:
     if (prop_id < PROP_SHARED_FIRST ||
@@ -323,15 +606,43 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
                                            GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
       gobject_class, PROP_CTU_SIZE,
-      g_param_spec_uint("ctu-size", "CTU size",
-                        "Coding tree unit size in luma samples: 16, 32 or 64", 16, 64,
-                        DEFAULT_CTU_SIZE, rw));
+      g_param_spec_enum("ctu-size", "CTU size", "Coding tree unit size in luma samples",
+                        GST_TYPE_QUAD_H265_CTU_SIZE, DEFAULT_CTU_SIZE, rw));
   g_object_class_install_property(gobject_class, PROP_DEBLOCKING,
                                   g_param_spec_boolean("deblocking", "Deblocking",
                                                        "Apply the in-loop deblocking filter",
                                                        DEFAULT_DEBLOCKING, rw));
-  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST,
-                                      static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property(
+      gobject_class, PROP_GOP,
+      g_param_spec_enum("gop-structure", "GOP structure",
+                        "Which pictures predict from which: every picture intra, or P pictures "
+                        "predicting from earlier ones (IDR every key-int-max pictures, at "
+                        "force-key-unit events and at scene cuts)",
+                        GST_TYPE_QUAD_H265_GOP, DEFAULT_GOP, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_REF_FRAMES,
+      g_param_spec_uint("ref-frames", "Reference frames",
+                        "Earlier pictures a P picture may predict from (0: the speed preset's "
+                        "choice, 1 for ultrafast and superfast, 2 for veryfast and faster, 3 "
+                        "for slower presets)",
+                        0, MAX_REF_FRAMES, DEFAULT_REF_FRAMES, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "frames-in, frames-out, keyframes, forced-idr, idr-frames, i-frames, "
+                         "p-frames, b-frames, bits, mean-qp, min-qp, max-qp, max-delayed, "
+                         "mean-encode-us, encode-us-p50 and encode-us-p99 (over the last 1024 "
+                         "pictures)",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  gst_quad_encoder_install_properties_except(gobject_class, PROP_SHARED_FIRST,
+                                             static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY),
+                                             SHARED_PROPS_LEFT_OUT);
+  g_object_class_install_property(
+      gobject_class, guint{PROP_SHARED_FIRST} + GST_QUAD_ENCODER_PROP_RATE_CONTROL,
+      g_param_spec_enum("rate-control", "Rate control", "How the quantiser is chosen",
+                        GST_TYPE_QUAD_H265_RATE_CONTROL, GST_QUAD_ENCODER_DEFAULT_RATE_CONTROL,
+                        rw));
 
   gst_element_class_set_static_metadata(
       element_class, "Quad H.265 encoder", "Codec/Encoder/Video",
@@ -342,7 +653,10 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
 
   encoder_class->set_format = gst_quad_h265_enc_set_format;
   encoder_class->handle_frame = gst_quad_h265_enc_handle_frame;
+  encoder_class->finish = gst_quad_h265_enc_finish;
+  encoder_class->flush = gst_quad_h265_enc_flush;
   encoder_class->propose_allocation = gst_quad_h265_enc_propose_allocation;
+  encoder_class->start = gst_quad_h265_enc_start;
   encoder_class->stop = gst_quad_h265_enc_stop;
 
   GST_DEBUG_CATEGORY_INIT(gst_quad_h265_enc_debug, "quadh265enc", 0, "quad HEVC encoder");
@@ -352,5 +666,7 @@ static void gst_quad_h265_enc_init(GstQuadH265Enc *self) {
   gst_quad_encoder_settings_init(&self->settings);
   self->ctu_size = DEFAULT_CTU_SIZE;
   self->deblocking = DEFAULT_DEBLOCKING;
-  self->output_capacity = MIN_OUTPUT_CAPACITY;
+  self->gop = DEFAULT_GOP;
+  self->ref_frames = DEFAULT_REF_FRAMES;
+  reset_counters(self);
 }

@@ -15,6 +15,59 @@ struct TCEncoder {
   std::vector<uint8_t> chroma[2]; // NV12 input split into planes
 };
 
+namespace {
+
+// Splits an NV12 CbCr plane into enc->chroma; in.planes[1..2] and
+// in.strides[1..2] then point at them.
+void split_nv12(TCEncoder *enc, const uint8_t *uv, ptrdiff_t uv_stride,
+                quad::hevc::SourcePicture &in) {
+  const int cw = enc->encoder.config().width / 2;
+  const int ch = enc->encoder.config().height / 2;
+  for (auto &p : enc->chroma)
+    p.resize(static_cast<size_t>(cw) * ch);
+  for (int row = 0; row < ch; ++row) {
+    const uint8_t *s = uv + row * uv_stride;
+    for (int col = 0; col < cw; ++col) {
+      enc->chroma[0][static_cast<size_t>(row) * cw + col] = s[2 * col];
+      enc->chroma[1][static_cast<size_t>(row) * cw + col] = s[2 * col + 1];
+    }
+  }
+  for (int c = 1; c < 3; ++c) {
+    in.planes[c] = enc->chroma[c - 1].data();
+    in.strides[c] = cw;
+  }
+}
+
+TCPictureType picture_type(quad::hevc::PictureType type) {
+  switch (type) {
+  case quad::hevc::PictureType::Idr:
+    return TC_PICTURE_IDR;
+  case quad::hevc::PictureType::I:
+    return TC_PICTURE_I;
+  case quad::hevc::PictureType::P:
+    return TC_PICTURE_P;
+  case quad::hevc::PictureType::B:
+    return TC_PICTURE_B;
+  }
+  return TC_PICTURE_I;
+}
+
+// Describes enc->coded in out; returns 1 (a picture came out).
+int describe_coded(const TCEncoder *enc, TCCodedPicture *out) {
+  const quad::hevc::CodedPicture &coded = enc->coded;
+  out->data = coded.access_unit.data();
+  out->size = coded.access_unit.size();
+  out->pts = coded.pts;
+  out->opaque = coded.opaque;
+  out->type = picture_type(coded.type);
+  out->key_frame = coded.key_frame ? 1 : 0;
+  out->qp = coded.qp;
+  out->bits = coded.bits();
+  return 1;
+}
+
+} // namespace
+
 extern "C" {
 
 void tc_config_default(TCConfig *cfg) {
@@ -33,12 +86,14 @@ void tc_config_default(TCConfig *cfg) {
   cfg->bitrate_kbps = 0;
   cfg->vbv_buffer_ms = 500;
   cfg->ref_frames = 1;
+  cfg->gop = TC_GOP_ALL_INTRA;
 }
 
 int tc_init(const TCConfig *cfg, TCEncoder **out) {
   if (!cfg || !out || cfg->fps_n <= 0 || cfg->fps_d <= 0 || cfg->threads < 1 ||
       cfg->bitrate_kbps < 0 || (cfg->bitrate_kbps > 0 && cfg->vbv_buffer_ms <= 0) ||
-      cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW)
+      cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW ||
+      (cfg->gop != TC_GOP_ALL_INTRA && cfg->gop != TC_GOP_LOW_DELAY_P))
     return TC_ERROR_INVALID_ARGUMENT;
   quad::hevc::EncoderConfig c;
   c.width = cfg->width;
@@ -54,6 +109,7 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
   c.bitrate = static_cast<int64_t>(cfg->bitrate_kbps) * 1000;
   c.vbv_buffer_ms = cfg->vbv_buffer_ms;
   c.ref_frames = cfg->ref_frames;
+  c.low_delay_p = cfg->gop == TC_GOP_LOW_DELAY_P;
   TCEncoder *enc = new (std::nothrow) TCEncoder;
   if (!enc)
     return TC_ERROR_OUT_OF_MEMORY;
@@ -63,6 +119,38 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
   }
   *out = enc;
   return TC_OK;
+}
+
+int tc_encode(TCEncoder *enc, const TCPicture *in, TCCodedPicture *out) {
+  if (!enc || !in || !out || !in->planes[0] || !in->planes[1] ||
+      (in->format == TC_FORMAT_I420 && !in->planes[2]) ||
+      (in->format != TC_FORMAT_I420 && in->format != TC_FORMAT_NV12))
+    return TC_ERROR_INVALID_ARGUMENT;
+  // A tc_process_frame picture still waits for a larger buffer.
+  if (enc->pending)
+    return TC_ERROR_INVALID_ARGUMENT;
+  quad::hevc::SourcePicture source;
+  for (int c = 0; c < 3; ++c) {
+    source.planes[c] = in->planes[c];
+    source.strides[c] = in->strides[c];
+  }
+  if (in->format == TC_FORMAT_NV12)
+    split_nv12(enc, in->planes[1], in->strides[1], source);
+  source.pts = in->pts;
+  source.opaque = in->opaque;
+  source.force_idr = in->force_idr != 0;
+  source.scene_cut = in->scene_cut;
+  return enc->encoder.encode(source, enc->coded) ? describe_coded(enc, out) : 0;
+}
+
+int tc_drain(TCEncoder *enc, TCCodedPicture *out) {
+  if (!enc || !out || enc->pending)
+    return TC_ERROR_INVALID_ARGUMENT;
+  return enc->encoder.drain(enc->coded) ? describe_coded(enc, out) : 0;
+}
+
+int tc_held_pictures(const TCEncoder *enc) {
+  return enc ? enc->encoder.held_pictures() : TC_ERROR_INVALID_ARGUMENT;
 }
 
 int tc_process_frame(TCEncoder *enc, const uint8_t *const planes[3], const ptrdiff_t strides[3],
@@ -94,22 +182,11 @@ int tc_process_frame_nv12(TCEncoder *enc, const uint8_t *y, ptrdiff_t y_stride, 
                           ptrdiff_t uv_stride, uint8_t *out, size_t capacity) {
   if (!enc || !y || !uv)
     return TC_ERROR_INVALID_ARGUMENT;
-  const int cw = enc->encoder.config().width / 2;
-  const int ch = enc->encoder.config().height / 2;
-  if (!enc->pending) {
-    for (auto &p : enc->chroma)
-      p.resize(static_cast<size_t>(cw) * ch);
-    for (int row = 0; row < ch; ++row) {
-      const uint8_t *s = uv + row * uv_stride;
-      for (int col = 0; col < cw; ++col) {
-        enc->chroma[0][static_cast<size_t>(row) * cw + col] = s[2 * col];
-        enc->chroma[1][static_cast<size_t>(row) * cw + col] = s[2 * col + 1];
-      }
-    }
-  }
-  const uint8_t *planes[3] = {y, enc->chroma[0].data(), enc->chroma[1].data()};
-  const ptrdiff_t strides[3] = {y_stride, cw, cw};
-  return tc_process_frame(enc, planes, strides, out, capacity);
+  quad::hevc::SourcePicture in;
+  in.planes[0] = y;
+  in.strides[0] = y_stride;
+  split_nv12(enc, uv, uv_stride, in);
+  return tc_process_frame(enc, in.planes, in.strides, out, capacity);
 }
 
 size_t tc_last_required_size(const TCEncoder *enc) {
@@ -143,6 +220,19 @@ int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdif
     strides[c] = rec.stride[c];
   }
   return TC_OK;
+}
+
+int tc_get_motion_vectors(const TCEncoder *enc, TCMotionVector *vectors, size_t capacity, int *cols,
+                          int *rows) {
+  if (!enc || !cols || !rows || enc->encoder.pictures_encoded() == 0)
+    return TC_ERROR_INVALID_ARGUMENT;
+  std::vector<quad::hevc::BlockMotion> grid;
+  enc->encoder.motion_grid(grid, *cols, *rows);
+  if (!vectors || capacity < grid.size())
+    return TC_ERROR_BUFFER_TOO_SMALL;
+  for (size_t i = 0; i < grid.size(); ++i)
+    vectors[i] = {grid[i].mv.x, grid[i].mv.y, grid[i].ref_distance};
+  return static_cast<int>(grid.size());
 }
 
 void tc_destroy(TCEncoder *enc) {

@@ -43,13 +43,18 @@ struct DecisionParams {
   bool sign_data_hiding = true;
   // P pictures.
   int rounding_offset_inter_q10 = 171;
-  int max_cu_log2_inter = 6;  // largest CU searched in P pictures
-  int max_num_merge_cand = 5; // MaxNumMergeCand
-  int search_range = 64;      // integer samples around the search start
-  int search_iterations = 16; // steps of the pattern search
-  int subpel_refine = 2;      // 0 integer, 1 half, 2 quarter samples
-  bool early_skip = true;     // a merge CU without residual ends the CU decision
-  bool intra_in_inter = true; // intra CUs tried in P pictures
+  int max_cu_log2_inter = 6;   // largest CU searched in P pictures
+  int min_cu_log2_inter = 3;   // smallest CU searched in P pictures
+  int max_num_merge_cand = 5;  // MaxNumMergeCand
+  int search_range = 64;       // integer samples around the search start
+  int search_iterations = 16;  // steps of the pattern search
+  int subpel_refine = 2;       // 0 integer, 1 half, 2 quarter samples
+  bool subpel_diamond = false; // 4 neighbours per sub-sample step instead of 8
+  bool early_skip = true;      // a merge CU without residual ends the CU decision
+  bool inter_rd = true;        // AMVP coded even when its SATD cost loses to merge
+  // Intra CUs in P pictures: 0 never, 1 when a few intra predictions beat
+  // the inter SATD cost, 2 always.
+  int intra_in_inter = 2;
 };
 
 // The prediction of the inter CU being coded, from the CU's top-left
@@ -73,6 +78,7 @@ struct MotionChoice {
   int merge_idx = 0;
   int mvp_idx = 0;
   MotionVector mvd;
+  double satd_cost = 0; // SATD of the luma prediction + sqrt(lambda) x estimated bits
 };
 
 // How a transform tree is searched, passed down the tree.
@@ -110,7 +116,13 @@ private:
   // a pattern search, then half and quarter samples.
   MotionChoice search_motion(const PredictionBlock &pb, const PredictionMotion *merge_list,
                              int merge_count);
-  void predict(const PredictionBlock &pb, const PredictionMotion &motion, InterPrediction &pred);
+  // inter_cu_decision.cpp: the SATD cost of planar, DC, horizontal and
+  // vertical prediction of a CU: whether intra is worth deciding.
+  double intra_satd_estimate(int x, int y, int log2_size);
+  // The prediction of a block into the CU's buffers; luma only for
+  // comparing candidates.
+  void predict(const PredictionBlock &pb, const PredictionMotion &motion, InterPrediction &pred,
+               bool luma_only = false);
 
   // intra_cu_decision.cpp: one intra CU (2Nx2N or NxN, then chroma) and
   // its exact cost from the CU syntax.

@@ -8,7 +8,8 @@ namespace quad::hevc {
 double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth) {
   const int size = 1 << log2_size;
   const bool inside = x + size <= sps_.width && y + size <= sps_.height;
-  const bool can_split = log2_size > sps_.min_cb_log2 && log2_size > params_.min_cu_log2;
+  const bool can_split = log2_size > sps_.min_cb_log2 &&
+                         log2_size > (inter_ ? params_.min_cu_log2_inter : params_.min_cu_log2);
   // A CU crossing the picture edge must split (7.3.8.4); an 8x8 one never
   // crosses it since the coded size is a multiple of 8.
   const int max_cu_log2 = inter_ ? params_.max_cu_log2_inter : params_.max_cu_log2;

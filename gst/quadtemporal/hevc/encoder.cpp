@@ -20,11 +20,16 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
   const int preset = std::clamp(speed_preset, 0, 6);
   switch (preset) {
   case 0:
-    p.max_num_merge_cand = 2;
-    p.search_range = 16;
+    // P pictures: 16x16 CUs only, merge or a short diamond search refined
+    // to quarter samples, intra only where it predicts better.
+    p.min_cu_log2_inter = 4;
+    p.max_cu_log2_inter = 4;
+    p.intra_in_inter = 1;
+    p.max_num_merge_cand = 3;
+    p.search_range = 4;
     p.search_iterations = 4;
-    p.subpel_refine = 1;
-    p.max_cu_log2_inter = std::min(ctb_log2, 5);
+    p.subpel_diamond = true;
+    p.inter_rd = false;
     p.coarse_mode_step = 8;
     p.luma_rd_candidates_large = 1;
     p.luma_rd_candidates_small = 1;
@@ -36,9 +41,13 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.split_rate_floor_bits = 128;
     break;
   case 1:
+    p.max_cu_log2_inter = std::min(ctb_log2, 5);
+    p.intra_in_inter = 1;
     p.max_num_merge_cand = 3;
-    p.search_range = 32;
+    p.search_range = 16;
     p.search_iterations = 8;
+    p.subpel_diamond = true;
+    p.inter_rd = false;
     p.coarse_mode_step = 8;
     p.luma_rd_candidates_large = 1;
     p.luma_rd_candidates_small = 2;
@@ -50,6 +59,10 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.split_rate_floor_bits = 64;
     break;
   case 2:
+    p.max_cu_log2_inter = std::min(ctb_log2, 5);
+    p.intra_in_inter = 1;
+    p.max_num_merge_cand = 4;
+    p.search_range = 32;
     p.luma_rd_candidates_large = 2;
     p.luma_rd_candidates_small = 2;
     p.chroma_rd_candidates = 1;
@@ -116,6 +129,7 @@ bool Encoder::init(const EncoderConfig &config) {
   ctu_.configure(sps_, pps_, search_);
   picture_count_ = 0;
   pictures_since_idr_ = 0;
+  scene_cut_.reset();
   if (config.bitrate > 0)
     rate_.configure(config.bitrate, config.fps_n, config.fps_d, config.vbv_buffer_ms, config.qp);
   return true;
@@ -200,6 +214,23 @@ void Encoder::deblock(bool intra) {
                   deblock_map_, params);
 }
 
+void Encoder::motion_grid(std::vector<BlockMotion> &grid, int &cols, int &rows) const {
+  cols = (sps_.display_width + 7) / 8;
+  rows = (sps_.display_height + 7) / 8;
+  grid.assign(static_cast<size_t>(cols) * rows, BlockMotion{});
+  if (last_intra_)
+    return;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      const BlockInfo &b = info_.at(c * 8, r * 8);
+      if (b.pred_mode == PredMode::Intra || b.motion.ref_idx[0] < 0)
+        continue;
+      BlockMotion &m = grid[static_cast<size_t>(r) * cols + c];
+      m.mv = b.motion.mv[0];
+      m.ref_distance = inter_.poc - inter_.ref_poc[b.motion.ref_idx[0]];
+    }
+}
+
 bool Encoder::drain(CodedPicture &) {
   return false;
 }
@@ -207,9 +238,17 @@ bool Encoder::drain(CodedPicture &) {
 bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   std::vector<uint8_t> &out = coded.access_unit;
   out.clear();
-  const bool idr = in.force_idr || idr_requested_ ||
-                   (config_.key_int_max == 0 ? picture_count_ == 0
-                                             : pictures_since_idr_ % config_.key_int_max == 0);
+  source_.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
+  bool scene_cut = false;
+  if (config_.low_delay_p && in.scene_cut != 0)
+    scene_cut = in.scene_cut > 0;
+  else if (config_.low_delay_p && config_.scene_cut_detection)
+    scene_cut = scene_cut_.next(source_);
+  const bool periodic = config_.key_int_max == 0 ? picture_count_ == 0
+                                                 : pictures_since_idr_ % config_.key_int_max == 0;
+  const bool idr = in.force_idr || idr_requested_ || periodic || scene_cut;
+  if (scene_cut && !(in.force_idr || idr_requested_ || periodic))
+    ++scene_cuts_;
   idr_requested_ = false;
   if (idr)
     pictures_since_idr_ = 0;
@@ -221,8 +260,6 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   else if (config_.low_delay_p && intra)
     qp = std::max(0, qp - kIntraQpOffset);
   use_qp(qp);
-
-  source_.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
 
   SliceHeader sh;
   sh.nal_type = idr ? NalUnitType::IdrWRadl : NalUnitType::TrailR;
@@ -260,6 +297,7 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   if (pps_.deblocking)
     deblock(intra);
   store_motion_field(sh);
+  last_intra_ = intra;
   // A picture later ones predict from is kept, its margin filled.
   if (config_.low_delay_p) {
     recon_->is_reference = true;

@@ -15,6 +15,7 @@
 #include "parameter_sets.h"
 #include "picture.h"
 #include "rate_control.h"
+#include "scene_cut.h"
 
 namespace quad::hevc {
 
@@ -35,6 +36,7 @@ struct EncoderConfig {
   // earlier ones (1..4); otherwise every picture is intra.
   bool low_delay_p = false;
   int ref_frames = 1;
+  bool scene_cut_detection = true; // low-delay P: the encoder's own test
 };
 
 // Intra pictures of a low-delay P stream at constant QP are coded this
@@ -52,6 +54,9 @@ struct SourcePicture {
   int64_t pts = 0;
   void *opaque = nullptr; // the caller's handle, returned untouched
   bool force_idr = false; // this picture is coded as an IDR
+  // Low-delay P: 1 a scene cut (coded as an IDR), -1 known not to be one,
+  // 0 the encoder's own test decides.
+  int scene_cut = 0;
 };
 
 // One coded picture: its access unit (parameter sets before each IDR, the
@@ -65,6 +70,13 @@ struct CodedPicture {
   int qp = 0;
   int poc = 0;
   int64_t bits() const { return static_cast<int64_t>(access_unit.size()) * 8; }
+};
+
+// The motion of one 8x8 block of a coded picture: predicted from the
+// picture ref_distance pictures earlier at mv (quarter samples); 0: intra.
+struct BlockMotion {
+  MotionVector mv;
+  int ref_distance = 0;
 };
 
 // The decision knobs of a speed preset at a QP.
@@ -101,6 +113,11 @@ public:
   const SequenceParams &sequence() const { return sps_; }
   const EncoderConfig &config() const { return config_; }
   int64_t pictures_encoded() const { return picture_count_; }
+  // The motion of the last coded picture on an 8x8 grid over the display
+  // size (cols x rows, raster order).
+  void motion_grid(std::vector<BlockMotion> &grid, int &cols, int &rows) const;
+  // Pictures coded as IDRs because they started a new scene.
+  int64_t scene_cuts() const { return scene_cuts_; }
 
 private:
   void write_slice_data(BitWriter &bw, const SliceHeader &sh);
@@ -130,6 +147,9 @@ private:
   bool idr_requested_ = false;
   RateController rate_;
   InterSliceContext inter_;
+  SceneCutDetector scene_cut_;
+  bool last_intra_ = true;
+  int64_t scene_cuts_ = 0;
 };
 
 } // namespace quad::hevc

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <utility>
 
@@ -9,7 +11,7 @@
 namespace quad::hevc {
 
 void CtuEncoder::predict(const PredictionBlock &pb, const PredictionMotion &motion,
-                         InterPrediction &pred) {
+                         InterPrediction &pred, bool luma_only) {
   pred.x0 = pb.x_cb;
   pred.y0 = pb.y_cb;
   const PictureSamples &ref = inter_->ref[motion.ref_idx[0]]->samples;
@@ -21,7 +23,10 @@ void CtuEncoder::predict(const PredictionBlock &pb, const PredictionMotion &moti
              ((pb.x - pb.x_cb) >> sh);
     stride[c] = InterPrediction::stride(c);
   }
-  predict_inter(ref, pb.x, pb.y, pb.w, pb.h, motion.mv[0], dst, stride);
+  if (luma_only)
+    predict_inter_luma(ref, pb.x, pb.y, pb.w, pb.h, motion.mv[0], dst[0], stride[0]);
+  else
+    predict_inter(ref, pb.x, pb.y, pb.w, pb.h, motion.mv[0], dst, stride);
 }
 
 double CtuEncoder::code_inter_cu(int x, int y, int log2_size, int depth, const MotionChoice &choice,
@@ -70,6 +75,23 @@ double CtuEncoder::code_inter_cu(int x, int y, int log2_size, int depth, const M
              kFracBitsPerBit;
 }
 
+double CtuEncoder::intra_satd_estimate(int x, int y, int log2_size) {
+  const int n = std::min(1 << log2_size, 32);
+  const IntraAvailability avail = intra_availability(sps_, x, y, n, 0);
+  build_intra_references(rec_->planes[0], rec_->stride[0], x, y, n, 0, avail,
+                         sps_.strong_intra_smoothing, refs_);
+  const uint8_t *src = src_->planes[0] + y * src_->stride[0] + x;
+  const dsp::Kernels &k = dsp::kernels();
+  uint32_t best = UINT32_MAX;
+  for (const int mode : {kIntraPlanar, kIntraDc, kIntraAngularHorizontal, kIntraAngularVertical}) {
+    predict_intra(refs_, mode, pred_);
+    best = std::min(best, k.satd(src, src_->stride[0], pred_, n, n, n));
+  }
+  // A 64x64 CU is predicted as four 32x32 blocks; the first stands for all.
+  const int blocks = (1 << log2_size) / n;
+  return static_cast<double>(best) * blocks * blocks + params_.sqrt_lambda * 2;
+}
+
 double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth) {
   const int size = 1 << log2_size;
   const CabacBitCounter start = counter_;
@@ -111,7 +133,7 @@ double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth) {
                  merge_list[j].mv[0] == merge_list[i].mv[0];
     if (repeated)
       continue;
-    predict(pb, merge_list[i], *trial);
+    predict(pb, merge_list[i], *trial, true);
     const double cost =
         k.satd(src, src_->stride[0], trial->planes[0], InterPrediction::stride(0), size, size) +
         params_.sqrt_lambda * (i + 1);
@@ -122,20 +144,30 @@ double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth) {
     }
   }
   merge.motion = merge_list[merge.merge_idx];
+  merge.satd_cost = best_merge;
+  predict(pb, merge.motion, *merge_pred);
+
+  // Merge first: when it leaves no residual the CU is skipped and, with
+  // early skip, decided.
   consider(code_inter_cu(x, y, log2_size, depth, merge, *merge_pred, start), true);
   if (params_.early_skip && info_->at(x, y).pred_mode == PredMode::Skip)
     return best_cost;
 
-  // AMVP with the searched motion.
+  // AMVP with the searched motion; without inter RD it is coded only when
+  // its SATD cost beats the merge candidate's.
   const MotionChoice amvp = search_motion(pb, merge_list, merge_count);
   const bool same_as_merge =
       amvp.motion.ref_idx[0] == merge.motion.ref_idx[0] && amvp.motion.mv[0] == merge.motion.mv[0];
-  if (!same_as_merge) {
+  if (!same_as_merge && (params_.inter_rd || amvp.satd_cost < merge.satd_cost)) {
     predict(pb, amvp.motion, *trial);
-    consider(code_inter_cu(x, y, log2_size, depth, amvp, *trial, start), params_.intra_in_inter);
+    consider(code_inter_cu(x, y, log2_size, depth, amvp, *trial, start),
+             params_.intra_in_inter > 0);
   }
 
-  if (params_.intra_in_inter) {
+  const double inter_satd =
+      same_as_merge ? merge.satd_cost : std::min(merge.satd_cost, amvp.satd_cost);
+  if (params_.intra_in_inter == 2 ||
+      (params_.intra_in_inter == 1 && intra_satd_estimate(x, y, log2_size) < inter_satd)) {
     counter_ = start;
     consider(decide_intra_cu(x, y, log2_size, depth), false);
   }

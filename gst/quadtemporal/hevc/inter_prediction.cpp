@@ -66,28 +66,38 @@ void gather_clamped(const uint8_t *plane, ptrdiff_t stride, int width, int heigh
 
 void predict_inter(const PictureSamples &ref, int x, int y, int w, int h, MotionVector mv,
                    uint8_t *const pred[3], const ptrdiff_t pred_stride[3]) {
+  predict_inter_luma(ref, x, y, w, h, mv, pred[0], pred_stride[0]);
+  predict_inter_chroma(ref, x, y, w, h, mv, pred, pred_stride);
+}
+
+void predict_inter_luma(const PictureSamples &ref, int x, int y, int w, int h, MotionVector mv,
+                        uint8_t *pred, ptrdiff_t pred_stride) {
   // Luma: the 8-tap filter reads 3 samples before and 4 after the block.
   const int xi = x + (mv.x >> 2);
   const int yi = y + (mv.y >> 2);
   const int m = ref.margin;
   const dsp::InterpLumaFn luma = dsp::interp_kernels().luma;
   if (xi - 3 >= -m && yi - 3 >= -m && xi + w + 4 <= ref.width + m && yi + h + 4 <= ref.height + m) {
-    luma(ref.planes[0] + yi * ref.stride[0] + xi, ref.stride[0], pred[0], pred_stride[0], w, h,
-         mv.x & 3, mv.y & 3);
+    luma(ref.planes[0] + yi * ref.stride[0] + xi, ref.stride[0], pred, pred_stride, w, h, mv.x & 3,
+         mv.y & 3);
   } else {
     uint8_t area[(64 + 7) * (64 + 7)];
     const int aw = w + 7;
     gather_clamped(ref.planes[0], ref.stride[0], ref.width, ref.height, xi - 3, yi - 3, aw, h + 7,
                    area, aw);
-    luma(area + 3 * aw + 3, aw, pred[0], pred_stride[0], w, h, mv.x & 3, mv.y & 3);
+    luma(area + 3 * aw + 3, aw, pred, pred_stride, w, h, mv.x & 3, mv.y & 3);
   }
+}
+
+void predict_inter_chroma(const PictureSamples &ref, int x, int y, int w, int h, MotionVector mv,
+                          uint8_t *const pred[3], const ptrdiff_t pred_stride[3]) {
   // Chroma (4:2:0): the vector in eighth chroma samples; the 4-tap filter
   // reads 1 sample before and 2 after.
   const int wc = w >> 1;
   const int hc = h >> 1;
   const int xc = (x >> 1) + (mv.x >> 3);
   const int yc = (y >> 1) + (mv.y >> 3);
-  const int mc = m >> 1;
+  const int mc = ref.margin >> 1;
   const bool inside = xc - 1 >= -mc && yc - 1 >= -mc && xc + wc + 2 <= (ref.width >> 1) + mc &&
                       yc + hc + 2 <= (ref.height >> 1) + mc;
   for (int c = 1; c <= 2; ++c) {

@@ -20,6 +20,12 @@ namespace quad::hevc {
 void predict_inter(const PictureSamples &ref, int x, int y, int w, int h, MotionVector mv,
                    uint8_t *const pred[3], const ptrdiff_t pred_stride[3]);
 
+// The luma or the chroma part of predict_inter() alone.
+void predict_inter_luma(const PictureSamples &ref, int x, int y, int w, int h, MotionVector mv,
+                        uint8_t *pred, ptrdiff_t pred_stride);
+void predict_inter_chroma(const PictureSamples &ref, int x, int y, int w, int h, MotionVector mv,
+                          uint8_t *const pred[3], const ptrdiff_t pred_stride[3]);
+
 // H.265 Table 8-13: fC[frac][i], the chroma filter for eighth-sample
 // phase frac, applied to the sample at offset i - 1.
 inline constexpr int8_t kChromaFilter[8][4] = {

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 
@@ -13,7 +14,7 @@ namespace {
 // them: greater0, greater1, the first-order Exp-Golomb remainder and the
 // sign (7.3.8.9, 9.3.3.5). An estimate for the search; the CU's exact rate
 // comes from the syntax writer.
-int mvd_component_bits(int v) {
+int mvd_component_bits_exact(int v) {
   const int a = std::abs(v);
   if (a == 0)
     return 1;
@@ -28,6 +29,22 @@ int mvd_component_bits(int v) {
     ++prefix;
   }
   return 3 + prefix + 1 + k;
+}
+
+// The same for |v| < 4096, looked up: the search asks for it at every
+// point it visits.
+struct MvdBitsTable {
+  uint8_t bits[4096];
+  MvdBitsTable() {
+    for (int a = 0; a < 4096; ++a)
+      bits[a] = static_cast<uint8_t>(mvd_component_bits_exact(a));
+  }
+};
+const MvdBitsTable kMvdBits;
+
+int mvd_component_bits(int v) {
+  const int a = std::abs(v);
+  return a < 4096 ? kMvdBits.bits[a] : mvd_component_bits_exact(a);
 }
 
 int mvd_bits(MotionVector mv, MotionVector mvp) {
@@ -89,6 +106,11 @@ MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
     double center_cost = std::numeric_limits<double>::infinity();
     for (int i = 0; i < start_count; ++i) {
       const MotionVector v = clamp_int((starts[i].x + 2) >> 2, (starts[i].y + 2) >> 2);
+      bool seen = false;
+      for (int j = 0; j < i && !seen; ++j)
+        seen = clamp_int((starts[j].x + 2) >> 2, (starts[j].y + 2) >> 2) == v;
+      if (seen)
+        continue;
       const double cost = sad_cost(v);
       if (cost < center_cost) {
         center_cost = cost;
@@ -148,7 +170,7 @@ MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
       const MotionVector base = mv;
       for (int dy = -step; dy <= step; dy += step)
         for (int dx = -step; dx <= step; dx += step) {
-          if (dx == 0 && dy == 0)
+          if ((dx == 0 && dy == 0) || (params_.subpel_diamond && dx != 0 && dy != 0))
             continue;
           const MotionVector q{static_cast<int16_t>(base.x + dx),
                                static_cast<int16_t>(base.y + dy)};
@@ -162,6 +184,7 @@ MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
     cost += lambda * ref_bits;
     if (cost < best_cost) {
       best_cost = cost;
+      best.satd_cost = cost;
       best.motion = PredictionMotion{};
       best.motion.mv[0] = mv;
       best.motion.ref_idx[0] = static_cast<int8_t>(ref_idx);

@@ -37,10 +37,10 @@ int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int
 
   // DST-VII for 4x4 intra luma (8.6.4.2, trType 1).
   const bool dst = !inter && c_idx == 0 && n == 4;
-  forward_transform(residual_, coeff_buf_, n, dst);
   const int qp = c_idx ? qp_chroma_ : params_.qp;
-  int nonzero = quantize(coeff_buf_, levels, n, qp,
-                         inter ? params_.rounding_offset_inter_q10 : params_.rounding_offset_q10);
+  const int rounding = inter ? params_.rounding_offset_inter_q10 : params_.rounding_offset_q10;
+  forward_transform(residual_, coeff_buf_, n, dst);
+  int nonzero = quantize(coeff_buf_, levels, n, qp, rounding);
   if (nonzero > 1 && params_.sign_data_hiding)
     nonzero = hide_signs(coeff_buf_, levels, log2_size, qp,
                          inter ? kScanDiagonal : intra_scan_idx(log2_size, c_idx, mode));

@@ -341,6 +341,39 @@ GST_START_TEST(test_all_backends_fail) {
 }
 GST_END_TEST;
 
+/* quadh265enc, with fewer rate controls than the shared set and no threads
+ * or intra-refresh, takes the settings it offers; asked for one it does not
+ * offer, it is passed over. */
+GST_START_TEST(test_quadh265enc_backend) {
+  GstElementFactory *factory = gst_element_factory_find("quadh265enc");
+  if (!factory)
+    return;
+  gst_object_unref(factory);
+  const int frames = 10;
+  PipelineRun run;
+  run_pipeline(source(frames) +
+                   " ! quadenc codec=h265 rate-control=cqp qp=51 key-int-max=5 threads=2 "
+                   "backends=quadh265enc ! fakesink name=sink",
+               run);
+  fail_unless(run.eos, "%s", run.error.c_str());
+  check_every_frame_once(run, frames);
+  for (int i = 0; i < frames; i++)
+    fail_unless(run.out[i].delta == (i % 5 != 0), "frame %d flags", i);
+  /* QP 51 against the default 2 Mbit/s: the QP was passed on. */
+  const size_t bytes = run.stream().size();
+  fail_unless(bytes < frames * 2000u, "%zu bytes", bytes);
+
+  PipelineRun vbr;
+  run_pipeline(source(frames) +
+                   " ! quadenc codec=h265 rate-control=vbr backends=quadh265enc ! fakesink "
+                   "name=sink",
+               vbr);
+  fail_unless(!vbr.eos);
+  fail_unless(vbr.error.find("quadh265enc (does not offer this rate-control)") != std::string::npos,
+              "%s", vbr.error.c_str());
+}
+GST_END_TEST;
+
 static Suite *quadenc_suite(void) {
   Suite *s = suite_create("quadenc");
   TCase *tc = tcase_create("general");
@@ -354,6 +387,7 @@ static Suite *quadenc_suite(void) {
   tcase_add_test(tc, test_failover_between_x264enc_and_quadx264enc_keeps_every_frame);
   tcase_add_test(tc, test_failover_keeps_output_caps);
   tcase_add_test(tc, test_all_backends_fail);
+  tcase_add_test(tc, test_quadh265enc_backend);
   return s;
 }
 

@@ -1,10 +1,14 @@
 /* quadh265enc: the element around the HEVC core. Bit-exactness of the
  * streams themselves is the conformance harness's job (tests/check/hevc);
  * here: caps, key frames and parameter sets, decodability through
- * GStreamer's own parser and decoder, latency, and bad input. */
+ * GStreamer's own parser and decoder, latency, stats, caps changes, the
+ * properties offered, and bad input. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+
+#include "quad/gstquadanalysismeta.h"
+#include "quad/gstquadmotionmeta.h"
 
 #include <initializer_list>
 #include <string>
@@ -149,14 +153,6 @@ GST_START_TEST(test_constant_bit_rate) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_vbr_is_refused) {
-  GstHarness *h = encoder_harness("rate-control=vbr", "I420", 64, 64);
-  fail_unless_equals_int(gst_harness_push(h, test_frame("I420", 64, 64, 0)),
-                         GST_FLOW_NOT_NEGOTIATED);
-  gst_harness_teardown(h);
-}
-GST_END_TEST;
-
 GST_START_TEST(test_no_latency_added) {
   GstHarness *h = encoder_harness("", "I420", 64, 64);
   gst_buffer_unref(gst_harness_push_and_pull(h, test_frame("I420", 64, 64, 0)));
@@ -233,13 +229,168 @@ GST_START_TEST(test_odd_size_is_a_clear_error) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_bad_ctu_size_is_refused) {
-  GstElement *enc = gst_element_factory_make("quadh265enc", nullptr);
-  g_object_set(enc, "ctu-size", 48u, nullptr);
-  guint ctu = 0;
+/* What the core cannot do is not offered: a pipeline asking for it does not
+ * parse. */
+GST_START_TEST(test_unoffered_settings_do_not_parse) {
+  const struct {
+    const char *setting;
+    GstParseError error;
+  } cases[] = {
+      {"ctu-size=48", GST_PARSE_ERROR_COULD_NOT_SET_PROPERTY},
+      {"rate-control=vbr", GST_PARSE_ERROR_COULD_NOT_SET_PROPERTY},
+      {"threads=2", GST_PARSE_ERROR_NO_SUCH_PROPERTY},
+      {"intra-refresh=true", GST_PARSE_ERROR_NO_SUCH_PROPERTY},
+  };
+  for (const auto &c : cases) {
+    GError *error = nullptr;
+    const std::string description =
+        std::string("fakesrc ! quadh265enc ") + c.setting + " ! fakesink";
+    GstElement *pipeline = gst_parse_launch(description.c_str(), &error);
+    fail_unless(g_error_matches(error, GST_PARSE_ERROR, c.error), "%s: %s", c.setting,
+                error ? error->message : "parsed");
+    g_clear_error(&error);
+    if (pipeline)
+      gst_object_unref(pipeline);
+  }
+
+  /* The sizes the core has parse by their number. */
+  GError *error = nullptr;
+  GstElement *enc = gst_parse_launch("quadh265enc ctu-size=16", &error);
+  fail_unless(enc != nullptr && error == nullptr);
+  gint ctu = 0;
   g_object_get(enc, "ctu-size", &ctu, nullptr);
-  fail_unless_equals_int(ctu, 32);
+  fail_unless_equals_int(ctu, 16);
   gst_object_unref(enc);
+}
+GST_END_TEST;
+
+static guint64 stats_uint64(const GstStructure *s, const char *field) {
+  guint64 v = 0;
+  fail_unless(gst_structure_get_uint64(s, field, &v), "no %s", field);
+  return v;
+}
+
+static gdouble stats_double(const GstStructure *s, const char *field) {
+  gdouble v = 0;
+  fail_unless(gst_structure_get_double(s, field, &v), "no %s", field);
+  return v;
+}
+
+static gint stats_int(const GstStructure *s, const char *field) {
+  gint v = 0;
+  fail_unless(gst_structure_get_int(s, field, &v), "no %s", field);
+  return v;
+}
+
+/* stats counts what left: pictures by type, key frames, bits, QP, encode
+ * time; IDRs, periodic and requested, leave without the delta-unit flag. */
+GST_START_TEST(test_stats) {
+  GstHarness *h = encoder_harness("key-int-max=4 rate-control=cqp qp=30", "I420", 96, 64);
+  guint64 bits = 0;
+  for (int i = 0; i < 10; i++) {
+    if (i == 6)
+      fail_unless(gst_harness_push_upstream_event(
+          h, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 1)));
+    GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 96, 64, i));
+    /* The period counts again from the requested IDR. */
+    const bool idr = i == 0 || i == 4 || i == 6;
+    fail_unless_equals_int(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT), !idr);
+    bits += 8 * gst_buffer_get_size(out);
+    gst_buffer_unref(out);
+  }
+  GstStructure *s = nullptr;
+  g_object_get(h->element, "stats", &s, nullptr);
+  fail_unless(s != nullptr);
+  fail_unless(gst_structure_has_name(s, "quadh265enc-stats"));
+  fail_unless_equals_uint64(stats_uint64(s, "frames-in"), 10);
+  fail_unless_equals_uint64(stats_uint64(s, "frames-out"), 10);
+  fail_unless_equals_uint64(stats_uint64(s, "keyframes"), 3);
+  fail_unless_equals_uint64(stats_uint64(s, "forced-idr"), 1);
+  fail_unless_equals_uint64(stats_uint64(s, "idr-frames"), 3);
+  /* Low-delay P by default; IDRs at constant QP are 3 finer. */
+  fail_unless_equals_uint64(stats_uint64(s, "i-frames"), 0);
+  fail_unless_equals_uint64(stats_uint64(s, "p-frames"), 7);
+  fail_unless_equals_uint64(stats_uint64(s, "b-frames"), 0);
+  fail_unless_equals_uint64(stats_uint64(s, "bits"), bits);
+  fail_unless_equals_float(stats_double(s, "mean-qp"), (3 * 27 + 7 * 30) / 10.0);
+  fail_unless_equals_int(stats_int(s, "min-qp"), 27);
+  fail_unless_equals_int(stats_int(s, "max-qp"), 30);
+  fail_unless_equals_int(stats_int(s, "max-delayed"), 0);
+  const gdouble p50 = stats_double(s, "encode-us-p50");
+  const gdouble p99 = stats_double(s, "encode-us-p99");
+  fail_unless(p50 > 0 && p99 >= p50, "p50 %f, p99 %f", p50, p99);
+  fail_unless(stats_double(s, "mean-encode-us") > 0);
+  gst_structure_free(s);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* New caps that code the same stream (I420 to NV12 at one size) keep the
+ * encoder: no new IDR. A new size starts a new stream at an IDR. */
+/* Low-delay P (the default): P pictures between IDRs, each with the
+ * encoder's motion as a meta; an analysis meta's scene cut makes an IDR,
+ * and all-intra codes no P picture. */
+GST_START_TEST(test_low_delay_p_motion_and_scene_cuts) {
+  GstHarness *h = encoder_harness("key-int-max=0 rate-control=cqp qp=30", "I420", 96, 64);
+  for (int i = 0; i < 6; i++) {
+    GstBuffer *in = test_frame("I420", 96, 64, i);
+    if (i >= 3) {
+      GstQuadAnalysisMeta *analysis = gst_buffer_add_quad_analysis_meta(in, 16, 16, 6, 4);
+      fail_unless(analysis != nullptr);
+      analysis->scene_cut = i == 4;
+    }
+    GstBuffer *out = gst_harness_push_and_pull(h, in);
+    const bool idr = i == 0 || i == 4;
+    fail_unless_equals_int(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT), !idr);
+    GstQuadMotionMeta *motion = gst_buffer_get_quad_motion_meta(out);
+    fail_unless(motion != nullptr, "frame %d has no motion meta", i);
+    fail_unless_equals_int(motion->block_width, 8);
+    fail_unless_equals_int(motion->cols, 12);
+    fail_unless_equals_int(motion->rows, 8);
+    fail_unless_equals_int(motion->ref_distance, idr ? 0 : 1);
+    gst_buffer_unref(out);
+  }
+  GstStructure *s = nullptr;
+  g_object_get(h->element, "stats", &s, nullptr);
+  fail_unless_equals_uint64(stats_uint64(s, "idr-frames"), 2);
+  fail_unless_equals_uint64(stats_uint64(s, "p-frames"), 4);
+  gst_structure_free(s);
+  gst_harness_teardown(h);
+
+  h = encoder_harness("gop-structure=all-intra key-int-max=0", "I420", 96, 64);
+  for (int i = 0; i < 3; i++)
+    gst_buffer_unref(gst_harness_push_and_pull(h, test_frame("I420", 96, 64, i)));
+  g_object_get(h->element, "stats", &s, nullptr);
+  fail_unless_equals_uint64(stats_uint64(s, "i-frames"), 2);
+  fail_unless_equals_uint64(stats_uint64(s, "p-frames"), 0);
+  gst_structure_free(s);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_reinitialises_only_on_a_new_format) {
+  GstHarness *h = encoder_harness("key-int-max=0", "I420", 64, 64);
+  for (int i = 0; i < 2; i++) {
+    GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 64, 64, i));
+    fail_unless_equals_int(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT), i > 0);
+    gst_buffer_unref(out);
+  }
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=NV12,width=64,height=64,framerate=30/1");
+  GstBuffer *out = gst_harness_push_and_pull(h, test_frame("NV12", 64, 64, 2));
+  fail_unless(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT));
+  fail_if(has_type(nal_types(out), 32));
+  gst_buffer_unref(out);
+
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=NV12,width=96,height=64,framerate=30/1");
+  out = gst_harness_push_and_pull(h, test_frame("NV12", 96, 64, 3));
+  fail_if(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT));
+  fail_unless(has_type(nal_types(out), 32));
+  gst_buffer_unref(out);
+  GstStructure *s = nullptr;
+  g_object_get(h->element, "stats", &s, nullptr);
+  fail_unless_equals_uint64(stats_uint64(s, "idr-frames"), 2);
+  gst_structure_free(s);
+  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -250,11 +401,13 @@ static Suite *quadh265enc_suite(void) {
   tcase_add_test(tc, test_output_caps_and_key_frames);
   tcase_add_test(tc, test_force_key_unit);
   tcase_add_test(tc, test_constant_bit_rate);
-  tcase_add_test(tc, test_vbr_is_refused);
   tcase_add_test(tc, test_no_latency_added);
   tcase_add_test(tc, test_decodes_with_h265parse_avdec);
   tcase_add_test(tc, test_odd_size_is_a_clear_error);
-  tcase_add_test(tc, test_bad_ctu_size_is_refused);
+  tcase_add_test(tc, test_unoffered_settings_do_not_parse);
+  tcase_add_test(tc, test_stats);
+  tcase_add_test(tc, test_reinitialises_only_on_a_new_format);
+  tcase_add_test(tc, test_low_delay_p_motion_and_scene_cuts);
   return s;
 }
 

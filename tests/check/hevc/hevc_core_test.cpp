@@ -1,7 +1,7 @@
 // Unit tests of the HEVC core's bitstream layer: bit writer, NAL emulation
 // prevention, the CABAC engine against an independent decoder written from
 // H.265 9.3.4.3, context initialisation, MPM derivation, level derivation
-// and the C API's contract.
+// and the C API: its contract, tc_encode and tc_drain.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -265,6 +265,137 @@ TEST(CApi, Contract) {
   ASSERT_EQ(tc_get_reconstruction(enc, rec, rec_stride), TC_OK);
   // A flat picture reconstructs closely at QP 32.
   EXPECT_NEAR(rec[0][0], 90, 2);
+  tc_destroy(enc);
+}
+
+// tc_encode: every picture comes out of its call (nothing held in this
+// version) with its pts and opaque handle, its type and key-frame flag, and
+// the same bytes tc_process_frame writes.
+TEST(CApi, EncodeReturnsEachPictureWithWhatItIs) {
+  TCConfig cfg;
+  tc_config_default(&cfg);
+  cfg.width = 64;
+  cfg.height = 48;
+  cfg.ctu_size = 16;
+  cfg.key_int_max = 3;
+  TCEncoder *enc = nullptr, *reference = nullptr;
+  ASSERT_EQ(tc_init(&cfg, &enc), TC_OK);
+  ASSERT_EQ(tc_init(&cfg, &reference), TC_OK);
+  EXPECT_EQ(tc_held_pictures(enc), 0);
+  EXPECT_EQ(tc_held_pictures(nullptr), TC_ERROR_INVALID_ARGUMENT);
+
+  std::vector<uint8_t> y(64 * 48), u(32 * 24, 120), v(32 * 24, 140);
+  int handles[6];
+  for (int i = 0; i < 6; ++i) {
+    for (size_t k = 0; k < y.size(); ++k)
+      y[k] = static_cast<uint8_t>(k * 7 + i * 13);
+    TCPicture in = {};
+    in.planes[0] = y.data();
+    in.planes[1] = u.data();
+    in.planes[2] = v.data();
+    in.strides[0] = 64;
+    in.strides[1] = in.strides[2] = 32;
+    in.pts = 1000 * i + 7;
+    in.opaque = &handles[i];
+    in.force_idr = i == 4;
+    if (i == 4) {
+      ASSERT_EQ(tc_request_idr(reference), TC_OK);
+    }
+    TCCodedPicture out;
+    ASSERT_EQ(tc_encode(enc, &in, &out), 1) << "picture " << i;
+    EXPECT_EQ(out.pts, 1000 * i + 7);
+    EXPECT_EQ(out.opaque, &handles[i]);
+    // IDR every key_int_max pictures, and on request.
+    const bool idr = i == 0 || i == 3 || i == 4;
+    EXPECT_EQ(out.type, idr ? TC_PICTURE_IDR : TC_PICTURE_I) << "picture " << i;
+    EXPECT_EQ(out.key_frame != 0, idr) << "picture " << i;
+    EXPECT_EQ(out.qp, cfg.qp);
+    EXPECT_EQ(out.bits, static_cast<int64_t>(out.size) * 8);
+    EXPECT_EQ(tc_held_pictures(enc), 0);
+
+    std::vector<uint8_t> expected(1 << 16);
+    const int n =
+        tc_process_frame(reference, in.planes, in.strides, expected.data(), expected.size());
+    ASSERT_GT(n, 0);
+    expected.resize(static_cast<size_t>(n));
+    EXPECT_EQ(std::vector<uint8_t>(out.data, out.data + out.size), expected) << "picture " << i;
+  }
+  TCCodedPicture out;
+  EXPECT_EQ(tc_drain(enc, &out), 0);
+  tc_destroy(enc);
+  tc_destroy(reference);
+}
+
+// NV12 through tc_encode codes what the same picture as I420 codes.
+TEST(CApi, EncodeTakesNv12) {
+  TCConfig cfg;
+  tc_config_default(&cfg);
+  cfg.width = 32;
+  cfg.height = 16;
+  cfg.ctu_size = 16;
+  TCEncoder *i420 = nullptr, *nv12 = nullptr;
+  ASSERT_EQ(tc_init(&cfg, &i420), TC_OK);
+  ASSERT_EQ(tc_init(&cfg, &nv12), TC_OK);
+  std::vector<uint8_t> y(32 * 16), u(16 * 8), v(16 * 8), uv(32 * 8);
+  for (size_t k = 0; k < y.size(); ++k)
+    y[k] = static_cast<uint8_t>(k * 5);
+  for (size_t k = 0; k < u.size(); ++k) {
+    u[k] = static_cast<uint8_t>(100 + k);
+    v[k] = static_cast<uint8_t>(200 - k);
+    uv[2 * k] = u[k];
+    uv[2 * k + 1] = v[k];
+  }
+  TCPicture a = {};
+  a.planes[0] = y.data();
+  a.planes[1] = u.data();
+  a.planes[2] = v.data();
+  a.strides[0] = 32;
+  a.strides[1] = a.strides[2] = 16;
+  TCPicture b = {};
+  b.format = TC_FORMAT_NV12;
+  b.planes[0] = y.data();
+  b.planes[1] = uv.data();
+  b.strides[0] = b.strides[1] = 32;
+  TCCodedPicture out_a, out_b;
+  ASSERT_EQ(tc_encode(i420, &a, &out_a), 1);
+  ASSERT_EQ(tc_encode(nv12, &b, &out_b), 1);
+  EXPECT_EQ(std::vector<uint8_t>(out_a.data, out_a.data + out_a.size),
+            std::vector<uint8_t>(out_b.data, out_b.data + out_b.size));
+  tc_destroy(i420);
+  tc_destroy(nv12);
+}
+
+TEST(CApi, EncodeRefusesBadInput) {
+  TCConfig cfg;
+  tc_config_default(&cfg);
+  cfg.width = 32;
+  cfg.height = 16;
+  cfg.ctu_size = 16;
+  TCEncoder *enc = nullptr;
+  ASSERT_EQ(tc_init(&cfg, &enc), TC_OK);
+  std::vector<uint8_t> plane(32 * 16, 128);
+  TCPicture in = {};
+  in.planes[0] = in.planes[1] = plane.data();
+  in.strides[0] = in.strides[1] = in.strides[2] = 32;
+  TCCodedPicture out;
+  // I420 needs its Cr plane.
+  EXPECT_EQ(tc_encode(enc, &in, &out), TC_ERROR_INVALID_ARGUMENT);
+  in.planes[2] = plane.data();
+  in.format = static_cast<TCPixelFormat>(7);
+  EXPECT_EQ(tc_encode(enc, &in, &out), TC_ERROR_INVALID_ARGUMENT);
+  in.format = TC_FORMAT_I420;
+  EXPECT_EQ(tc_encode(nullptr, &in, &out), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_encode(enc, &in, nullptr), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_drain(nullptr, &out), TC_ERROR_INVALID_ARGUMENT);
+
+  // A tc_process_frame picture waiting for a larger buffer is not dropped.
+  uint8_t small[4];
+  ASSERT_EQ(tc_process_frame(enc, in.planes, in.strides, small, sizeof small),
+            TC_ERROR_BUFFER_TOO_SMALL);
+  EXPECT_EQ(tc_encode(enc, &in, &out), TC_ERROR_INVALID_ARGUMENT);
+  std::vector<uint8_t> big(tc_last_required_size(enc));
+  EXPECT_GT(tc_process_frame(enc, in.planes, in.strides, big.data(), big.size()), 0);
+  EXPECT_EQ(tc_encode(enc, &in, &out), 1);
   tc_destroy(enc);
 }
 

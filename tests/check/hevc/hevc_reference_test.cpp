@@ -10,6 +10,7 @@
 #include "bit_writer.h"
 #include "parameter_sets.h"
 #include "picture.h"
+#include "scene_cut.h"
 
 namespace quad::hevc {
 namespace {
@@ -76,6 +77,41 @@ TEST(DecodedPictureBuffer, KeepsWhatTheRpsNames) {
   dpb.apply_rps(true, ShortTermRps{}, 0);
   EXPECT_EQ(dpb.find_reference(2), nullptr);
   EXPECT_EQ(dpb.find_reference(3), nullptr);
+}
+
+// A random texture of 8x8 cells (so that a block is not its own mean) at
+// a brightness level, moved by (dx, dy).
+void fill_texture(PictureSamples &pic, uint32_t seed, int dx, int dy, int level = 0) {
+  auto noise = [seed](int x, int y) {
+    uint32_t h =
+        seed ^ (static_cast<uint32_t>(x) * 73856093u) ^ (static_cast<uint32_t>(y) * 19349663u);
+    h ^= h >> 13;
+    h *= 0x5bd1e995u;
+    return static_cast<int>((h ^ (h >> 15)) & 255);
+  };
+  for (int y = 0; y < pic.height; ++y)
+    for (int x = 0; x < pic.width; ++x) {
+      const int sx = (x + dx) / 8;
+      const int sy = (y + dy) / 8;
+      pic.planes[0][y * pic.stride[0] + x] = static_cast<uint8_t>(
+          level +
+          (noise(sx, sy) + noise(sx + 1, sy) + noise(sx, sy + 1) + noise(sx + 1, sy + 1)) / 8);
+    }
+}
+
+TEST(SceneCutDetector, CutsButNotPans) {
+  PictureSamples pic;
+  pic.allocate(320, 192, 0);
+  SceneCutDetector detector;
+  fill_texture(pic, 1, 0, 0);
+  EXPECT_FALSE(detector.next(pic)); // the first picture
+  fill_texture(pic, 1, 6, 3);
+  EXPECT_FALSE(detector.next(pic)); // a pan
+  fill_texture(pic, 1, 12, 6);
+  EXPECT_FALSE(detector.next(pic));
+  fill_texture(pic, 2, 0, 0, 100);
+  EXPECT_TRUE(detector.next(pic));  // another scene, brighter
+  EXPECT_FALSE(detector.next(pic)); // the same picture again
 }
 
 // Reads u(n) and ue(v) MSB first (7.2, 9.2).

@@ -3,7 +3,10 @@
  *
  *   tc_encode_y4m in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset 0..6]
  *                 [--keyint N] [--no-deblock] [--frames N] [--recon rec.yuv]
+ *                 [--gop intra|p] [--refs 1..4]
  *
+ * --gop p codes low-delay P pictures predicting from up to --refs earlier
+ * ones (IDR every --keyint pictures, 0: only the first).
  * --recon writes the encoder's reconstruction (raw I420), which every
  * conforming decoder reproduces exactly. */
 #include <stdio.h>
@@ -39,12 +42,32 @@ static int read_frame(FILE *f, uint8_t *buf, size_t size) {
   return fread(buf, 1, size, f) == size;
 }
 
+/* Writes a coded picture and, with rec, its reconstruction (the encoder
+ * holds no pictures in this version: the last one encoded is the one
+ * returned). Returns its size. */
+static long long write_coded(const TCEncoder *enc, const TCConfig *cfg, const TCCodedPicture *coded,
+                             FILE *out, FILE *rec) {
+  fwrite(coded->data, 1, coded->size, out);
+  if (rec) {
+    const uint8_t *planes[3];
+    ptrdiff_t strides[3];
+    tc_get_reconstruction(enc, planes, strides);
+    for (int c = 0; c < 3; ++c) {
+      const int w = c ? cfg->width / 2 : cfg->width;
+      const int h = c ? cfg->height / 2 : cfg->height;
+      for (int y = 0; y < h; ++y)
+        fwrite(planes[c] + y * strides[c], 1, (size_t)w, rec);
+    }
+  }
+  return (long long)coded->size;
+}
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr,
             "usage: %s in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset "
             "0..6] [--keyint N] [--no-deblock] [--frames N] [--recon "
-            "rec.yuv]\n",
+            "rec.yuv] [--gop intra|p] [--refs 1..4]\n",
             argv[0]);
     return 2;
   }
@@ -52,6 +75,7 @@ int main(int argc, char **argv) {
   tc_config_default(&cfg);
   long max_frames = -1;
   const char *recon_path = NULL;
+  int low_delay_p = 0;
   for (int i = 3; i < argc; ++i) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : "0";
@@ -69,6 +93,10 @@ int main(int argc, char **argv) {
       recon_path = v, ++i;
     else if (!strcmp(a, "--no-deblock"))
       cfg.deblocking = 0;
+    else if (!strcmp(a, "--gop"))
+      low_delay_p = !strcmp(v, "p"), ++i;
+    else if (!strcmp(a, "--refs"))
+      cfg.ref_frames = atoi(v), ++i;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 2;
@@ -87,6 +115,8 @@ int main(int argc, char **argv) {
   }
   TCEncoder *enc = NULL;
   int rc = tc_init(&cfg, &enc);
+  if (rc == TC_OK && low_delay_p)
+    rc = tc_set_gop_structure(enc, TC_GOP_LOW_DELAY_P, cfg.key_int_max);
   if (rc != TC_OK) {
     fprintf(stderr, "tc_init failed (%d)\n", rc);
     return 1;
@@ -94,45 +124,33 @@ int main(int argc, char **argv) {
   const size_t luma = (size_t)cfg.width * cfg.height;
   const size_t frame_size = luma + luma / 2;
   uint8_t *frame = malloc(frame_size);
-  size_t capacity = frame_size; /* grown on TC_ERROR_BUFFER_TOO_SMALL */
-  uint8_t *bits = malloc(capacity);
   long frames = 0;
   long long total = 0;
+  TCPicture pic = {0};
+  pic.planes[0] = frame;
+  pic.planes[1] = frame + luma;
+  pic.planes[2] = frame + luma + luma / 4;
+  pic.strides[0] = cfg.width;
+  pic.strides[1] = pic.strides[2] = cfg.width / 2;
+  TCCodedPicture coded;
   const clock_t start = clock();
   while ((max_frames < 0 || frames < max_frames) && read_frame(in, frame, frame_size)) {
-    const uint8_t *planes[3] = {frame, frame + luma, frame + luma + luma / 4};
-    const ptrdiff_t strides[3] = {cfg.width, cfg.width / 2, cfg.width / 2};
-    int n = tc_process_frame(enc, planes, strides, bits, capacity);
-    if (n == TC_ERROR_BUFFER_TOO_SMALL) {
-      capacity = tc_last_required_size(enc);
-      bits = realloc(bits, capacity);
-      n = tc_process_frame(enc, planes, strides, bits, capacity);
-    }
-    if (n < 0) {
-      fprintf(stderr, "tc_process_frame failed (%d)\n", n);
+    pic.pts = frames++;
+    rc = tc_encode(enc, &pic, &coded);
+    if (rc < 0) {
+      fprintf(stderr, "tc_encode failed (%d)\n", rc);
       return 1;
     }
-    fwrite(bits, 1, (size_t)n, out);
-    total += n;
-    if (rec) {
-      const uint8_t *rp[3];
-      ptrdiff_t rs[3];
-      tc_get_reconstruction(enc, rp, rs);
-      for (int c = 0; c < 3; ++c) {
-        const int w = c ? cfg.width / 2 : cfg.width;
-        const int h = c ? cfg.height / 2 : cfg.height;
-        for (int y = 0; y < h; ++y)
-          fwrite(rp[c] + y * rs[c], 1, (size_t)w, rec);
-      }
-    }
-    ++frames;
+    if (rc == 1)
+      total += write_coded(enc, &cfg, &coded, out, rec);
   }
+  while (tc_drain(enc, &coded) == 1)
+    total += write_coded(enc, &cfg, &coded, out, rec);
   const double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
   fprintf(stderr, "%ld frames, %lld bytes, %.2f fps\n", frames, total,
           seconds > 0 ? frames / seconds : 0.0);
   tc_destroy(enc);
   free(frame);
-  free(bits);
   fclose(in);
   fclose(out);
   if (rec)

@@ -1,16 +1,28 @@
 /* Temporal compression kernel: the gst-quad HEVC encoder behind a plain C
- * API, usable without GStreamer. Input is 8-bit 4:2:0 (I420 planes, or NV12
- * via tc_process_frame_nv12); output is an H.265 Main profile Annex B byte
- * stream, one access unit per call.
+ * API, usable without GStreamer. Input is 8-bit 4:2:0 (I420 planes or NV12);
+ * output is an H.265 Main profile Annex B byte stream, one access unit per
+ * coded picture.
  *
  *   TCConfig cfg;
  *   tc_config_default(&cfg);
  *   cfg.width = 1280; cfg.height = 720;
  *   TCEncoder *enc = NULL;
  *   if (tc_init(&cfg, &enc) != TC_OK) ...
- *   int n = tc_process_frame(enc, planes, strides, buf, cap);
- *   if (n == TC_ERROR_BUFFER_TOO_SMALL) grow buf to tc_last_required_size(enc)
+ *   TCPicture in = {0};
+ *   in.planes[0] = y; in.planes[1] = cb; in.planes[2] = cr;
+ *   in.strides[0] = 1280; in.strides[1] = in.strides[2] = 640;
+ *   in.pts = pts; in.opaque = my_frame;
+ *   TCCodedPicture out;
+ *   if (tc_encode(enc, &in, &out) == 1) fwrite(out.data, 1, out.size, f);
+ *   ... at the end of the stream:
+ *   while (tc_drain(enc, &out) == 1) fwrite(out.data, 1, out.size, f);
  *   tc_destroy(enc);
+ *
+ * tc_encode may hold pictures back (tc_held_pictures() of them at most) and
+ * returns them later in decoding order, each with its pts and opaque handle.
+ * This version holds none: every picture comes out of the call that takes
+ * it. The older tc_process_frame() calls write into the caller's buffer
+ * instead; use one family or the other on an encoder.
  */
 #ifndef QUAD_TEMPORAL_COMPRESSION_H
 #define QUAD_TEMPORAL_COMPRESSION_H
@@ -65,6 +77,8 @@ typedef struct TCConfig {
   int vbv_buffer_ms; /* with bitrate_kbps: the buffer the stream fits, > 0 */
   int ref_frames;    /* TC_GOP_LOW_DELAY_P: pictures a P picture may predict
                         from, 1..4 */
+  int gop;           /* a TCGopStructure: TC_GOP_ALL_INTRA (0) or
+                        TC_GOP_LOW_DELAY_P */
 } TCConfig;
 
 /* GOP structures for tc_set_gop_structure(). */
@@ -74,18 +88,74 @@ typedef enum TCGopStructure {
   TC_GOP_LOW_DELAY_B = 2,
 } TCGopStructure;
 
+/* Layouts of a TCPicture's planes. */
+typedef enum TCPixelFormat {
+  TC_FORMAT_I420 = 0, /* planes 0..2: Y, Cb, Cr */
+  TC_FORMAT_NV12 = 1, /* planes 0..1: Y, interleaved CbCr */
+} TCPixelFormat;
+
+/* One picture for tc_encode(): width x height luma, chroma halved in both
+ * directions, strides in bytes. */
+typedef struct TCPicture {
+  const uint8_t *planes[3];
+  ptrdiff_t strides[3];
+  TCPixelFormat format;
+  int64_t pts;   /* returned with the coded picture */
+  void *opaque;  /* the caller's handle, returned untouched */
+  int force_idr; /* non-zero: this picture is an IDR with parameter sets */
+  int scene_cut; /* TC_GOP_LOW_DELAY_P: 1 a scene cut (coded as an IDR),
+                    -1 known not to be one, 0 the encoder's own test decides */
+} TCPicture;
+
+/* H.265 picture types of a coded picture. */
+typedef enum TCPictureType {
+  TC_PICTURE_IDR = 0,
+  TC_PICTURE_I = 1,
+  TC_PICTURE_P = 2,
+  TC_PICTURE_B = 3,
+} TCPictureType;
+
+/* One coded picture from tc_encode() or tc_drain(). */
+typedef struct TCCodedPicture {
+  const uint8_t *data; /* the access unit (VPS/SPS/PPS before every IDR, the
+                          slice, a decoded picture hash SEI); owned by the
+                          encoder, valid until the next call on it */
+  size_t size;         /* bytes at data */
+  int64_t pts;         /* the TCPicture's pts and opaque */
+  void *opaque;
+  TCPictureType type;
+  int key_frame; /* non-zero: a decoder can start here */
+  int qp;        /* the picture's QP, 0..51 */
+  int64_t bits;  /* size * 8 */
+} TCCodedPicture;
+
 /* Fills cfg with the defaults: 1280x720 at 30/1, QP 32, key_int_max 1,
  * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread, constant QP
- * (vbv_buffer_ms 500 for when a bit rate is set), 1 reference frame. */
+ * (vbv_buffer_ms 500 for when a bit rate is set), 1 reference frame,
+ * TC_GOP_ALL_INTRA. */
 void tc_config_default(TCConfig *cfg);
 
 /* Creates an encoder; *out receives it. Returns TC_OK or an error. */
 int tc_init(const TCConfig *cfg, TCEncoder **out);
 
-/* Encodes one picture: planes[0..2] are Y, Cb, Cr of width x height (chroma
- * halved in both directions) with the given strides in bytes. Writes the
- * access unit (VPS/SPS/PPS before every IDR, the slice, a decoded picture
- * hash SEI) to out. Returns the bytes written or a negative TC_ERROR_*. */
+/* Takes one picture. Returns 1 when a coded picture was written to *out
+ * (not necessarily this one: pictures come out in decoding order), 0 when
+ * the encoder holds it back, or a negative TC_ERROR_*. */
+int tc_encode(TCEncoder *enc, const TCPicture *in, TCCodedPicture *out);
+
+/* After the last picture: returns 1 with each held picture in *out, one
+ * per call, then 0. */
+int tc_drain(TCEncoder *enc, TCCodedPicture *out);
+
+/* Pictures tc_encode may hold at most: the encoder's latency in pictures
+ * (0 in this version), or a negative TC_ERROR_*. */
+int tc_held_pictures(const TCEncoder *enc);
+
+/* Encodes one picture into the caller's buffer: planes[0..2] are Y, Cb, Cr
+ * of width x height (chroma halved in both directions) with the given
+ * strides in bytes. Writes the access unit (VPS/SPS/PPS before every IDR,
+ * the slice, a decoded picture hash SEI) to out. Returns the bytes written
+ * or a negative TC_ERROR_*. */
 int tc_process_frame(TCEncoder *enc, const uint8_t *const planes[3], const ptrdiff_t strides[3],
                      uint8_t *out, size_t capacity);
 
@@ -112,6 +182,23 @@ int tc_request_idr(TCEncoder *enc);
  * decoder reproduces bit for bit: plane pointers and strides of the display
  * size (width x height) area. Valid until the next call on enc. */
 int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdiff_t strides[3]);
+
+/* The motion of one 8x8 luma block of the last encoded picture, as its
+ * prediction used it: the block at (x, y) was predicted from the picture
+ * ref_distance pictures earlier at (x + mv_x / 4, y + mv_y / 4);
+ * ref_distance 0: intra (or an intra picture), the vector is zero. */
+typedef struct TCMotionVector {
+  int16_t mv_x; /* quarter luma samples */
+  int16_t mv_y;
+  int32_t ref_distance;
+} TCMotionVector;
+
+/* The motion of the last encoded picture on a grid of 8x8 blocks covering
+ * the display size, raster order: *cols x *rows entries into vectors.
+ * Returns the entry count, or TC_ERROR_BUFFER_TOO_SMALL (with *cols and
+ * *rows set) when capacity is below it. */
+int tc_get_motion_vectors(const TCEncoder *enc, TCMotionVector *vectors, size_t capacity,
+                          int *cols, int *rows);
 
 void tc_destroy(TCEncoder *enc);
 

@@ -1,0 +1,69 @@
+#include "scene_cut.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "dsp/dsp.h"
+
+namespace quad::hevc {
+namespace {
+
+constexpr int kBlock = 8; // decimated samples: 32x32 in the picture
+constexpr int kRange = 4; // decimated samples: +-16 in the picture
+// Share of blocks that must prefer intra for a cut.
+constexpr double kIntraShare = 0.75;
+
+} // namespace
+
+bool SceneCutDetector::next(const PictureSamples &source) {
+  const int w = source.width / 4;
+  const int h = source.height / 4;
+  current_.resize(static_cast<size_t>(w) * h);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      int sum = 0;
+      for (int j = 0; j < 4; ++j) {
+        const uint8_t *row = source.planes[0] + (4 * y + j) * source.stride[0] + 4 * x;
+        sum += row[0] + row[1] + row[2] + row[3];
+      }
+      current_[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>((sum + 8) >> 4);
+    }
+  const bool comparable = previous_.size() == current_.size() && w == width_ && h == height_;
+  width_ = w;
+  height_ = h;
+  if (!comparable) {
+    std::swap(previous_, current_);
+    return false;
+  }
+  const dsp::SadFn sad = dsp::kernels().sad;
+  int blocks = 0;
+  int intra_blocks = 0;
+  for (int by = 0; by + kBlock <= h; by += kBlock)
+    for (int bx = 0; bx + kBlock <= w; bx += kBlock) {
+      const uint8_t *cur = current_.data() + static_cast<size_t>(by) * w + bx;
+      int mean = 0;
+      for (int y = 0; y < kBlock; ++y)
+        for (int x = 0; x < kBlock; ++x)
+          mean += cur[y * w + x];
+      mean = (mean + kBlock * kBlock / 2) / (kBlock * kBlock);
+      int intra = 0;
+      for (int y = 0; y < kBlock; ++y)
+        for (int x = 0; x < kBlock; ++x)
+          intra += std::abs(cur[y * w + x] - mean);
+      int inter = 1 << 30;
+      for (int dy = -kRange; dy <= kRange; ++dy)
+        for (int dx = -kRange; dx <= kRange; ++dx) {
+          if (by + dy < 0 || bx + dx < 0 || by + dy + kBlock > h || bx + dx + kBlock > w)
+            continue;
+          const uint8_t *ref = previous_.data() + static_cast<size_t>(by + dy) * w + bx + dx;
+          inter = std::min(inter, static_cast<int>(sad(cur, w, ref, w, kBlock, kBlock)));
+        }
+      ++blocks;
+      intra_blocks += intra < inter ? 1 : 0;
+    }
+  std::swap(previous_, current_);
+  return blocks > 0 && intra_blocks > kIntraShare * blocks;
+}
+
+} // namespace quad::hevc

@@ -409,7 +409,8 @@ GST_START_TEST(test_muxers_take_output) {
                    " ! filesink location=" + file);
     fail_unless(error.empty(), "%s: %s", mux, error.c_str());
     fail_unless_equals_int(ffmpeg_container_frames(file), frames);
-    fail_unless_equals_string(ffprobe_entry(file, "pix_fmt").c_str(), "yuv420p");
+    const std::string pix_fmt = ffprobe_entry(file, "pix_fmt");
+    fail_unless_equals_string(pix_fmt.c_str(), "yuv420p");
   }
 }
 GST_END_TEST;
@@ -637,9 +638,10 @@ GST_START_TEST(test_ten_bit_input) {
                  kEncoder + " ! matroskamux ! filesink location=" + file);
   fail_unless(error.empty(), "%s", error.c_str());
   fail_unless_equals_int(ffmpeg_container_frames(file), 12);
-  fail_unless_equals_string(ffprobe_entry(file, "pix_fmt").c_str(), "yuv420p10le");
-  fail_unless_equals_string(ffprobe_entry(file, "profile").c_str(),
-                            kCodec == Codec::H264 ? "High 10" : "Main 10");
+  const std::string pix_fmt = ffprobe_entry(file, "pix_fmt");
+  const std::string profile = ffprobe_entry(file, "profile");
+  fail_unless_equals_string(pix_fmt.c_str(), "yuv420p10le");
+  fail_unless_equals_string(profile.c_str(), kCodec == Codec::H264 ? "High 10" : "Main 10");
 }
 GST_END_TEST;
 

@@ -1,36 +1,45 @@
 #!/usr/bin/env python3
-"""All-intra benchmark of the gst-quad HEVC encoder against x265.
+"""Benchmark of the gst-quad HEVC encoder against x265 and x264.
 
-For each real clip: constant QP 22/27/32/37, every picture intra, both
-encoders with one thread, measured in the same run on the same input:
+For each real clip at full length, constant QP 22/27/32/37, one thread
+each, measured in the same run on the same input:
 
-  ours  tc_encode_y4m --qp QP --keyint 1 --preset P
-  peer  x265 --preset ultrafast --tune zerolatency --keyint 1 --qp QP
+  low-delay P (the live use):
+    ours     tc_encode_y4m --gop p --keyint 0 --qp QP --preset P
+    x265     --preset ultrafast|superfast --tune zerolatency --qp QP
              --pools 1 --frame-threads 1
+    x264     --preset veryfast --tune zerolatency --qp QP --threads 1
+  all-intra (--intra):
+    ours     tc_encode_y4m --keyint 1 --qp QP --preset P
+    x265     --preset ultrafast --tune zerolatency --keyint 1 --qp QP
 
 Quality is PSNR-Y from FFmpeg's psnr filter on the decoded streams; the
-BD-rate (Bjontegaard: cubic fit of PSNR-Y against log rate, integrated over
-the overlapping PSNR range) is ours against the peer's four points
-(negative is better). Speed is frames per second over the clip, the median
-of --repeat runs alternating ours/peer; the ratio is ours/peer.
+BD-rate (Bjontegaard: cubic fit of log rate against PSNR-Y, integrated
+over the overlapping PSNR range) is ours against each peer's four points
+(negative is better). Speed is frames per second of CPU time (user +
+system of the encoder process), so a busy machine slows both sides alike;
+the ratio is ours/peer. With a constant QP every encoder codes its IDR a
+few QP finer than its P pictures (x265's and x264's ipratio; ours 3).
 
-  hevc_bench.py BUILD_DIR [--clips DIR] [--frames N] [--repeat N]
-                [--preset P] [--only NAME]
+  hevc_bench.py BUILD_DIR [--clips DIR] [--frames N] [--preset P]
+                [--only NAME] [--intra] [--plot-data FILE]
 
-A benchmark never fails: it prints its table (Markdown) and exits 0, or 77
-when the clips or x265 are missing.
+--plot-data writes every rate/PSNR point as CSV (clip, encoder, kbps,
+psnr_y) for `bench/figures/plot.py rd`.
+A benchmark never fails: it prints its tables (Markdown) and exits 0, or 77
+when the clips or the peers are missing.
 """
 
 import argparse
+import csv
 import math
 import os
 import re
+import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 QPS = [22, 27, 32, 37]
 
@@ -51,12 +60,13 @@ def y4m_info(path):
 
 
 def timed(cmd):
-    start = time.perf_counter()
+    """CPU seconds (user + system) the command took."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         raise RuntimeError('%s failed: %s' % (cmd[0], r.stderr.decode()[-400:]))
-    return elapsed
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def psnr_y(stream, source, frames):
@@ -114,12 +124,36 @@ def bd_rate(ref_rates, ref_psnr, test_rates, test_psnr):
 
 
 def find_encoder(build):
-    for rel in ('gst/quadtemporal/hevc/tc_encode_y4m',
-                'gst/quadtemporal/hevc/examples/tc_encode_y4m'):
-        path = os.path.join(build, rel)
-        if os.path.exists(path):
-            return path
-    return None
+    path = os.path.join(build, 'gst/quadtemporal/hevc/tc_encode_y4m')
+    return path if os.path.exists(path) else None
+
+
+def commands(args, encoder, src, out, qp, frames):
+    """name -> command line of each encoder for one QP."""
+    common_x265 = ['x265', '--tune', 'zerolatency', '--qp', str(qp),
+                   '--pools', '1', '--frame-threads', '1', '--frames',
+                   str(frames), '--input', src, '-o']
+    if args.intra:
+        return {
+            'ours': [encoder, src, out('ours'), '--qp', str(qp), '--keyint',
+                     '1', '--preset', str(args.preset), '--frames',
+                     str(frames)],
+            'x265 ultrafast': common_x265[:1] + ['--preset', 'ultrafast',
+                                                 '--keyint', '1'] +
+            common_x265[1:] + [out('x265u')],
+        }
+    return {
+        'ours': [encoder, src, out('ours'), '--gop', 'p', '--keyint', '0',
+                 '--qp', str(qp), '--preset', str(args.preset), '--frames',
+                 str(frames)],
+        'x265 ultrafast': common_x265[:1] + ['--preset', 'ultrafast'] +
+        common_x265[1:] + [out('x265u')],
+        'x265 superfast': common_x265[:1] + ['--preset', 'superfast'] +
+        common_x265[1:] + [out('x265s')],
+        'x264 veryfast': ['x264', '--preset', 'veryfast', '--tune',
+                          'zerolatency', '--qp', str(qp), '--threads', '1',
+                          '--frames', str(frames), '-o', out('x264'), src],
+    }
 
 
 def main():
@@ -130,23 +164,29 @@ def main():
     ap.add_argument('--clips', default=os.environ.get('QUAD_CLIPS_Y4M_DIR'))
     ap.add_argument('--frames', type=int, default=0,
                     help='frames per clip (default: the whole clip)')
-    ap.add_argument('--repeat', type=int, default=5)
-    ap.add_argument('--preset', type=int, default=2)
+    ap.add_argument('--preset', type=int, default=0)
     ap.add_argument('--only', default='', help='clips whose name contains it')
+    ap.add_argument('--intra', action='store_true',
+                    help='all-intra against x265 ultrafast --keyint 1')
+    ap.add_argument('--plot-data', help='write the rate/PSNR points as CSV')
     args = ap.parse_args()
 
     here = os.path.dirname(os.path.abspath(__file__))
     clips = args.clips or os.path.join(os.path.dirname(here), 'build-clips')
     encoder = args.encoder or find_encoder(args.build)
-    if not encoder or shutil.which('x265') is None or not os.path.isdir(clips):
-        print('hevc_bench: needs tc_encode_y4m, x265 (apt-get install x265) '
-              'and the decoded clips (QUAD_CLIPS_Y4M_DIR)')
+    peers = ['x265'] if args.intra else ['x265', 'x264']
+    if not encoder or any(shutil.which(p) is None for p in peers) or \
+            not os.path.isdir(clips):
+        print('hevc_bench: needs tc_encode_y4m, %s (apt-get install %s) '
+              'and the decoded clips (QUAD_CLIPS_Y4M_DIR)' % (
+                  ', '.join(peers), ' '.join(peers)))
         return 77
-    version = subprocess.run(['x265', '--version'], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT).stdout.decode()
-    m = re.search(r'version ([^\s]+)', version)
-    peer = 'x265 %s --preset ultrafast --tune zerolatency --keyint 1 ' \
-           '--pools 1 --frame-threads 1' % (m.group(1) if m else '?')
+    versions = {}
+    for p in peers:
+        v = subprocess.run([p, '--version'], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT).stdout.decode()
+        m = re.search(r'(?:version |x264 )([^\s]+)', v)
+        versions[p] = m.group(1) if m else '?'
 
     rows = []
     work = tempfile.mkdtemp(prefix='hevc-bench-')
@@ -157,58 +197,76 @@ def main():
             src = os.path.join(clips, clip)
             w, h, fps, count = y4m_info(src)
             frames = min(count, args.frames) if args.frames else count
-            ours_pts, peer_pts = [], []
-            ours_time, peer_time = [], []
+            points = {}
+            seconds = {}
             for qp in QPS:
-                ours_out = os.path.join(work, 'ours%d.265' % qp)
-                peer_out = os.path.join(work, 'peer%d.265' % qp)
-                ours_cmd = [encoder, src, ours_out, '--qp', str(qp),
-                            '--keyint', '1', '--preset', str(args.preset),
-                            '--frames', str(frames)]
-                peer_cmd = ['x265', '--preset', 'ultrafast', '--tune',
-                            'zerolatency', '--keyint', '1', '--qp', str(qp),
-                            '--pools', '1', '--frame-threads', '1',
-                            '--frames', str(frames), '--input', src,
-                            '-o', peer_out]
-                t_ours, t_peer = [], []
-                for _ in range(args.repeat):  # A B A B ...
-                    t_ours.append(timed(ours_cmd))
-                    t_peer.append(timed(peer_cmd))
-                ours_time.append(statistics.median(t_ours))
-                peer_time.append(statistics.median(t_peer))
-                for out, pts in ((ours_out, ours_pts), (peer_out, peer_pts)):
-                    kbps = os.path.getsize(out) * 8 * fps / frames / 1000
-                    pts.append((kbps, psnr_y(out, src, frames)))
-            bd = bd_rate([p[0] for p in peer_pts], [p[1] for p in peer_pts],
-                         [p[0] for p in ours_pts], [p[1] for p in ours_pts])
-            ours_fps = frames * len(QPS) / sum(ours_time)
-            peer_fps = frames * len(QPS) / sum(peer_time)
-            rows.append((clip, w, h, frames, bd, ours_fps, peer_fps,
-                         ours_pts, peer_pts))
-            print('%s: BD-rate %+.1f%%, %.2f fps vs %.2f fps (x%.2f)' % (
-                clip, bd, ours_fps, peer_fps, ours_fps / peer_fps))
+                def out(name):
+                    return os.path.join(work, '%s%d.%s' % (
+                        name.replace(' ', ''), qp,
+                        '264' if name.startswith('x264') else '265'))
+                for name, cmd in commands(args, encoder, src, out, qp,
+                                          frames).items():
+                    seconds[name] = seconds.get(name, 0.0) + timed(cmd)
+                    path = cmd[cmd.index('-o') + 1] if '-o' in cmd else cmd[2]
+                    kbps = os.path.getsize(path) * 8 * fps / frames / 1000
+                    points.setdefault(name, []).append(
+                        (kbps, psnr_y(path, src, frames)))
+            fps_of = {n: frames * len(QPS) / max(s, 1e-9)
+                      for n, s in seconds.items()}
+            rows.append((clip, w, h, frames, points, fps_of))
+            ours = points['ours']
+            summary = ', '.join(
+                '%s %+.1f%% x%.2f' % (
+                    n, bd_rate([p[0] for p in pts], [p[1] for p in pts],
+                               [p[0] for p in ours], [p[1] for p in ours]),
+                    fps_of['ours'] / fps_of[n])
+                for n, pts in points.items() if n != 'ours')
+            print('%s: %s' % (clip, summary))
             sys.stdout.flush()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    if args.plot_data:
+        with open(args.plot_data, 'w', newline='') as f:
+            out = csv.writer(f)
+            out.writerow(['clip', 'encoder', 'kbps', 'psnr_y'])
+            for clip, _, _, _, points, _ in rows:
+                for name, pts in points.items():
+                    for kbps, psnr in pts:
+                        out.writerow([clip[:-len('.y4m')], name, '%.1f' % kbps,
+                                      '%.3f' % psnr])
+
+    mode = 'All-intra' if args.intra else 'Low-delay P (no picture held back)'
     print()
-    print('All-intra, QP %s, 1 thread. Peer: %s. Ours: tc_encode_y4m '
-          '--preset %d. BD-rate: PSNR-Y, cubic fit in log-rate, negative '
-          'is better. Speed: median of %d runs.' % (
-              '/'.join(map(str, QPS)), peer, args.preset, args.repeat))
+    print('%s, QP %s, one thread each, CPU-time fps. Ours: tc_encode_y4m '
+          '--preset %d. Peers: x265 %s%s. BD-rate: PSNR-Y, negative is '
+          'better; speed: ours/peer.' % (
+              mode, '/'.join(map(str, QPS)), args.preset, versions['x265'],
+              '' if args.intra else ', x264 %s' % versions['x264']))
     print()
-    print('| clip | frames | BD-rate | ours fps | x265 fps | speed ratio |')
-    print('|---|---|---|---|---|---|')
-    for clip, w, h, frames, bd, of, pf, _, _ in rows:
-        print('| %s (%dx%d) | %d | %+.1f%% | %.2f | %.2f | x%.2f |' % (
-            clip, w, h, frames, bd, of, pf, of / pf))
+    names = [n for n in rows[0][4] if n != 'ours'] if rows else []
+    print('| clip | frames | ours fps | ' + ' | '.join(
+        '%s BD-rate | %s fps | speed' % (n, n) for n in names) + ' |')
+    print('|---|---|---|' + '---|---|---|' * len(names))
+    for clip, w, h, frames, points, fps_of in rows:
+        ours = points['ours']
+        cells = []
+        for n in names:
+            pts = points[n]
+            bd = bd_rate([p[0] for p in pts], [p[1] for p in pts],
+                         [p[0] for p in ours], [p[1] for p in ours])
+            cells.append('%+.1f%% | %.1f | x%.2f' % (
+                bd, fps_of[n], fps_of['ours'] / fps_of[n]))
+        print('| %s (%dx%d) | %d | %.1f | %s |' % (
+            clip, w, h, frames, fps_of['ours'], ' | '.join(cells)))
     print()
-    print('| clip | QP | ours kb/s | ours PSNR-Y | x265 kb/s | x265 PSNR-Y |')
-    print('|---|---|---|---|---|---|')
-    for clip, _, _, _, _, _, _, ours_pts, peer_pts in rows:
-        for qp, (ok, op), (pk, pp) in zip(QPS, ours_pts, peer_pts):
-            print('| %s | %d | %.0f | %.2f | %.0f | %.2f |' % (
-                clip, qp, ok, op, pk, pp))
+    print('| clip | QP | ' + ' | '.join(
+        '%s kb/s | %s PSNR-Y' % (n, n) for n in ['ours'] + names) + ' |')
+    print('|---|---|' + '---|---|' * (1 + len(names)))
+    for clip, _, _, _, points, _ in rows:
+        for i, qp in enumerate(QPS):
+            print('| %s | %d | %s |' % (clip, qp, ' | '.join(
+                '%.0f | %.2f' % points[n][i] for n in ['ours'] + names)))
     return 0
 
 

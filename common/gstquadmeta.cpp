@@ -49,6 +49,7 @@ gboolean motion_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
   auto *m = reinterpret_cast<GstQuadMotionMeta *>(meta);
   m->block_width = m->block_height = m->cols = m->rows = m->ref_distance = 0;
   m->vectors = nullptr;
+  m->source = static_cast<GstQuadMotionSource>(0);
   return TRUE;
 }
 
@@ -66,9 +67,9 @@ gboolean motion_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *, GQua
   if (!scale && !GST_META_TRANSFORM_IS_COPY(type))
     return FALSE;
 
-  GstQuadMotionMeta *dst = gst_buffer_add_quad_motion_meta(dest, scale_size(src->block_width, sx),
-                                                           scale_size(src->block_height, sy),
-                                                           src->cols, src->rows, src->ref_distance);
+  GstQuadMotionMeta *dst = gst_buffer_add_quad_motion_meta_full(
+      dest, src->source, scale_size(src->block_width, sx), scale_size(src->block_height, sy),
+      src->cols, src->rows, src->ref_distance);
   if (!dst)
     return FALSE;
   const size_t n = static_cast<size_t>(src->cols) * src->rows;
@@ -147,9 +148,37 @@ const GstMetaInfo *gst_quad_motion_meta_get_info(void) {
   return info;
 }
 
+/**
+ * gst_buffer_add_quad_motion_meta: (skip)
+ *
+ * Adds a zeroed motion meta whose source is not stated; see
+ * gst_buffer_add_quad_motion_meta_full().
+ */
 GstQuadMotionMeta *gst_buffer_add_quad_motion_meta(GstBuffer *buffer, guint block_width,
                                                    guint block_height, guint cols, guint rows,
                                                    guint ref_distance) {
+  return gst_buffer_add_quad_motion_meta_full(buffer, static_cast<GstQuadMotionSource>(0),
+                                              block_width, block_height, cols, rows, ref_distance);
+}
+
+/**
+ * gst_buffer_add_quad_motion_meta_full:
+ * @buffer: a #GstBuffer
+ * @source: where the vectors will come from
+ * @block_width: block width in luma samples
+ * @block_height: block height in luma samples
+ * @cols: blocks per row
+ * @rows: block rows
+ * @ref_distance: frames back to the reference, 0 for none
+ *
+ * Returns: (transfer none) (nullable): a meta with a zeroed grid, or %NULL
+ * when the grid is empty or larger than 2^24 blocks.
+ */
+GstQuadMotionMeta *gst_buffer_add_quad_motion_meta_full(GstBuffer *buffer,
+                                                        GstQuadMotionSource source,
+                                                        guint block_width, guint block_height,
+                                                        guint cols, guint rows,
+                                                        guint ref_distance) {
   g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
   if (!grid_is_sane(block_width, block_height, cols, rows))
     return nullptr;
@@ -162,15 +191,141 @@ GstQuadMotionMeta *gst_buffer_add_quad_motion_meta(GstBuffer *buffer, guint bloc
   m->cols = cols;
   m->rows = rows;
   m->ref_distance = ref_distance;
+  m->source = source;
   m->vectors = g_new0(GstQuadMotionVector, static_cast<gsize>(cols) * rows);
   return m;
 }
 
+/**
+ * gst_buffer_get_quad_motion_meta:
+ * @buffer: a #GstBuffer
+ *
+ * Returns: (transfer none) (nullable): the first motion meta added to
+ * @buffer, whatever its source.
+ */
+GstQuadMotionMeta *gst_buffer_get_quad_motion_meta(GstBuffer *buffer) {
+  g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
+  return reinterpret_cast<GstQuadMotionMeta *>(
+      gst_buffer_get_meta(buffer, GST_QUAD_MOTION_META_API_TYPE));
+}
+
+/**
+ * gst_buffer_get_quad_motion_meta_by_source:
+ * @buffer: a #GstBuffer
+ * @source: the source wanted
+ *
+ * Returns: (transfer none) (nullable): the first motion meta of @buffer
+ * whose vectors come from @source.
+ */
+GstQuadMotionMeta *gst_buffer_get_quad_motion_meta_by_source(GstBuffer *buffer,
+                                                             GstQuadMotionSource source) {
+  g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
+  gpointer state = nullptr;
+  GstMeta *meta;
+  while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_QUAD_MOTION_META_API_TYPE))) {
+    auto *m = reinterpret_cast<GstQuadMotionMeta *>(meta);
+    if (gst_quad_motion_meta_get_source(m) == source)
+      return m;
+  }
+  return nullptr;
+}
+
+/**
+ * gst_quad_motion_meta_get_source:
+ * @meta: a #GstQuadMotionMeta
+ *
+ * A meta added without a source (gst_buffer_add_quad_motion_meta()) counts
+ * as ground truth when its first vector is flagged
+ * %GST_QUAD_MOTION_FLAG_GROUND_TRUTH, as an estimate otherwise.
+ *
+ * Returns: where the vectors of @meta come from.
+ */
+GstQuadMotionSource gst_quad_motion_meta_get_source(const GstQuadMotionMeta *meta) {
+  g_return_val_if_fail(meta != nullptr, GST_QUAD_MOTION_SOURCE_ESTIMATE);
+  if (meta->source != 0)
+    return meta->source;
+  if (meta->vectors && (meta->vectors[0].flags & GST_QUAD_MOTION_FLAG_GROUND_TRUTH))
+    return GST_QUAD_MOTION_SOURCE_GROUND_TRUTH;
+  return GST_QUAD_MOTION_SOURCE_ESTIMATE;
+}
+
+/**
+ * gst_quad_motion_meta_get: (skip)
+ *
+ * The vector of block (@col, @row), or %NULL outside the grid.
+ */
 GstQuadMotionVector *gst_quad_motion_meta_get(GstQuadMotionMeta *meta, guint col, guint row) {
   g_return_val_if_fail(meta != nullptr, nullptr);
   if (col >= meta->cols || row >= meta->rows)
     return nullptr;
   return &meta->vectors[static_cast<gsize>(row) * meta->cols + col];
+}
+
+namespace {
+
+const GstQuadMotionVector *motion_at(const GstQuadMotionMeta *meta, guint index) {
+  if (!meta->vectors || index >= gst_quad_motion_meta_get_n_blocks(meta))
+    return nullptr;
+  return &meta->vectors[index];
+}
+
+} // namespace
+
+/**
+ * gst_quad_motion_meta_get_n_blocks:
+ * @meta: a #GstQuadMotionMeta
+ *
+ * Returns: the number of blocks, cols * rows.
+ */
+guint gst_quad_motion_meta_get_n_blocks(const GstQuadMotionMeta *meta) {
+  g_return_val_if_fail(meta != nullptr, 0);
+  return meta->cols * meta->rows;
+}
+
+/**
+ * gst_quad_motion_meta_get_mv:
+ * @meta: a #GstQuadMotionMeta
+ * @index: block index, row * cols + col
+ * @mv_x: (out) (optional): horizontal displacement in quarter luma samples
+ * @mv_y: (out) (optional): vertical displacement in quarter luma samples
+ *
+ * Returns: %FALSE (and zeros) when @index is outside the grid.
+ */
+gboolean gst_quad_motion_meta_get_mv(const GstQuadMotionMeta *meta, guint index, gint *mv_x,
+                                     gint *mv_y) {
+  g_return_val_if_fail(meta != nullptr, FALSE);
+  const GstQuadMotionVector *v = motion_at(meta, index);
+  if (mv_x)
+    *mv_x = v ? v->mv_x : 0;
+  if (mv_y)
+    *mv_y = v ? v->mv_y : 0;
+  return v != nullptr;
+}
+
+/**
+ * gst_quad_motion_meta_get_cost:
+ * @meta: a #GstQuadMotionMeta
+ * @index: block index, row * cols + col
+ *
+ * Returns: the matching cost of the block, 0 when unknown or outside the grid.
+ */
+guint gst_quad_motion_meta_get_cost(const GstQuadMotionMeta *meta, guint index) {
+  g_return_val_if_fail(meta != nullptr, 0);
+  const GstQuadMotionVector *v = motion_at(meta, index);
+  return v ? v->cost : 0;
+}
+
+/**
+ * gst_quad_motion_meta_get_flags:
+ * @meta: a #GstQuadMotionMeta
+ * @index: block index, row * cols + col
+ *
+ * Returns: the flags of the block, none outside the grid.
+ */
+GstQuadMotionFlags gst_quad_motion_meta_get_flags(const GstQuadMotionMeta *meta, guint index) {
+  g_return_val_if_fail(meta != nullptr, GST_QUAD_MOTION_FLAG_NONE);
+  const GstQuadMotionVector *v = motion_at(meta, index);
+  return v ? static_cast<GstQuadMotionFlags>(v->flags) : GST_QUAD_MOTION_FLAG_NONE;
 }
 
 GType gst_quad_analysis_meta_api_get_type(void) {
@@ -193,6 +348,17 @@ const GstMetaInfo *gst_quad_analysis_meta_get_info(void) {
   return info;
 }
 
+/**
+ * gst_buffer_add_quad_analysis_meta:
+ * @buffer: a #GstBuffer
+ * @block_width: block width in luma samples
+ * @block_height: block height in luma samples
+ * @cols: blocks per row
+ * @rows: block rows
+ *
+ * Returns: (transfer none) (nullable): a meta with a zeroed grid, or %NULL
+ * when the grid is empty or larger than 2^24 blocks.
+ */
 GstQuadAnalysisMeta *gst_buffer_add_quad_analysis_meta(GstBuffer *buffer, guint block_width,
                                                        guint block_height, guint cols, guint rows) {
   g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
@@ -210,9 +376,63 @@ GstQuadAnalysisMeta *gst_buffer_add_quad_analysis_meta(GstBuffer *buffer, guint 
   return m;
 }
 
+/**
+ * gst_buffer_get_quad_analysis_meta:
+ * @buffer: a #GstBuffer
+ *
+ * Returns: (transfer none) (nullable): the analysis meta of @buffer.
+ */
+GstQuadAnalysisMeta *gst_buffer_get_quad_analysis_meta(GstBuffer *buffer) {
+  g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
+  return reinterpret_cast<GstQuadAnalysisMeta *>(
+      gst_buffer_get_meta(buffer, GST_QUAD_ANALYSIS_META_API_TYPE));
+}
+
+/**
+ * gst_quad_analysis_meta_set_pyramid:
+ * @meta: a #GstQuadAnalysisMeta
+ * @pyramid: (nullable): the luma pyramid, or %NULL to drop it
+ * @levels: levels in @pyramid
+ */
 void gst_quad_analysis_meta_set_pyramid(GstQuadAnalysisMeta *meta, GstBuffer *pyramid,
                                         guint levels) {
   g_return_if_fail(meta != nullptr);
   gst_buffer_replace(&meta->pyramid, pyramid);
   meta->pyramid_levels = pyramid ? levels : 0;
+}
+
+/**
+ * gst_quad_analysis_meta_get_n_blocks:
+ * @meta: a #GstQuadAnalysisMeta
+ *
+ * Returns: the number of blocks, cols * rows.
+ */
+guint gst_quad_analysis_meta_get_n_blocks(const GstQuadAnalysisMeta *meta) {
+  g_return_val_if_fail(meta != nullptr, 0);
+  return meta->cols * meta->rows;
+}
+
+/**
+ * gst_quad_analysis_meta_get_block:
+ * @meta: a #GstQuadAnalysisMeta
+ * @index: block index, row * cols + col
+ * @mean: (out) (optional): mean luma
+ * @variance: (out) (optional): luma variance
+ * @edge_energy: (out) (optional): mean Sobel gradient magnitude
+ *
+ * Returns: %FALSE (and zeros) when @index is outside the grid.
+ */
+gboolean gst_quad_analysis_meta_get_block(const GstQuadAnalysisMeta *meta, guint index, guint *mean,
+                                          guint *variance, guint *edge_energy) {
+  g_return_val_if_fail(meta != nullptr, FALSE);
+  const bool inside = meta->blocks && index < gst_quad_analysis_meta_get_n_blocks(meta);
+  const GstQuadBlockStats none{};
+  const GstQuadBlockStats &b = inside ? meta->blocks[index] : none;
+  if (mean)
+    *mean = b.mean;
+  if (variance)
+    *variance = b.variance;
+  if (edge_energy)
+    *edge_energy = b.edge_energy;
+  return inside;
 }

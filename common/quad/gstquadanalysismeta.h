@@ -55,11 +55,17 @@ const GstMetaInfo *gst_quad_analysis_meta_get_info(void);
 GstQuadAnalysisMeta *gst_buffer_add_quad_analysis_meta(GstBuffer *buffer, guint block_width,
                                                        guint block_height, guint cols, guint rows);
 
-#define gst_buffer_get_quad_analysis_meta(b)                                                       \
-  ((GstQuadAnalysisMeta *)gst_buffer_get_meta((b), GST_QUAD_ANALYSIS_META_API_TYPE))
+/* The analysis meta of buffer; NULL if none. */
+GstQuadAnalysisMeta *gst_buffer_get_quad_analysis_meta(GstBuffer *buffer);
 
 /* Takes a reference to pyramid (replacing any earlier one). */
 void gst_quad_analysis_meta_set_pyramid(GstQuadAnalysisMeta *meta, GstBuffer *pyramid,
                                         guint levels);
+
+/* Block index (row * cols + col) statistics, for language bindings; FALSE
+ * (and zeros) outside the grid. */
+guint gst_quad_analysis_meta_get_n_blocks(const GstQuadAnalysisMeta *meta);
+gboolean gst_quad_analysis_meta_get_block(const GstQuadAnalysisMeta *meta, guint index, guint *mean,
+                                          guint *variance, guint *edge_energy);
 
 G_END_DECLS

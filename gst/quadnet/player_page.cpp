@@ -8,23 +8,30 @@ static constexpr std::string_view kPage = R"PAGE(<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>quadnetsink</title>
+<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%23222'/%3E%3Crect x='2' y='2' width='5' height='5' fill='%234c4'/%3E%3Crect x='9' y='2' width='5' height='5' fill='%2348f'/%3E%3Crect x='2' y='9' width='5' height='5' fill='%23fc4'/%3E%3Crect x='9' y='9' width='5' height='5' fill='%23f55'/%3E%3C/svg%3E">
 <style>
 body { margin: 0; background: #111; color: #ddd; font: 14px sans-serif; }
 #bar { padding: 6px 10px; display: flex; gap: 18px; flex-wrap: wrap; }
 #bar b { color: #fff; font-variant-numeric: tabular-nums; }
 #message { padding: 6px 10px; color: #f88; }
+#state.open { color: #8f8; }
+#graph { margin: 0 10px; background: #000; max-width: none; }
 canvas { display: block; max-width: 100vw; max-height: calc(100vh - 40px); margin: auto; }
 </style>
 </head>
 <body>
 <div id="bar">
+  <span>connection <b id="state">connecting</b></span>
   <span>codec <b id="codec">-</b></span>
+  <span>resolution <b id="resolution">-</b></span>
+  <span>viewers <b id="viewers">-</b></span>
   <span>latency <b id="latency">-</b> ms (p50 <b id="p50">-</b>, p99 <b id="p99">-</b>)</span>
   <span>fps <b id="fps">-</b></span>
   <span>bitrate <b id="kbps">-</b> kbit/s</span>
   <span>dropped <b id="dropped">0</b></span>
   <span>decoded <b id="decoded">0</b></span>
 </div>
+<canvas id="graph" width="240" height="48" title="bitrate (green) and latency (yellow), last 30 s"></canvas>
 <div id="message"></div>
 <canvas id="video" width="640" height="360"></canvas>
 <script>
@@ -34,7 +41,9 @@ const KEY = 1, DISCONT = 4, CAPTURE = 8;
 const stats = window.quadStats = {
   supported: null, error: null, codec: null, decoded: 0, dropped: 0,
   latencyMs: null, latencyP50: null, latencyP99: null, latencies: [], fps: 0, kbps: 0,
+  state: "connecting", width: null, height: null, viewers: null, history: [],
 };
+const HISTORY = 120; // graph samples, one per 250 ms tick
 const canvas = document.getElementById("video");
 const ctx = canvas.getContext("2d");
 const $ = (id) => document.getElementById(id);
@@ -42,6 +51,30 @@ const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
 let decoder = null, waitKey = true, lastSequence = null;
 const captureOf = new Map();
 let frameTimes = [], byteLog = [];
+
+function setState(state) {
+  stats.state = state;
+  $("state").textContent = state;
+  $("state").className = state === "open" ? "open" : "";
+}
+
+// Bitrate and latency of the last HISTORY ticks, each scaled to its own peak.
+function drawGraph() {
+  const g = $("graph").getContext("2d"), w = g.canvas.width, h = g.canvas.height;
+  g.clearRect(0, 0, w, h);
+  const series = [["kbps", "#4c4"], ["latency", "#fc4"]];
+  for (const [key, colour] of series) {
+    const values = stats.history.map((x) => x[key]);
+    const peak = Math.max(1, ...values.filter((v) => v !== null));
+    g.strokeStyle = colour;
+    g.beginPath();
+    values.forEach((v, i) => {
+      const x = w - (values.length - i) * (w / HISTORY), y = h - 2 - (h - 4) * (v || 0) / peak;
+      if (i) g.lineTo(x, y); else g.moveTo(x, y);
+    });
+    g.stroke();
+  }
+}
 
 function fail(text) {
   stats.error = text;
@@ -59,6 +92,11 @@ function onFrame(frame) {
   if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
     canvas.width = frame.displayWidth;
     canvas.height = frame.displayHeight;
+  }
+  if (stats.width !== frame.displayWidth || stats.height !== frame.displayHeight) {
+    stats.width = frame.displayWidth;
+    stats.height = frame.displayHeight;
+    $("resolution").textContent = stats.width + "x" + stats.height;
   }
   ctx.drawImage(frame, 0, 0);
   frame.close();
@@ -116,6 +154,14 @@ function onMessage(data) {
   byteLog.push([nowUs(), data.byteLength]);
   if (kind === 1) {
     const info = parseInfo(payload);
+    // Until the first frame decodes, the description's size; a sink that
+    // counts its viewers says so in `viewers`.
+    if (info.width && info.height && stats.width === null)
+      $("resolution").textContent = info.width + "x" + info.height;
+    if (info.viewers !== undefined) {
+      stats.viewers = Number(info.viewers);
+      $("viewers").textContent = info.viewers;
+    }
     pending = pending.then(() => configure(info));
     return;
   }
@@ -144,8 +190,11 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(scheme + "//" + location.host + "/stream" + location.search);
   ws.binaryType = "arraybuffer";
+  setState("connecting");
+  ws.onopen = () => { setState("open"); if (!stats.error) $("message").textContent = ""; };
   ws.onmessage = (e) => onMessage(e.data);
   ws.onclose = (e) => {
+    setState("closed (" + e.code + "), reconnecting");
     if (!stats.error) $("message").textContent = "disconnected (" + e.code + "), reconnecting";
     waitKey = true;
     setTimeout(connect, 1000);
@@ -168,6 +217,9 @@ setInterval(() => {
   $("kbps").textContent = stats.kbps;
   $("dropped").textContent = stats.dropped;
   $("decoded").textContent = stats.decoded;
+  stats.history.push({ kbps: stats.kbps, latency: stats.latencyMs });
+  if (stats.history.length > HISTORY) stats.history.shift();
+  drawGraph();
 }, 250);
 
 connect();

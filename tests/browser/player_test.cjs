@@ -73,6 +73,8 @@ async function main() {
     });
     const page = browser.pages()[0] || await browser.newPage();
     page.on("pageerror", (e) => console.error("page error: " + e.message));
+    const notFound = [];
+    page.on("response", (r) => { if (r.status() === 404) notFound.push(r.url()); });
     await page.goto(`http://127.0.0.1:${port}/`);
     const deadline = Date.now() + 60000;
     let stats;
@@ -80,7 +82,8 @@ async function main() {
       stats = await page.evaluate(() => {
         const s = window.quadStats;
         return { supported: s.supported, error: s.error, codec: s.codec, decoded: s.decoded,
-                 dropped: s.dropped, latencies: s.latencies.slice(), fps: s.fps };
+                 dropped: s.dropped, latencies: s.latencies.slice(), fps: s.fps, state: s.state,
+                 history: s.history.length };
       });
       if (stats.error) throw new Error("player: " + stats.error);
       if (stats.decoded >= wantFrames) break;
@@ -102,6 +105,23 @@ async function main() {
     // A latency the page computes must be a real figure: positive and not absurd.
     if (!(result.p50_ms > 0 && result.p99_ms < 5000)) throw new Error("implausible latency");
     if (!(Number(text) > 0)) throw new Error("page shows no latency: " + text);
+    // The information bar: connection, size, codec; the graph has drawn.
+    if (stats.state !== "open") throw new Error("connection shown as " + stats.state);
+    const resolution = await page.textContent("#resolution");
+    if (resolution !== "640x360") throw new Error("resolution shown as " + resolution);
+    if ((await page.textContent("#codec")) !== stats.codec) throw new Error("codec not shown");
+    const inked = await page.evaluate(() => {
+      const g = document.getElementById("graph");
+      const d = g.getContext("2d").getImageData(0, 0, g.width, g.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) n += d[i] > 0;
+      return n;
+    });
+    if (!(stats.history > 4 && inked > 20)) throw new Error(`graph empty (${inked} pixels)`);
+    // The page names its own icon, so the browser asks no /favicon.ico (a 404).
+    const icon = await page.getAttribute("link[rel=icon]", "href");
+    if (!icon || !icon.startsWith("data:image/svg+xml")) throw new Error("no favicon");
+    if (notFound.length) throw new Error("404 for " + notFound.join(", "));
   } finally {
     if (browser) await browser.close();
     pipeline.kill("SIGINT");

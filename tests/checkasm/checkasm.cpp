@@ -239,6 +239,29 @@ void check_avg_bipred(const Primitives &ref, const Primitives &p) {
     }
 }
 
+void check_interp_chroma(const Primitives &ref, const Primitives &p) {
+  // A block with the filter's reach around it: 1 before, 2 after.
+  for (int w : {2, 4, 8, 16, 32})
+    for (int h : {2, 4, 8, 16, 32}) {
+      const int stride = w + 3;
+      GuardedBuffer<uint8_t> src(static_cast<size_t>(stride) * (h + 3));
+      GuardedBuffer<uint8_t> out_ref(static_cast<size_t>(w) * h), out(out_ref.size());
+      for (Fill f : kFills) {
+        fill(src.data(), src.size(), stride, f, 0, 255);
+        for (int fy = 0; fy < 8; ++fy)
+          for (int fx = 0; fx < 8; ++fx) {
+            const uint8_t *origin = src.data() + stride + 1;
+            ref.interp_chroma(origin, stride, out_ref.data(), w, w, h, fx, fy);
+            p.interp_chroma(origin, stride, out.data(), w, w, h, fx, fy);
+            if (!out.same_as(out_ref))
+              report("interp_chroma", p,
+                     std::to_string(w) + "x" + std::to_string(h) + " phase " + std::to_string(fx) +
+                         "," + std::to_string(fy) + " " + fill_name(f));
+          }
+      }
+    }
+}
+
 // ------------------------------------------------------------ bench
 
 // Nanoseconds per call of body, over enough calls to take about 20 ms.
@@ -329,6 +352,10 @@ std::vector<BenchCase> bench_cases() {
                        p.interp_luma(pix.data() + 3 * 80 + 3, 80, out8.data(), size, size, size, 2,
                                      1);
                      }});
+    cases.push_back({"interp_chroma" + s, [size](const Primitives &p) {
+                       p.interp_chroma(pix.data() + 80 + 1, 80, out8.data(), size / 2, size / 2,
+                                       size / 2, 3, 5);
+                     }});
     cases.push_back({"avg_bipred" + s, [size](const Primitives &p) {
                        p.avg_bipred(a.data(), size, b.data(), size, out8.data(), size, size, size);
                      }});
@@ -377,6 +404,7 @@ int main(int argc, char **argv) {
     check_quant(ref, p);
     check_intra(ref, p);
     check_avg_bipred(ref, p);
+    check_interp_chroma(ref, p);
   }
   if (failures > 0) {
     std::printf("checkasm: %d mismatches\n", failures);

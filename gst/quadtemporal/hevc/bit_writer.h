@@ -17,6 +17,7 @@ enum class NalUnitType : uint8_t {
   Vps = 32,
   Sps = 33,
   Pps = 34,
+  FillerData = 38,
   PrefixSei = 39,
   SuffixSei = 40,
 };

@@ -36,8 +36,11 @@ public:
     out_ = out;
     low_ = 0;
     range_ = 510;
-    first_bit_ = true;
-    outstanding_ = 0;
+    // low_ carries up to 32 bits; bytes leave from its top. The first bit
+    // the engine produces is not written (9.3.5.3 firstBitFlag), hence 23.
+    bits_left_ = 23;
+    buffered_ = 0;
+    buffered_byte_ = 0xff;
   }
 
   // 9.3.4.3.2 / 9.3.5.2: one context-coded bin.
@@ -46,13 +49,21 @@ public:
     const uint32_t lps = cabac_tables::kRangeTabLps[s >> 1][(range_ >> 6) & 3];
     range_ -= lps;
     if (bin != (s & 1)) {
-      low_ += range_;
-      range_ = lps;
+      // RenormE in one step: as many doublings as bring lps to 256.
+      const int shift = __builtin_clz(lps) - 23;
+      low_ = (low_ + range_) << shift;
+      range_ = lps << shift;
+      bits_left_ -= shift;
       s = cabac_tables::kNextStateLps[s];
     } else {
       s = cabac_tables::kNextStateMps[s];
+      if (range_ >= 256)
+        return;
+      low_ <<= 1;
+      range_ <<= 1;
+      --bits_left_;
     }
-    renormalize();
+    flush_bytes();
   }
 
   // 9.3.5.4: one bypass bin.
@@ -60,20 +71,20 @@ public:
     low_ <<= 1;
     if (bin)
       low_ += range_;
-    if (low_ >= 1024) {
-      put_bit(1);
-      low_ -= 1024;
-    } else if (low_ < 512) {
-      put_bit(0);
-    } else {
-      low_ -= 512;
-      ++outstanding_;
-    }
+    --bits_left_;
+    flush_bytes();
   }
   // n bypass bins, most significant first.
   void encode_bypass_bits(uint32_t value, int n) {
-    while (n > 0)
-      encode_bypass((value >> --n) & 1);
+    while (n > 8) {
+      n -= 8;
+      low_ = (low_ << 8) + range_ * ((value >> n) & 0xff);
+      bits_left_ -= 8;
+      flush_bytes();
+    }
+    low_ = (low_ << n) + range_ * (value & ((1u << n) - 1));
+    bits_left_ -= n;
+    flush_bytes();
   }
 
   // 9.3.5.5: a terminating bin; a one flushes the engine (9.3.5.6), whose
@@ -81,52 +92,70 @@ public:
   void encode_terminate(int bin) {
     range_ -= 2;
     if (bin) {
-      low_ += range_;
-      range_ = 2;
-      renormalize();
-      put_bit((low_ >> 9) & 1);
-      out_->put_bits(((low_ >> 7) & 3) | 1, 2);
-    } else {
-      renormalize();
+      low_ = (low_ + range_) << 7;
+      range_ = 2 << 7;
+      bits_left_ -= 7;
+      flush_bytes();
+      finish();
+      // The two bits of ((low >> 7) & 3) went out with low_; then the stop
+      // bit.
+      out_->put_bits(1, 1);
+      return;
     }
+    if (range_ >= 256)
+      return;
+    low_ <<= 1;
+    range_ <<= 1;
+    --bits_left_;
+    flush_bytes();
   }
 
 private:
-  // 9.3.5.3 RenormE.
-  void renormalize() {
-    while (range_ < 256) {
-      if (low_ < 256) {
-        put_bit(0);
-      } else if (low_ >= 512) {
-        low_ -= 512;
-        put_bit(1);
-      } else {
-        low_ -= 256;
-        ++outstanding_;
-      }
-      range_ <<= 1;
-      low_ <<= 1;
+  // Bytes leave low_ once 8 more than needed are there. A byte of 0xff may
+  // still take a carry from later arithmetic, so runs of them wait in
+  // buffered_ behind buffered_byte_.
+  void flush_bytes() {
+    if (bits_left_ >= 12)
+      return;
+    const uint32_t lead = low_ >> (24 - bits_left_);
+    bits_left_ += 8;
+    low_ &= 0xffffffffu >> bits_left_;
+    if (lead == 0xff) {
+      ++buffered_;
+    } else if (buffered_ > 0) {
+      const uint32_t carry = lead >> 8;
+      out_->put_byte(static_cast<uint8_t>(buffered_byte_ + carry));
+      const uint8_t run = static_cast<uint8_t>(0xff + carry);
+      for (; buffered_ > 1; --buffered_)
+        out_->put_byte(run);
+      buffered_byte_ = lead & 0xff;
+    } else {
+      buffered_ = 1;
+      buffered_byte_ = lead;
     }
   }
-  // 9.3.5.3 PutBit: the bit, then the outstanding opposite bits.
-  void put_bit(int bit) {
-    if (first_bit_)
-      first_bit_ = false;
-    else
-      out_->put_bits(bit, 1);
-    const uint32_t fill = bit ? 0u : 0xffffffffu;
-    while (outstanding_ > 0) {
-      const int n = outstanding_ > 24 ? 24 : outstanding_;
-      out_->put_bits(fill, n);
-      outstanding_ -= n;
+  // Writes what low_ and the buffered bytes still hold.
+  void finish() {
+    if (low_ >> (32 - bits_left_)) {
+      out_->put_byte(static_cast<uint8_t>(buffered_byte_ + 1));
+      for (; buffered_ > 1; --buffered_)
+        out_->put_byte(0x00);
+      low_ -= 1u << (32 - bits_left_);
+    } else {
+      if (buffered_ > 0)
+        out_->put_byte(static_cast<uint8_t>(buffered_byte_));
+      for (; buffered_ > 1; --buffered_)
+        out_->put_byte(0xff);
     }
+    out_->put_bits(low_ >> 8, 24 - bits_left_);
   }
 
   BitWriter *out_ = nullptr;
   uint32_t low_ = 0;
   uint32_t range_ = 510;
-  bool first_bit_ = true;
-  int outstanding_ = 0;
+  int bits_left_ = 23;
+  uint32_t buffered_ = 0; // bytes waiting for a possible carry
+  uint32_t buffered_byte_ = 0xff;
 };
 
 // Same interface as CabacWriter; adapts the contexts exactly as coding would

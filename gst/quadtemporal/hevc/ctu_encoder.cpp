@@ -37,7 +37,7 @@ SyntaxContext CtuEncoder::syntax_context() const {
 void CtuEncoder::encode_ctu(int x_ctb, int y_ctb, const ContextSet &contexts) {
   counter_.contexts = contexts;
   counter_.frac_bits = 0;
-  decide_coding_quadtree(x_ctb, y_ctb, sps_.ctb_log2, 0);
+  decide_coding_quadtree(x_ctb, y_ctb, sps_.ctb_log2, 0, false);
 }
 
 void CtuEncoder::capture(Candidate &cand, int x, int y, int size, Planes planes) const {

@@ -104,14 +104,20 @@ public:
 
 private:
   // cu_split_decision.cpp: split_cu_flag, bottom-up with early termination.
-  double decide_coding_quadtree(int x, int y, int log2_size, int depth);
+  // need_cost: the caller compares the returned cost.
+  double decide_coding_quadtree(int x, int y, int log2_size, int depth, bool need_cost);
   // inter_cu_decision.cpp: one CU of a P slice: skip or merge, AMVP with
   // the searched motion, or intra, whichever costs least.
-  double decide_inter_cu(int x, int y, int log2_size, int depth);
+  // need_cost: the caller compares the returned cost (else 0 may come back
+  // when only one alternative was coded).
+  double decide_inter_cu(int x, int y, int log2_size, int depth, bool need_cost);
   // inter_cu_decision.cpp: codes the CU as one inter prediction block with
-  // the given motion and its residual; returns its exact cost.
-  double code_inter_cu(int x, int y, int log2_size, int depth, const MotionChoice &choice,
-                       const InterPrediction &pred, const CabacBitCounter &start);
+  // the given motion and its residual (start: the CABAC state before it).
+  void code_inter_cu(int x, int y, int log2_size, const MotionChoice &choice,
+                     const InterPrediction &pred, const CabacBitCounter &start);
+  // The exact cost of the CU in the working state, from its syntax; leaves
+  // counter_ after it.
+  double cu_cost(int x, int y, int log2_size, int depth, const CabacBitCounter &start);
   // motion_search.cpp: the AMVP motion of a prediction block: predictors,
   // a pattern search, then half and quarter samples.
   MotionChoice search_motion(const PredictionBlock &pb, const PredictionMotion *merge_list,

@@ -5,7 +5,7 @@
 
 namespace quad::hevc {
 
-double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth) {
+double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth, bool need_cost) {
   const int size = 1 << log2_size;
   const bool inside = x + size <= sps_.width && y + size <= sps_.height;
   const bool can_split = log2_size > sps_.min_cb_log2 &&
@@ -19,8 +19,8 @@ double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth
   Candidate &leaf = candidates_->cu_leaf[depth];
   double leaf_cost = std::numeric_limits<double>::infinity();
   if (can_leaf) {
-    leaf_cost =
-        inter_ ? decide_inter_cu(x, y, log2_size, depth) : decide_intra_cu(x, y, log2_size, depth);
+    leaf_cost = inter_ ? decide_inter_cu(x, y, log2_size, depth, need_cost || can_split)
+                       : decide_intra_cu(x, y, log2_size, depth);
     if (!can_split)
       return leaf_cost;
     if (params_.skip_split_without_residual) {
@@ -52,7 +52,7 @@ double CtuEncoder::decide_coding_quadtree(int x, int y, int log2_size, int depth
     const int xs = x + (k & 1) * half;
     const int ys = y + (k >> 1) * half;
     if (xs < sps_.width && ys < sps_.height)
-      split_cost += decide_coding_quadtree(xs, ys, log2_size - 1, depth + 1);
+      split_cost += decide_coding_quadtree(xs, ys, log2_size - 1, depth + 1, need_cost || can_leaf);
   }
   // The split is the working state; the leaf comes back only if it wins.
   if (split_cost < leaf_cost)

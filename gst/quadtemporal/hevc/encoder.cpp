@@ -26,7 +26,7 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.max_cu_log2_inter = 4;
     p.intra_in_inter = 1;
     p.max_num_merge_cand = 3;
-    p.search_range = 4;
+    p.search_range = 16;
     p.search_iterations = 4;
     p.subpel_diamond = true;
     p.inter_rd = false;
@@ -312,6 +312,16 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   rbsp_.clear();
   write_picture_hash_sei(rbsp_, md5);
   append_nal_unit(out, NalUnitType::SuffixSei, rbsp_.bytes());
+  if (config_.bitrate > 0) {
+    // 7.3.2.8 filler_data_rbsp(): 0xFF bytes, then the trailing bits.
+    const int64_t filler = rate_.filler_bits(static_cast<int64_t>(out.size()) * 8);
+    if (filler > 0) {
+      rbsp_.clear();
+      rbsp_.bytes().assign(static_cast<size_t>((filler + 7) / 8), 0xff);
+      rbsp_.put_trailing_bits();
+      append_nal_unit(out, NalUnitType::FillerData, rbsp_.bytes());
+    }
+  }
 
   coded.pts = in.pts;
   coded.opaque = in.opaque;

@@ -29,8 +29,8 @@ void CtuEncoder::predict(const PredictionBlock &pb, const PredictionMotion &moti
     predict_inter(ref, pb.x, pb.y, pb.w, pb.h, motion.mv[0], dst, stride);
 }
 
-double CtuEncoder::code_inter_cu(int x, int y, int log2_size, int depth, const MotionChoice &choice,
-                                 const InterPrediction &pred, const CabacBitCounter &start) {
+void CtuEncoder::code_inter_cu(int x, int y, int log2_size, const MotionChoice &choice,
+                               const InterPrediction &pred, const CabacBitCounter &start) {
   const int size = 1 << log2_size;
   const int8_t qp = static_cast<int8_t>(params_.qp);
   info_->fill(x, y, size, [&](BlockInfo &b) {
@@ -63,7 +63,10 @@ double CtuEncoder::code_inter_cu(int x, int y, int log2_size, int depth, const M
   // A merged 2Nx2N CU without residual is a skipped one (7.3.8.5).
   if (cbf == 0 && choice.merge)
     info_->fill(x, y, size, [](BlockInfo &b) { b.pred_mode = PredMode::Skip; });
+}
 
+double CtuEncoder::cu_cost(int x, int y, int log2_size, int depth, const CabacBitCounter &start) {
+  const int size = 1 << log2_size;
   counter_ = start;
   const SyntaxContext sc = syntax_context();
   if (x + size <= sps_.width && y + size <= sps_.height && log2_size > sps_.min_cb_log2)
@@ -92,7 +95,7 @@ double CtuEncoder::intra_satd_estimate(int x, int y, int log2_size) {
   return static_cast<double>(best) * blocks * blocks + params_.sqrt_lambda * 2;
 }
 
-double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth) {
+double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth, bool need_cost) {
   const int size = 1 << log2_size;
   const CabacBitCounter start = counter_;
   const PredictionBlock pb{x, y, size, x, y, size, size, PartMode::Part2Nx2N, 0};
@@ -149,25 +152,30 @@ double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth) {
 
   // Merge first: when it leaves no residual the CU is skipped and, with
   // early skip, decided.
-  consider(code_inter_cu(x, y, log2_size, depth, merge, *merge_pred, start), true);
+  code_inter_cu(x, y, log2_size, merge, *merge_pred, start);
   if (params_.early_skip && info_->at(x, y).pred_mode == PredMode::Skip)
-    return best_cost;
+    return need_cost ? cu_cost(x, y, log2_size, depth, start) : 0;
 
-  // AMVP with the searched motion; without inter RD it is coded only when
-  // its SATD cost beats the merge candidate's.
+  // AMVP with the searched motion (coded, without inter RD, only when its
+  // SATD cost beats the merge candidate's), then intra where it may pay.
   const MotionChoice amvp = search_motion(pb, merge_list, merge_count);
   const bool same_as_merge =
       amvp.motion.ref_idx[0] == merge.motion.ref_idx[0] && amvp.motion.mv[0] == merge.motion.mv[0];
-  if (!same_as_merge && (params_.inter_rd || amvp.satd_cost < merge.satd_cost)) {
+  const bool try_amvp = !same_as_merge && (params_.inter_rd || amvp.satd_cost < merge.satd_cost);
+  const double inter_satd = try_amvp ? std::min(merge.satd_cost, amvp.satd_cost) : merge.satd_cost;
+  const bool try_intra =
+      params_.intra_in_inter == 2 ||
+      (params_.intra_in_inter == 1 && intra_satd_estimate(x, y, log2_size) < inter_satd);
+  // A lone candidate whose cost nobody compares is not measured.
+  if (!try_amvp && !try_intra)
+    return need_cost ? cu_cost(x, y, log2_size, depth, start) : 0;
+  consider(cu_cost(x, y, log2_size, depth, start), true);
+  if (try_amvp) {
     predict(pb, amvp.motion, *trial);
-    consider(code_inter_cu(x, y, log2_size, depth, amvp, *trial, start),
-             params_.intra_in_inter > 0);
+    code_inter_cu(x, y, log2_size, amvp, *trial, start);
+    consider(cu_cost(x, y, log2_size, depth, start), try_intra);
   }
-
-  const double inter_satd =
-      same_as_merge ? merge.satd_cost : std::min(merge.satd_cost, amvp.satd_cost);
-  if (params_.intra_in_inter == 2 ||
-      (params_.intra_in_inter == 1 && intra_satd_estimate(x, y, log2_size) < inter_satd)) {
+  if (try_intra) {
     counter_ = start;
     consider(decide_intra_cu(x, y, log2_size, depth), false);
   }

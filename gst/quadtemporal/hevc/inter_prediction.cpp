@@ -1,53 +1,65 @@
 #include "inter_prediction.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "dsp/interp.h"
+#include "primitives.h"
 
 namespace quad::hevc {
 
-void interpolate_chroma(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
-                        ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y) {
-  // 8-bit: shift1 = 0, shift2 = 6, shift3 = 6 (8.5.3.3.3.2); the
-  // intermediate predSamples carry 14 bits; uni-prediction rounds them back
-  // with (v + 32) >> 6 (8.5.3.3.4.2).
-  const int8_t *fx = kChromaFilter[frac_x];
-  const int8_t *fy = kChromaFilter[frac_y];
-  auto store = [](int v) { return static_cast<uint8_t>(std::clamp((v + 32) >> 6, 0, 255)); };
+namespace reference {
+
+// H.265 8.5.3.3.3.2 + 8.5.3.3.4.2 for 8-bit samples.
+void interp_chroma_block(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
+                         ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y) {
+  // 8-bit: shift1 = 0, shift2 = 6, shift3 = 6; the 14-bit predSamples come
+  // back to 8 bits with (v + 32) >> 6.
+  const int fx0 = kChromaFilter[frac_x][0], fx1 = kChromaFilter[frac_x][1],
+            fx2 = kChromaFilter[frac_x][2], fx3 = kChromaFilter[frac_x][3];
+  const int fy0 = kChromaFilter[frac_y][0], fy1 = kChromaFilter[frac_y][1],
+            fy2 = kChromaFilter[frac_y][2], fy3 = kChromaFilter[frac_y][3];
   if (frac_y == 0) {
-    for (int y = 0; y < h; ++y)
+    for (int y = 0; y < h; ++y) {
+      const uint8_t *s = src + y * src_stride;
+      uint8_t *d = dst + y * dst_stride;
       for (int x = 0; x < w; ++x) {
-        const uint8_t *s = src + y * src_stride + x;
-        const int v =
-            frac_x == 0 ? s[0] << 6 : fx[0] * s[-1] + fx[1] * s[0] + fx[2] * s[1] + fx[3] * s[2];
-        dst[y * dst_stride + x] = store(v);
+        const int v = fx0 * s[x - 1] + fx1 * s[x] + fx2 * s[x + 1] + fx3 * s[x + 2];
+        d[x] = static_cast<uint8_t>(std::clamp((v + 32) >> 6, 0, 255));
       }
+    }
     return;
   }
   if (frac_x == 0) {
-    for (int y = 0; y < h; ++y)
+    for (int y = 0; y < h; ++y) {
+      const uint8_t *s = src + y * src_stride;
+      uint8_t *d = dst + y * dst_stride;
       for (int x = 0; x < w; ++x) {
-        const uint8_t *s = src + y * src_stride + x;
-        const int v = fy[0] * s[-src_stride] + fy[1] * s[0] + fy[2] * s[src_stride] +
-                      fy[3] * s[2 * src_stride];
-        dst[y * dst_stride + x] = store(v);
+        const int v = fy0 * s[x - src_stride] + fy1 * s[x] + fy2 * s[x + src_stride] +
+                      fy3 * s[x + 2 * src_stride];
+        d[x] = static_cast<uint8_t>(std::clamp((v + 32) >> 6, 0, 255));
       }
+    }
     return;
   }
   int16_t tmp[(32 + 3) * 32];
-  for (int y = -1; y < h + 2; ++y)
+  for (int y = -1; y < h + 2; ++y) {
+    const uint8_t *s = src + y * src_stride;
+    int16_t *t = tmp + (y + 1) * w;
+    for (int x = 0; x < w; ++x)
+      t[x] = static_cast<int16_t>(fx0 * s[x - 1] + fx1 * s[x] + fx2 * s[x + 1] + fx3 * s[x + 2]);
+  }
+  for (int y = 0; y < h; ++y) {
+    const int16_t *t = tmp + y * w;
+    uint8_t *d = dst + y * dst_stride;
     for (int x = 0; x < w; ++x) {
-      const uint8_t *s = src + y * src_stride + x;
-      tmp[(y + 1) * w + x] =
-          static_cast<int16_t>(fx[0] * s[-1] + fx[1] * s[0] + fx[2] * s[1] + fx[3] * s[2]);
+      const int v = (fy0 * t[x] + fy1 * t[x + w] + fy2 * t[x + 2 * w] + fy3 * t[x + 3 * w]) >> 6;
+      d[x] = static_cast<uint8_t>(std::clamp((v + 32) >> 6, 0, 255));
     }
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      const int16_t *t = tmp + y * w + x;
-      const int v = (fy[0] * t[0] + fy[1] * t[w] + fy[2] * t[2 * w] + fy[3] * t[3 * w]) >> 6;
-      dst[y * dst_stride + x] = store(v);
-    }
+  }
 }
+
+} // namespace reference
 
 namespace {
 
@@ -100,16 +112,17 @@ void predict_inter_chroma(const PictureSamples &ref, int x, int y, int w, int h,
   const int mc = ref.margin >> 1;
   const bool inside = xc - 1 >= -mc && yc - 1 >= -mc && xc + wc + 2 <= (ref.width >> 1) + mc &&
                       yc + hc + 2 <= (ref.height >> 1) + mc;
+  const InterpChromaFn interp = primitives().interp_chroma;
   for (int c = 1; c <= 2; ++c) {
     if (inside) {
-      interpolate_chroma(ref.planes[c] + yc * ref.stride[c] + xc, ref.stride[c], pred[c],
-                         pred_stride[c], wc, hc, mv.x & 7, mv.y & 7);
+      interp(ref.planes[c] + yc * ref.stride[c] + xc, ref.stride[c], pred[c], pred_stride[c], wc,
+             hc, mv.x & 7, mv.y & 7);
     } else {
       uint8_t area[(32 + 3) * (32 + 3)];
       const int aw = wc + 3;
       gather_clamped(ref.planes[c], ref.stride[c], ref.width >> 1, ref.height >> 1, xc - 1, yc - 1,
                      aw, hc + 3, area, aw);
-      interpolate_chroma(area + aw + 1, aw, pred[c], pred_stride[c], wc, hc, mv.x & 7, mv.y & 7);
+      interp(area + aw + 1, aw, pred[c], pred_stride[c], wc, hc, mv.x & 7, mv.y & 7);
     }
   }
 }

@@ -33,10 +33,4 @@ inline constexpr int8_t kChromaFilter[8][4] = {
     {-4, 36, 36, -4}, {-4, 28, 46, -6}, {-2, 16, 54, -4}, {-2, 10, 58, -2},
 };
 
-// 8.5.3.3.3.2 + 8.5.3.3.4.2 for one 8-bit chroma block: src points at the
-// integer sample (xIntC, yIntC); reads columns -1 .. w + 2 and rows
-// -1 .. h + 2 when the phase is fractional.
-void interpolate_chroma(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
-                        ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y);
-
 } // namespace quad::hevc

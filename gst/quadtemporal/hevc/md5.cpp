@@ -56,28 +56,27 @@ void Md5::process_block(const uint8_t block[64]) {
   for (int i = 0; i < 16; ++i)
     m[i] = load_le32(block + 4 * i);
   uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  for (int i = 0; i < 64; ++i) {
-    uint32_t f;
-    int g;
-    if (i < 16) {
-      f = (b & c) | (~b & d);
-      g = i;
-    } else if (i < 32) {
-      f = (d & b) | (~d & c);
-      g = (5 * i + 1) & 15;
-    } else if (i < 48) {
-      f = b ^ c ^ d;
-      g = (3 * i + 5) & 15;
-    } else {
-      f = c ^ (b | ~d);
-      g = (7 * i) & 15;
-    }
+  // RFC 1321 3.4: four rounds of sixteen steps; one loop per round so each
+  // unrolls with its function, message index and shift known.
+  auto step = [&](uint32_t f, int i, int g) {
     const uint32_t next = b + rotl(a + f + kSine[i] + m[g], kShift[i]);
     a = d;
     d = c;
     c = b;
     b = next;
-  }
+  };
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i)
+    step(d ^ (b & (c ^ d)), i, i);
+#pragma GCC unroll 16
+  for (int i = 16; i < 32; ++i)
+    step(c ^ (d & (b ^ c)), i, (5 * i + 1) & 15);
+#pragma GCC unroll 16
+  for (int i = 32; i < 48; ++i)
+    step(b ^ c ^ d, i, (3 * i + 5) & 15);
+#pragma GCC unroll 16
+  for (int i = 48; i < 64; ++i)
+    step(c ^ (b | ~d), i, (7 * i) & 15);
   state_[0] += a;
   state_[1] += b;
   state_[2] += c;

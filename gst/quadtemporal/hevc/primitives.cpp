@@ -1,6 +1,6 @@
-// The reference table: the scalar kernels of transform.cpp, quant.cpp and
-// intra_pred.cpp, the block metrics and interpolation of common/dsp, and the
-// bi-prediction average below.
+// The reference table: the scalar kernels of transform.cpp, quant.cpp,
+// intra_pred.cpp and inter_prediction.cpp, the block metrics and luma
+// interpolation of common/dsp, and the bi-prediction average below.
 #include "primitives.h"
 
 #include <algorithm>
@@ -36,6 +36,7 @@ const Primitives &reference_primitives() {
       dsp::reference_kernels().satd,
       dsp::reference_kernels().sse,
       dsp::reference_interp_kernels().luma,
+      reference::interp_chroma_block,
       reference::avg_bipred,
   };
   return kReference;

@@ -43,6 +43,13 @@ using IntraPredFn = void (*)(const uint8_t *line, int mode, bool edge_filters, u
 using AvgBipredFn = void (*)(const int16_t *a, ptrdiff_t a_stride, const int16_t *b,
                              ptrdiff_t b_stride, uint8_t *dst, ptrdiff_t dst_stride, int w, int h);
 
+// H.265 8.5.3.3.3.2 + 8.5.3.3.4.2: the chroma 4-tap interpolation of a
+// w x h block (w, h up to 32) at eighth-sample phase (frac_x, frac_y) into
+// 8-bit uni-prediction; src is the integer sample, read from -1 to +2
+// around the block where the phase is fractional.
+using InterpChromaFn = void (*)(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
+                                ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y);
+
 struct Primitives {
   const char *name;    // "scalar", or the Highway target ("AVX2", "AVX3" ...)
   TransformFn fdct[4]; // DCT-II for n = 4 << i
@@ -56,6 +63,7 @@ struct Primitives {
   dsp::SatdFn satd;
   dsp::SseFn sse;
   dsp::InterpLumaFn interp_luma; // H.265 8.5.3.3.3.1 (common/dsp/interp.h)
+  InterpChromaFn interp_chroma;
   AvgBipredFn avg_bipred;
 };
 
@@ -70,7 +78,8 @@ const Primitives &primitives();
 std::vector<Primitives> all_primitives();
 
 // The reference kernels, each defined next to the free functions that wrap
-// the table (transform.cpp, quant.cpp, intra_pred.cpp, primitives.cpp).
+// the table (transform.cpp, quant.cpp, intra_pred.cpp, inter_prediction.cpp,
+// primitives.cpp).
 namespace reference {
 template <int N> void forward_dct(const int16_t *residual, int16_t *coeffs);
 template <int N> void inverse_dct(const int16_t *coeffs, int16_t *residual);
@@ -81,6 +90,8 @@ void dequant(const int16_t *levels, int16_t *coeffs, int count, int scale, int s
 template <int N> void intra(const uint8_t *line, int mode, bool edge_filters, uint8_t *pred);
 void avg_bipred(const int16_t *a, ptrdiff_t a_stride, const int16_t *b, ptrdiff_t b_stride,
                 uint8_t *dst, ptrdiff_t dst_stride, int w, int h);
+void interp_chroma_block(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
+                         ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y);
 } // namespace reference
 
 } // namespace quad::hevc

@@ -3,8 +3,8 @@
 // and the bi-prediction average are written with Highway's vectors; the
 // transforms and intra prediction are the reference kernels compiled for the
 // target, whose lane loops the compiler vectorises with its instructions,
-// where that pays; the block metrics and interpolation are common/dsp's for
-// the same target.
+// where that pays; the block metrics and luma interpolation are common/dsp's
+// for the same target.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -144,6 +144,8 @@ const dsp::TargetTable<Primitives> *GetTargetPrimitives() {
           metrics.satd,
           metrics.sse,
           dsp::HWY_NAMESPACE::GetTargetInterpKernels()->kernels.luma,
+          // No vector version of the chroma filter beats the scalar one yet.
+          reference::interp_chroma_block,
           AvgBipred,
       }};
   return &kTable;

@@ -40,6 +40,14 @@ int RateController::next_qp(bool intra) const {
   return initial_qp_;
 }
 
+int64_t RateController::filler_bits(int64_t bits) const {
+  // The decoder holds 0.9 x buffer - fullness after each picture; above the
+  // buffer's size the channel would have to stop.
+  const double lowest = -0.1 * buffer_bits_;
+  const double after = fullness_ + static_cast<double>(bits) - target_bits_;
+  return after < lowest ? static_cast<int64_t>(std::ceil(lowest - after)) : 0;
+}
+
 void RateController::picture_coded(int64_t bits, int qp, bool intra) {
   fullness_ += static_cast<double>(bits) - target_bits_;
   // What the next picture may spend: the target, less a share of the excess

@@ -1,5 +1,7 @@
 // Picture-level rate control: the QP of each picture, so that a constant bit
-// rate fits a VBV buffer of the given size. Intra and inter pictures are
+// rate fits a VBV buffer of the given size (a decoder that starts when 90%
+// of the buffer has arrived), with filler data where a picture came out too
+// small to keep the buffer from overflowing. Intra and inter pictures are
 // predicted apart, each by the classic model: the bits of a picture halve
 // for every 6 QP, scaled by how the last picture of its kind came out.
 #pragma once
@@ -17,7 +19,11 @@ public:
   // QP for the next picture, intra or inter.
   int next_qp(bool intra) const;
 
-  // Accounts a coded picture of `bits` at `qp`.
+  // Bits of filler data a coded picture of `bits` needs so the decoder's
+  // buffer does not overflow (0 mostly).
+  int64_t filler_bits(int64_t bits) const;
+
+  // Accounts a coded picture of `bits` at `qp` (filler included).
   void picture_coded(int64_t bits, int qp, bool intra);
 
 private:

@@ -10,6 +10,7 @@
 #include "quad/gstquadanalysismeta.h"
 #include "quad/gstquadmotionmeta.h"
 
+#include <cstdlib>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -368,6 +369,62 @@ GST_START_TEST(test_low_delay_p_motion_and_scene_cuts) {
 }
 GST_END_TEST;
 
+/* On a synthetic pan with known motion (quadcapturesrc ground-truth=true,
+ * no objects: nothing occluded), the vectors the encoder chose for its P
+ * pictures match the true motion: the encoder's motion meta against the
+ * ground-truth meta of the same frame. */
+GST_START_TEST(test_vectors_match_ground_truth) {
+  GError *err = nullptr;
+  GstElement *pipeline = gst_parse_launch(
+      "quadcapturesrc is-live=false num-buffers=6 ground-truth=true block-size=16 objects=0 "
+      "pan-x=3.25 pan-y=-1.5 ! video/x-raw,format=I420,width=320,height=192,framerate=30/1 ! "
+      "tee name=t ! queue ! appsink name=truth sync=false "
+      "t. ! queue ! quadh265enc rate-control=cqp qp=22 key-int-max=0 ! appsink name=enc "
+      "sync=false",
+      &err);
+  fail_unless(pipeline != nullptr, "%s", err ? err->message : "");
+  GstElement *truth = gst_bin_get_by_name(GST_BIN(pipeline), "truth");
+  GstElement *enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+  fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PLAYING),
+                         GST_STATE_CHANGE_ASYNC);
+  int blocks = 0;
+  int matching = 0;
+  for (int i = 0; i < 6; i++) {
+    GstSample *ts = nullptr;
+    GstSample *es = nullptr;
+    g_signal_emit_by_name(truth, "pull-sample", &ts);
+    g_signal_emit_by_name(enc, "pull-sample", &es);
+    fail_unless(ts != nullptr && es != nullptr);
+    GstQuadMotionMeta *t = gst_buffer_get_quad_motion_meta(gst_sample_get_buffer(ts));
+    GstQuadMotionMeta *e = gst_buffer_get_quad_motion_meta(gst_sample_get_buffer(es));
+    fail_unless(t != nullptr && e != nullptr);
+    if (i > 0) {
+      fail_unless_equals_int(e->ref_distance, 1);
+      for (guint r = 0; r < e->rows; r++)
+        for (guint c = 0; c < e->cols; c++) {
+          const GstQuadMotionVector *ev = gst_quad_motion_meta_get(e, c, r);
+          const GstQuadMotionVector *tv = gst_quad_motion_meta_get(t, c / 2, r / 2);
+          /* Blocks entering at the picture's edge have no true match. */
+          if (!tv ||
+              (tv->flags & (GST_QUAD_MOTION_FLAG_OCCLUDED | GST_QUAD_MOTION_FLAG_NO_REFERENCE)))
+            continue;
+          blocks++;
+          matching += !(ev->flags & GST_QUAD_MOTION_FLAG_INTRA_BETTER) &&
+                      std::abs(ev->mv_x - tv->mv_x) <= 1 && std::abs(ev->mv_y - tv->mv_y) <= 1;
+        }
+    }
+    gst_sample_unref(ts);
+    gst_sample_unref(es);
+  }
+  fail_unless(blocks > 1000, "%d blocks compared", blocks);
+  fail_unless(matching >= 0.9 * blocks, "%d of %d blocks match the true motion", matching, blocks);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(truth);
+  gst_object_unref(enc);
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_reinitialises_only_on_a_new_format) {
   GstHarness *h = encoder_harness("key-int-max=0", "I420", 64, 64);
   for (int i = 0; i < 2; i++) {
@@ -408,6 +465,7 @@ static Suite *quadh265enc_suite(void) {
   tcase_add_test(tc, test_stats);
   tcase_add_test(tc, test_reinitialises_only_on_a_new_format);
   tcase_add_test(tc, test_low_delay_p_motion_and_scene_cuts);
+  tcase_add_test(tc, test_vectors_match_ground_truth);
   return s;
 }
 

@@ -7,7 +7,7 @@
 //   hevc_conformance_encoder --out s.265 --md5 s.md5
 //       (--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] [--qp Q]
 //       [--ctu 16|32|64] [--preset 0..6] [--keyint K] [--no-deblock]
-//       [--bitrate KBPS] [--gop intra|p] [--refs 1..4]
+//       [--bitrate KBPS [--vbv-ms MS]] [--gop intra|p] [--refs 1..4]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -119,10 +119,11 @@ bool read_y4m_frame(FILE *f, std::vector<uint8_t> &yuv, size_t size) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: hevc_conformance_encoder --out s.265 --md5 s.md5 "
-                       "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
-                       "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
-                       "[--bitrate KBPS] [--no-deblock] [--gop intra|p] [--refs N]\n");
+  std::fprintf(stderr,
+               "usage: hevc_conformance_encoder --out s.265 --md5 s.md5 "
+               "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
+               "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
+               "[--bitrate KBPS] [--vbv-ms MS] [--no-deblock] [--gop intra|p] [--refs N]\n");
   return 2;
 }
 
@@ -162,6 +163,8 @@ int main(int argc, char **argv) {
       cfg.key_int_max = std::atoi(v), ++i;
     else if (a == "--bitrate")
       cfg.bitrate_kbps = std::atoi(v), ++i;
+    else if (a == "--vbv-ms")
+      cfg.vbv_buffer_ms = std::atoi(v), ++i;
     else if (a == "--no-deblock")
       cfg.deblocking = 0;
     else if (a == "--gop")

@@ -10,6 +10,7 @@
 #include "quad/gstquadallocator.h"
 #include "quad/gstquadanalysismeta.h"
 #include "quad/gstquadbufferpool.h"
+#include "quad/gstquadenumtypes.h"
 #include "quad/gstquadmotionmeta.h"
 
 static bool is_aligned(const void *p, guintptr align) {
@@ -255,6 +256,87 @@ GST_START_TEST(test_analysis_meta_attach_read_copy) {
 }
 GST_END_TEST;
 
+/* A frame with ground truth first, then an estimate: each is found by its
+ * source, the plain accessor still gives the first, and a copy keeps both. */
+GST_START_TEST(test_motion_meta_by_source) {
+  GstBuffer *buf = gst_buffer_new_allocate(nullptr, 64, nullptr);
+  GstQuadMotionMeta *truth = gst_buffer_add_quad_motion_meta(buf, 16, 16, 2, 2, 1);
+  for (guint i = 0; i < 4; i++)
+    truth->vectors[i].flags = GST_QUAD_MOTION_FLAG_GROUND_TRUTH;
+  GstQuadMotionMeta *estimate = gst_buffer_add_quad_motion_meta(buf, 16, 16, 2, 2, 1);
+  GstQuadMotionMeta *encoder =
+      gst_buffer_add_quad_motion_meta_full(buf, GST_QUAD_MOTION_SOURCE_ENCODER, 8, 8, 4, 4, 1);
+  fail_unless(encoder != nullptr);
+
+  fail_unless_equals_int(gst_quad_motion_meta_get_source(truth),
+                         GST_QUAD_MOTION_SOURCE_GROUND_TRUTH);
+  fail_unless_equals_int(gst_quad_motion_meta_get_source(estimate),
+                         GST_QUAD_MOTION_SOURCE_ESTIMATE);
+  fail_unless_equals_int(gst_quad_motion_meta_get_source(encoder), GST_QUAD_MOTION_SOURCE_ENCODER);
+  fail_unless(gst_buffer_get_quad_motion_meta(buf) == truth);
+  fail_unless(gst_buffer_get_quad_motion_meta_by_source(buf, GST_QUAD_MOTION_SOURCE_ESTIMATE) ==
+              estimate);
+  fail_unless(gst_buffer_get_quad_motion_meta_by_source(buf, GST_QUAD_MOTION_SOURCE_ENCODER) ==
+              encoder);
+
+  GstBuffer *copy = gst_buffer_copy(buf);
+  GstQuadMotionMeta *e =
+      gst_buffer_get_quad_motion_meta_by_source(copy, GST_QUAD_MOTION_SOURCE_ENCODER);
+  fail_unless(e != nullptr && e->cols == 4, "a copy lost the encoder's meta");
+  fail_unless(gst_buffer_get_quad_motion_meta_by_source(
+                  copy, GST_QUAD_MOTION_SOURCE_GROUND_TRUTH) != nullptr);
+  gst_buffer_unref(copy);
+
+  GstBuffer *none = gst_buffer_new();
+  fail_unless(gst_buffer_get_quad_motion_meta_by_source(none, GST_QUAD_MOTION_SOURCE_ESTIMATE) ==
+              nullptr);
+  gst_buffer_unref(none);
+  gst_buffer_unref(buf);
+}
+GST_END_TEST;
+
+/* The accessors by index that bindings use agree with the arrays, and answer
+ * FALSE and zeros outside the grid. */
+GST_START_TEST(test_meta_accessors_by_index) {
+  GstBuffer *buf = gst_buffer_new_allocate(nullptr, 64 * 48, nullptr);
+  GstQuadMotionMeta *m = add_test_motion(buf);
+  fail_unless_equals_int(gst_quad_motion_meta_get_n_blocks(m), 12);
+  gint x = 0, y = 0;
+  fail_unless(gst_quad_motion_meta_get_mv(m, 2 * 4 + 3, &x, &y));
+  fail_unless_equals_int(x, 13);
+  fail_unless_equals_int(y, -16);
+  fail_unless_equals_int(gst_quad_motion_meta_get_cost(m, 2 * 4 + 3), 111);
+  fail_unless_equals_int(gst_quad_motion_meta_get_flags(m, 3), GST_QUAD_MOTION_FLAG_OCCLUDED);
+  fail_if(gst_quad_motion_meta_get_mv(m, 12, &x, &y));
+  fail_unless_equals_int(x, 0);
+  fail_unless_equals_int(gst_quad_motion_meta_get_cost(m, 12), 0);
+  fail_unless_equals_int(gst_quad_motion_meta_get_flags(m, G_MAXUINT), 0);
+
+  GstQuadAnalysisMeta *a = gst_buffer_add_quad_analysis_meta(buf, 16, 16, 2, 2);
+  a->blocks[1] = GstQuadBlockStats{90, 0, 400, 31};
+  fail_unless(gst_buffer_get_quad_analysis_meta(buf) == a);
+  fail_unless_equals_int(gst_quad_analysis_meta_get_n_blocks(a), 4);
+  guint mean = 0, variance = 0, edges = 0;
+  fail_unless(gst_quad_analysis_meta_get_block(a, 1, &mean, &variance, &edges));
+  fail_unless_equals_int(mean, 90);
+  fail_unless_equals_int(variance, 400);
+  fail_unless_equals_int(edges, 31);
+  fail_if(gst_quad_analysis_meta_get_block(a, 4, &mean, nullptr, nullptr));
+  fail_unless_equals_int(mean, 0);
+  gst_buffer_unref(buf);
+}
+GST_END_TEST;
+
+/* The enums are GTypes, so a GValue or a binding can name them. */
+GST_START_TEST(test_meta_enums_are_gtypes) {
+  fail_unless(G_TYPE_IS_FLAGS(GST_TYPE_QUAD_MOTION_FLAGS));
+  fail_unless(G_TYPE_IS_ENUM(GST_TYPE_QUAD_MOTION_SOURCE));
+  GEnumClass *sources = G_ENUM_CLASS(g_type_class_ref(GST_TYPE_QUAD_MOTION_SOURCE));
+  fail_unless(g_enum_get_value(sources, GST_QUAD_MOTION_SOURCE_ENCODER) != nullptr);
+  g_type_class_unref(sources);
+}
+GST_END_TEST;
+
 /* Scale a 64x48 frame to 32x96 through a real videoscale. */
 GST_START_TEST(test_metas_scale_through_videoscale) {
   GstHarness *h = gst_harness_new("videoscale");
@@ -305,6 +387,9 @@ static Suite *gstquadcommon_suite(void) {
   tcase_add_test(tc, test_motion_meta_attach_read_copy);
   tcase_add_test(tc, test_analysis_meta_attach_read_copy);
   tcase_add_test(tc, test_metas_scale_through_videoscale);
+  tcase_add_test(tc, test_motion_meta_by_source);
+  tcase_add_test(tc, test_meta_accessors_by_index);
+  tcase_add_test(tc, test_meta_enums_are_gtypes);
   return s;
 }
 

@@ -62,10 +62,22 @@ void gst_quad_encoder_install_properties(GObjectClass *klass, guint first_id,
   gst_quad_encoder_install_properties_except(klass, first_id, extra_flags, 0);
 }
 
-void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first_id,
-                                                GParamFlags extra_flags, guint leave_out) {
+gboolean gst_quad_encoder_prop_is_rate(guint id) {
+  return id == GST_QUAD_ENCODER_PROP_BITRATE || id == GST_QUAD_ENCODER_PROP_QP ||
+         id == GST_QUAD_ENCODER_PROP_VBV_BUFFER_MS || id == GST_QUAD_ENCODER_PROP_KEY_INT_MAX ||
+         id == GST_QUAD_ENCODER_PROP_SPEED_PRESET;
+}
+
+static void install_shared(GObjectClass *klass, guint first_id, GParamFlags extra_flags,
+                           GstQuadEncoderPropsFlags flags, guint leave_out) {
   const auto rw =
       static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | extra_flags);
+  /* The rate settings: also mutable in PLAYING where the encoder opts in. */
+  const auto rate =
+      static_cast<GParamFlags>((flags & GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING)
+                                   ? (rw & ~GST_PARAM_MUTABLE_READY) | GST_PARAM_MUTABLE_PLAYING
+                                   : rw);
+  const gboolean key_int_auto = (flags & GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO) != 0;
   const auto install = [&](guint id, GParamSpec *pspec) {
     if (leave_out & GST_QUAD_ENCODER_PROP_BIT(id))
       g_param_spec_unref(g_param_spec_ref_sink(pspec));
@@ -75,27 +87,31 @@ void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first
   install(GST_QUAD_ENCODER_PROP_BITRATE,
           g_param_spec_uint("bitrate", "Bit rate",
                             "Target bit rate in kbit/s (rate-control cbr and vbr)", 1, 2000000,
-                            GST_QUAD_ENCODER_DEFAULT_BITRATE, rw));
+                            GST_QUAD_ENCODER_DEFAULT_BITRATE, rate));
   install(GST_QUAD_ENCODER_PROP_RATE_CONTROL,
           g_param_spec_enum("rate-control", "Rate control", "How the quantiser is chosen",
                             GST_TYPE_QUAD_RATE_CONTROL, GST_QUAD_ENCODER_DEFAULT_RATE_CONTROL, rw));
   install(GST_QUAD_ENCODER_PROP_QP,
           g_param_spec_uint("qp", "QP",
                             "Constant quantiser for rate-control cqp (0: finest, 51: coarsest)", 0,
-                            51, GST_QUAD_ENCODER_DEFAULT_QP, rw));
+                            51, GST_QUAD_ENCODER_DEFAULT_QP, rate));
   install(GST_QUAD_ENCODER_PROP_VBV_BUFFER_MS,
           g_param_spec_uint("vbv-buffer-ms", "VBV buffer",
                             "Decoder buffer size in milliseconds of bitrate, bounding how far the "
                             "rate may swing (cbr, vbr; 0: one frame interval)",
-                            0, 10000, GST_QUAD_ENCODER_DEFAULT_VBV_BUFFER_MS, rw));
+                            0, 10000, GST_QUAD_ENCODER_DEFAULT_VBV_BUFFER_MS, rate));
   install(GST_QUAD_ENCODER_PROP_KEY_INT_MAX,
           g_param_spec_uint("key-int-max", "Key interval",
-                            "Pictures from one IDR (or intra refresh cycle) to the next "
-                            "(1: every picture; 0: only the first)",
-                            0, G_MAXINT, GST_QUAD_ENCODER_DEFAULT_KEY_INT_MAX, rw));
+                            key_int_auto
+                                ? "Pictures from one IDR (or intra refresh cycle) to the next "
+                                  "(1: every picture; 0: automatic, 250)"
+                                : "Pictures from one IDR (or intra refresh cycle) to the next "
+                                  "(1: every picture; 0: only the first)",
+                            0, G_MAXINT, GST_QUAD_ENCODER_DEFAULT_KEY_INT_MAX, rate));
   install(GST_QUAD_ENCODER_PROP_SPEED_PRESET,
           g_param_spec_enum("speed-preset", "Speed preset", "Trade compression for speed",
-                            GST_TYPE_QUAD_SPEED_PRESET, GST_QUAD_ENCODER_DEFAULT_SPEED_PRESET, rw));
+                            GST_TYPE_QUAD_SPEED_PRESET, GST_QUAD_ENCODER_DEFAULT_SPEED_PRESET,
+                            rate));
   install(GST_QUAD_ENCODER_PROP_THREADS,
           g_param_spec_uint("threads", "Threads", "Encoding threads (0: one per core)", 0, 64,
                             GST_QUAD_ENCODER_DEFAULT_THREADS, rw));
@@ -104,6 +120,17 @@ void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first
                                "Refresh with a moving column of intra blocks over key-int-max "
                                "pictures instead of IDR pictures (smoother bit rate)",
                                GST_QUAD_ENCODER_DEFAULT_INTRA_REFRESH, rw));
+}
+
+void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first_id,
+                                                GParamFlags extra_flags, guint leave_out) {
+  install_shared(klass, first_id, extra_flags, static_cast<GstQuadEncoderPropsFlags>(0), leave_out);
+}
+
+void gst_quad_encoder_install_properties_full(GObjectClass *klass, guint first_id,
+                                              GParamFlags extra_flags,
+                                              GstQuadEncoderPropsFlags flags) {
+  install_shared(klass, first_id, extra_flags, flags, 0);
 }
 
 gboolean gst_quad_encoder_settings_set(GstQuadEncoderSettings *s, guint id, const GValue *value) {

@@ -19,6 +19,9 @@
  * cannot honour some of them yet leaves those out with
  * gst_quad_encoder_install_properties_except(), or installs its own pspec at
  * the same id (a rate-control enum with fewer modes, same values).
+ * gst_quad_encoder_install_properties_full() lets an encoder opt in to
+ * x264enc's conventions (GstQuadEncoderPropsFlags): key-int-max 0 meaning
+ * automatic, and the rate settings changeable while PLAYING.
  */
 #pragma once
 
@@ -83,6 +86,19 @@ enum {
 #define GST_QUAD_ENCODER_DEFAULT_THREADS 0
 #define GST_QUAD_ENCODER_DEFAULT_INTRA_REFRESH FALSE
 
+/* key-int-max 0 with GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO: x264's and x265's
+ * own default interval. */
+#define GST_QUAD_ENCODER_AUTO_KEY_INT_MAX 250
+
+typedef enum {
+  /* bitrate, qp, vbv-buffer-ms, key-int-max and speed-preset may change in
+   * PLAYING (GST_PARAM_MUTABLE_PLAYING); the next picture uses them. */
+  GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING = 1 << 0,
+  /* key-int-max 0 means automatic (GST_QUAD_ENCODER_AUTO_KEY_INT_MAX), as on
+   * x264enc, instead of only the first picture. */
+  GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO = 1 << 1,
+} GstQuadEncoderPropsFlags;
+
 void gst_quad_encoder_settings_init(GstQuadEncoderSettings *settings);
 
 /* Installs the shared properties at ids first_id + GST_QUAD_ENCODER_PROP_*.
@@ -90,6 +106,13 @@ void gst_quad_encoder_settings_init(GstQuadEncoderSettings *settings);
  * (e.g. GST_PARAM_MUTABLE_PLAYING for properties applied while running). */
 void gst_quad_encoder_install_properties(GObjectClass *klass, guint first_id,
                                          GParamFlags extra_flags);
+void gst_quad_encoder_install_properties_full(GObjectClass *klass, guint first_id,
+                                              GParamFlags extra_flags,
+                                              GstQuadEncoderPropsFlags flags);
+
+/* Whether the shared property id (relative to first_id) is one of those
+ * GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING lets change in PLAYING. */
+gboolean gst_quad_encoder_prop_is_rate(guint id);
 
 /* The bit of a GST_QUAD_ENCODER_PROP_* id in a leave_out mask. */
 #define GST_QUAD_ENCODER_PROP_BIT(id) (1u << (id))

@@ -1,7 +1,7 @@
 /* Live software encoders behind one interface: libx264 (H.264) and libx265
- * (H.265), configured for low delay (no B-frames, no lookahead, zero-latency
- * tuning, sliced threads or WPP). GStreamer-free: the elements and the C API
- * are both thin layers over this.
+ * (H.265), configured for low delay (no B-frames; with the zero-latency tune,
+ * no lookahead and sliced threads or WPP). GStreamer-free: the elements and
+ * the C API are both thin layers over this.
  *
  * Pictures are read in place from the caller's planes; the libraries copy
  * them into their own reference pictures during encode(), so the caller's
@@ -14,12 +14,24 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace quad::fallback {
 
 enum class Codec { H264, H265 };
 enum class RateControl { ConstantQp, ConstantBitrate, VariableBitrate };
-enum class ChromaLayout { I420, NV12 };
+/* I420_10: planar 4:2:0 with 10-bit samples in 16-bit little-endian words. */
+enum class ChromaLayout { I420, NV12, I420_10 };
+
+/* Tunings by x264's and x265's --tune names; psnr and ssim exclude each
+ * other (both are psycho-visual tunings). */
+enum Tune : unsigned {
+  kTuneZeroLatency = 1u << 0,
+  kTunePsnr = 1u << 1,
+  kTuneSsim = 1u << 2,
+  kTuneFastDecode = 1u << 3,
+};
 
 /* x264's and x265's preset names, fastest first. */
 inline constexpr const char *kPresetNames[] = {"ultrafast", "superfast", "veryfast", "faster",
@@ -41,6 +53,13 @@ struct EncoderConfig {
   int preset = 2;          /* index into kPresetNames */
   int threads = 0;         /* 0: the library's choice (one per core) */
   bool intra_refresh = false;
+  unsigned tune = kTuneZeroLatency; /* Tune flags */
+  /* The library's profile name (x264: baseline, main, high, high10; x265:
+   * main, main10); empty: the highest the input allows. */
+  std::string profile;
+  /* Library options as "name=value:name=value", applied over everything else. */
+  std::string options;
+  bool repeat_headers = true; /* parameter sets before every IDR */
 };
 
 struct Picture {
@@ -74,10 +93,20 @@ public:
    * its packet, as the library reports it after applying its settings. */
   virtual int delayed_frames() const = 0;
 
-  /* Switches the speed preset while running (the library's reconfigure
-   * call); false when the library refused. */
-  virtual bool set_preset(int preset) = 0;
-  int preset() const { return preset_; }
+  /* Applies bitrate, vbv-buffer-ms, qp, key_int_max and preset from config
+   * to the next picture, without restarting: rate settings and the preset
+   * through the library's reconfigure call, a changed constant QP as a
+   * per-picture quantiser, the key interval by forcing IDRs here. Other
+   * fields are ignored. False (and error()) when the library refused. */
+  bool reconfigure(const EncoderConfig &config);
+  const EncoderConfig &config() const { return config_; }
+
+  /* Switches the speed preset while running; false when the library refused. */
+  bool set_preset(int preset);
+  int preset() const { return config_.preset; }
+
+  /* The parameter sets (VPS, SPS, PPS) the stream starts with, Annex B. */
+  virtual std::span<const uint8_t> headers() = 0;
 
   /* The last error as text (for messages). */
   const std::string &error() const { return error_; }
@@ -86,11 +115,31 @@ public:
   int quant_offset_rows() const { return (height_ + 15) / 16; }
 
 protected:
+  /* The library's own reconfigure call for rate settings and preset. */
+  virtual bool apply_reconfig(const EncoderConfig &config) = 0;
+
+  /* Whether the library places IDRs by itself (intra refresh cycles need
+   * its key interval) rather than this class counting key_int_max. */
+  static bool library_keyint(const EncoderConfig &config) { return config.intra_refresh; }
+  /* Per picture: true when this picture must be an IDR to keep key_int_max. */
+  bool idr_due();
+  /* Per packet: counts from a key picture the library placed itself. */
+  void note_output(bool keyframe);
+
+  EncoderConfig config_;
   int width_ = 0;
   int height_ = 0;
-  int preset_ = 0;
   std::string error_;
+
+private:
+  int since_key_ = 0; /* pictures from the last key picture, counting it */
+  int64_t pictures_in_ = 0;
+  int64_t pictures_out_ = 0;
 };
+
+/* An option string, "name=value:name=value", as (name, value) pairs; a bare
+ * name means "1", as the libraries' command lines take it. */
+std::vector<std::pair<std::string, std::string>> split_options(const std::string &options);
 
 /* nullptr and *error set when the library refuses the configuration. */
 std::unique_ptr<Encoder> create_encoder(const EncoderConfig &config, std::string *error);

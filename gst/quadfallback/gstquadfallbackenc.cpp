@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "codec_config.h"
 #include "fallback_encoder.h"
 #include "quad/gstquadanalysismeta.h"
 #include "quad/gstquadbufferpool.h"
@@ -25,6 +27,7 @@ using quad::fallback::EncoderConfig;
 using quad::fallback::EncodeResult;
 
 static constexpr gboolean DEFAULT_REALTIME = FALSE;
+static constexpr guint DEFAULT_TUNE = quad::fallback::kTuneZeroLatency;
 static constexpr gdouble DEFAULT_AQ_STRENGTH = 1.0;
 static constexpr gdouble MAX_AQ_STRENGTH = 3.0;
 static constexpr gint UNKNOWN_RATE_FPS = 30;
@@ -41,7 +44,41 @@ enum {
   PROP_REALTIME,
   PROP_AQ_STRENGTH,
   PROP_STATS,
+  PROP_TUNE,
+  PROP_OPTION_STRING,
   PROP_SHARED_FIRST,
+};
+
+#define GST_TYPE_QUAD_FALLBACK_TUNE (gst_quad_fallback_tune_get_type())
+static GType gst_quad_fallback_tune_get_type(void) {
+  static GType type = 0;
+  static const GFlagsValue values[] = {
+      {quad::fallback::kTuneZeroLatency,
+       "No lookahead or frame threads: each picture's access "
+       "unit leaves with it",
+       "zerolatency"},
+      {quad::fallback::kTunePsnr, "Optimise for PSNR (psycho-visual tools off)", "psnr"},
+      {quad::fallback::kTuneSsim, "Optimise for SSIM", "ssim"},
+      {quad::fallback::kTuneFastDecode, "Cheaper to decode (no loop filters, CABAC off in x264)",
+       "fastdecode"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_flags_register_static("GstQuadFallbackTune", values);
+    gst_type_mark_as_plugin_api(t, static_cast<GstPluginAPIFlags>(0));
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+/* What downstream caps chose: the stream format and the profile, in caps
+ * and in the library's words. */
+struct OutputChoice {
+  const char *stream_format = "byte-stream";
+  const char *profile = nullptr;         /* caps name */
+  const char *library_profile = nullptr; /* x264's or x265's name */
+  bool length_prefixed = false;
+  bool parameter_sets_in_band = true;
 };
 
 struct FallbackCounters {
@@ -64,8 +101,10 @@ struct FallbackState {
   GstVideoCodecState *input_state = nullptr;
   GstClockTime frame_duration = 0;
   bool rate_known = false; /* the real-time guard needs a frame interval */
-  gint reported_delay = 0; /* frames behind the latency we posted */
-  gint held = 0;           /* frames inside the library now */
+  OutputChoice output;
+  std::vector<uint8_t> converted; /* length-prefixed access unit */
+  gint reported_delay = 0;        /* frames behind the latency we posted */
+  gint held = 0;                  /* frames inside the library now */
   std::vector<float> offsets;
 
   /* Real-time guard. */
@@ -84,6 +123,9 @@ typedef struct {
   GstQuadEncoderSettings settings;
   gboolean realtime;
   gdouble aq_strength;
+  guint tune;
+  gchar *option_string;
+  gboolean reconfigure;      /* a rate setting changed while running */
   FallbackCounters counters; /* also under the object lock: stats is read from any thread */
 
   FallbackState *state;
@@ -130,8 +172,37 @@ static void post_latency(GstQuadFallbackEnc *self, FallbackState *st, gint frame
   gst_video_encoder_set_latency(GST_VIDEO_ENCODER(self), latency, latency);
 }
 
-/* Starts the library for state with the current properties. */
-static gboolean open_encoder(GstQuadFallbackEnc *self, GstVideoCodecState *state) {
+static bool is_ten_bit(const GstVideoInfo *info) {
+  return GST_VIDEO_INFO_FORMAT(info) == GST_VIDEO_FORMAT_I420_10LE;
+}
+
+/* The properties as the library takes them. */
+static void apply_settings(const GstQuadEncoderSettings &s, EncoderConfig &c) {
+  switch (s.rate_control) {
+  case GST_QUAD_RATE_CONTROL_CQP:
+    c.rate_control = quad::fallback::RateControl::ConstantQp;
+    break;
+  case GST_QUAD_RATE_CONTROL_CBR:
+    c.rate_control = quad::fallback::RateControl::ConstantBitrate;
+    break;
+  case GST_QUAD_RATE_CONTROL_VBR:
+    c.rate_control = quad::fallback::RateControl::VariableBitrate;
+    break;
+  }
+  c.bitrate_kbps = static_cast<int>(s.bitrate);
+  c.qp = static_cast<int>(s.qp);
+  c.vbv_buffer_ms = static_cast<int>(s.vbv_buffer_ms);
+  c.key_int_max = s.key_int_max == 0 ? GST_QUAD_ENCODER_AUTO_KEY_INT_MAX
+                                     : static_cast<int>(std::min<guint>(s.key_int_max, G_MAXINT));
+  c.preset = static_cast<int>(s.speed_preset);
+  c.threads = static_cast<int>(s.threads);
+  c.intra_refresh = s.intra_refresh;
+}
+
+/* Starts the library for state with the current properties, coding for
+ * the output downstream chose. */
+static gboolean open_encoder(GstQuadFallbackEnc *self, GstVideoCodecState *state,
+                             const OutputChoice &output) {
   auto *priv = priv_of(self);
   const GstVideoInfo *info = &state->info;
   close_encoder(self);
@@ -147,36 +218,31 @@ static gboolean open_encoder(GstQuadFallbackEnc *self, GstVideoCodecState *state
   c.fps_d = rate_known ? GST_VIDEO_INFO_FPS_D(info) : 1;
   c.layout = GST_VIDEO_INFO_FORMAT(info) == GST_VIDEO_FORMAT_NV12
                  ? quad::fallback::ChromaLayout::NV12
-                 : quad::fallback::ChromaLayout::I420;
+             : is_ten_bit(info) ? quad::fallback::ChromaLayout::I420_10
+                                : quad::fallback::ChromaLayout::I420;
   GST_OBJECT_LOCK(self);
-  const GstQuadEncoderSettings s = priv->settings;
+  apply_settings(priv->settings, c);
+  c.tune = priv->tune;
+  c.options = priv->option_string ? priv->option_string : "";
+  priv->reconfigure = FALSE;
   GST_OBJECT_UNLOCK(self);
-  switch (s.rate_control) {
-  case GST_QUAD_RATE_CONTROL_CQP:
-    c.rate_control = quad::fallback::RateControl::ConstantQp;
-    break;
-  case GST_QUAD_RATE_CONTROL_CBR:
-    c.rate_control = quad::fallback::RateControl::ConstantBitrate;
-    break;
-  case GST_QUAD_RATE_CONTROL_VBR:
-    c.rate_control = quad::fallback::RateControl::VariableBitrate;
-    break;
-  }
-  c.bitrate_kbps = static_cast<int>(s.bitrate);
-  c.qp = static_cast<int>(s.qp);
-  c.vbv_buffer_ms = static_cast<int>(s.vbv_buffer_ms);
-  c.key_int_max = static_cast<int>(std::min<guint>(s.key_int_max, G_MAXINT));
-  c.preset = static_cast<int>(s.speed_preset);
-  c.threads = static_cast<int>(s.threads);
-  c.intra_refresh = s.intra_refresh;
+  c.profile = output.library_profile;
+  c.repeat_headers = output.parameter_sets_in_band;
+  st->output = output;
 
   std::string error;
   st->encoder = quad::fallback::create_encoder(c, &error);
   if (!st->encoder) {
-    GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("Could not start the encoder."),
-                      ("%s for %s %dx%d at %d/%d", error.c_str(),
+    /* The core starts option and tune refusals with their field's name. */
+    const char *property = g_str_has_prefix(error.c_str(), "options:") ? "option-string"
+                           : g_str_has_prefix(error.c_str(), "tune:")  ? "tune"
+                                                                       : nullptr;
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                      ("Could not start the encoder%s%s.", property ? ": check property " : "",
+                       property ? property : ""),
+                      ("%s for %s %dx%d at %d/%d, profile %s", error.c_str(),
                        gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(info)), c.width, c.height,
-                       c.fps_n, c.fps_d));
+                       c.fps_n, c.fps_d, output.profile));
     return FALSE;
   }
   st->input_state = gst_video_codec_state_ref(state);
@@ -193,19 +259,104 @@ static gboolean open_encoder(GstQuadFallbackEnc *self, GstVideoCodecState *state
 
 static GstFlowReturn drain(GstQuadFallbackEnc *self);
 
+/* Profiles by caps name and the library's, best first: the first one
+ * downstream accepts is coded. x264's baseline is constrained baseline, which
+ * a baseline decoder also takes. */
+struct ProfileName {
+  const char *caps;
+  const char *library;
+};
+static const ProfileName H264_PROFILES[] = {{"high", "high"},
+                                            {"main", "main"},
+                                            {"constrained-baseline", "baseline"},
+                                            {"baseline", "baseline"}};
+static const ProfileName H264_PROFILES_10[] = {{"high-10", "high10"}};
+static const ProfileName H265_PROFILES[] = {{"main", "main"}};
+static const ProfileName H265_PROFILES_10[] = {{"main-10", "main10"}};
+
+/* Byte-stream first (parsers and quadnetsink take it as it is), then the
+ * ISO formats a muxer takes: parameter sets only in codec_data, or (hev1)
+ * in band as well. */
+static const char *const H264_FORMATS[] = {"byte-stream", "avc"};
+static const char *const H265_FORMATS[] = {"byte-stream", "hvc1", "hev1"};
+
+/* The stream format and profile downstream accepts for this input; false
+ * when it accepts none this encoder can code. */
+static bool choose_output(GstQuadFallbackEnc *self, const GstVideoInfo *info,
+                          OutputChoice *choice) {
+  const bool h264 = codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264;
+  const bool ten = is_ten_bit(info);
+  std::span<const ProfileName> profiles =
+      h264 ? (ten ? std::span<const ProfileName>(H264_PROFILES_10) : H264_PROFILES)
+           : (ten ? std::span<const ProfileName>(H265_PROFILES_10) : H265_PROFILES);
+  std::span<const char *const> formats =
+      h264 ? std::span<const char *const>(H264_FORMATS) : H265_FORMATS;
+  GstCaps *allowed = gst_pad_get_allowed_caps(GST_VIDEO_ENCODER_SRC_PAD(self));
+  if (!allowed)
+    allowed = gst_pad_get_pad_template_caps(GST_VIDEO_ENCODER_SRC_PAD(self));
+  GST_DEBUG_OBJECT(self, "downstream allows %" GST_PTR_FORMAT, allowed);
+  bool found = false;
+  for (const char *format : formats) {
+    for (const ProfileName &profile : profiles) {
+      GstCaps *candidate = gst_caps_new_simple(
+          h264 ? "video/x-h264" : "video/x-h265", "stream-format", G_TYPE_STRING, format,
+          "alignment", G_TYPE_STRING, "au", "profile", G_TYPE_STRING, profile.caps, nullptr);
+      found = gst_caps_can_intersect(candidate, allowed);
+      gst_caps_unref(candidate);
+      if (found) {
+        choice->stream_format = format;
+        choice->profile = profile.caps;
+        choice->library_profile = profile.library;
+        choice->length_prefixed = !g_str_equal(format, "byte-stream");
+        choice->parameter_sets_in_band =
+            !g_str_equal(format, "avc") && !g_str_equal(format, "hvc1");
+        break;
+      }
+    }
+    if (found)
+      break;
+  }
+  if (!found) {
+    std::string names;
+    for (const ProfileName &profile : profiles)
+      names += (names.empty() ? "" : ", ") + std::string(profile.caps);
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("Downstream accepts none of the profiles this encoder codes %s in (%s).",
+                       gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(info)), names.c_str()),
+                      ("downstream allows %" GST_PTR_FORMAT, allowed));
+  }
+  gst_caps_unref(allowed);
+  return found;
+}
+
 static gboolean gst_quad_fallback_enc_set_format(GstVideoEncoder *encoder,
                                                  GstVideoCodecState *state) {
   auto *self = GST_QUAD_FALLBACK_ENC(encoder);
+  auto *priv = priv_of(self);
   /* A new format starts a new stream: send what the old one still holds. */
   drain(self);
-  if (!open_encoder(self, state))
+  OutputChoice output;
+  if (!choose_output(self, &state->info, &output) || !open_encoder(self, state, output))
     return FALSE;
 
-  GstCaps *caps = codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264
-                      ? gst_caps_from_string("video/x-h264, stream-format = (string) byte-stream, "
-                                             "alignment = (string) au")
-                      : gst_caps_from_string("video/x-h265, stream-format = (string) byte-stream, "
-                                             "alignment = (string) au, profile = (string) main");
+  const bool h264 = codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264;
+  GstCaps *caps = gst_caps_new_simple(
+      h264 ? "video/x-h264" : "video/x-h265", "stream-format", G_TYPE_STRING, output.stream_format,
+      "alignment", G_TYPE_STRING, "au", "profile", G_TYPE_STRING, output.profile, nullptr);
+  if (output.length_prefixed) {
+    const std::vector<uint8_t> record = quad::fallback::decoder_configuration(
+        priv->state->encoder->headers(),
+        h264 ? quad::fallback::Codec::H264 : quad::fallback::Codec::H265);
+    if (record.empty()) {
+      gst_caps_unref(caps);
+      GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("Could not read the encoder's parameter sets."),
+                        ("no codec_data for stream-format %s", output.stream_format));
+      return FALSE;
+    }
+    GstBuffer *codec_data = gst_buffer_new_memdup(record.data(), record.size());
+    gst_caps_set_simple(caps, "codec_data", GST_TYPE_BUFFER, codec_data, nullptr);
+    gst_buffer_unref(codec_data);
+  }
   GstVideoCodecState *out = gst_video_encoder_set_output_state(encoder, caps, state);
   gst_video_codec_state_unref(out);
   return gst_video_encoder_negotiate(encoder);
@@ -222,8 +373,17 @@ static GstFlowReturn push_packet(GstQuadFallbackEnc *self, const quad::fallback:
                       ("frame number %" G_GINT64_FORMAT, packet.pts));
     return GST_FLOW_ERROR;
   }
-  frame->output_buffer = gst_video_encoder_allocate_output_buffer(encoder, packet.data.size());
-  gst_buffer_fill(frame->output_buffer, 0, packet.data.data(), packet.data.size());
+  std::span<const uint8_t> data = packet.data;
+  if (priv->state->output.length_prefixed) {
+    quad::fallback::to_length_prefixed(
+        packet.data,
+        codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264 ? quad::fallback::Codec::H264
+                                                       : quad::fallback::Codec::H265,
+        !priv->state->output.parameter_sets_in_band, priv->state->converted);
+    data = priv->state->converted;
+  }
+  frame->output_buffer = gst_video_encoder_allocate_output_buffer(encoder, data.size());
+  gst_buffer_fill(frame->output_buffer, 0, data.data(), data.size());
   if (packet.keyframe)
     GST_VIDEO_CODEC_FRAME_SET_SYNC_POINT(frame);
   else
@@ -281,6 +441,32 @@ static void realtime_guard(GstQuadFallbackEnc *self, FallbackState *st, double e
                                                 "budget-us", G_TYPE_DOUBLE, budget_us, nullptr)));
 }
 
+/* Rate settings changed in PLAYING: the next picture is coded with them.
+ * The real-time guard keeps its own preset below the new ceiling. */
+static void apply_live_settings(GstQuadFallbackEnc *self, FallbackState *st,
+                                const EncoderConfig &wanted) {
+  auto *priv = priv_of(self);
+  EncoderConfig next = wanted;
+  if (st->encoder->preset() < st->config.preset)
+    next.preset = std::min(wanted.preset, st->encoder->preset());
+  if (!st->encoder->reconfigure(next)) {
+    GST_ELEMENT_WARNING(self, LIBRARY, SETTINGS, ("Could not apply the new rate settings."),
+                        ("%s", st->encoder->error().c_str()));
+    return;
+  }
+  GST_INFO_OBJECT(self, "now bitrate %d kbit/s, qp %d, key-int-max %d, preset %s",
+                  next.bitrate_kbps, next.qp, next.key_int_max,
+                  quad::fallback::kPresetNames[next.preset]);
+  st->config.bitrate_kbps = wanted.bitrate_kbps;
+  st->config.vbv_buffer_ms = wanted.vbv_buffer_ms;
+  st->config.qp = wanted.qp;
+  st->config.key_int_max = wanted.key_int_max;
+  st->config.preset = wanted.preset;
+  GST_OBJECT_LOCK(self);
+  priv->counters.preset = next.preset;
+  GST_OBJECT_UNLOCK(self);
+}
+
 /* Quant offsets from the analysis meta; false when there is none to use. */
 static bool offsets_from_meta(GstQuadFallbackEnc *self, FallbackState *st, GstBuffer *buffer,
                               gdouble strength) {
@@ -315,7 +501,15 @@ static GstFlowReturn gst_quad_fallback_enc_handle_frame(GstVideoEncoder *encoder
   GST_OBJECT_LOCK(self);
   const gboolean realtime = priv->realtime;
   const gdouble aq_strength = priv->aq_strength;
+  const bool reconfigure = priv->reconfigure;
+  const GstQuadEncoderSettings settings = priv->settings;
+  priv->reconfigure = FALSE;
   GST_OBJECT_UNLOCK(self);
+  if (reconfigure) {
+    EncoderConfig wanted = st->config;
+    apply_settings(settings, wanted);
+    apply_live_settings(self, st, wanted);
+  }
 
   GstVideoFrame vframe;
   if (!gst_video_frame_map(&vframe, &st->input_state->info, frame->input_buffer, GST_MAP_READ)) {
@@ -399,7 +593,8 @@ static gboolean gst_quad_fallback_enc_flush(GstVideoEncoder *encoder) {
   /* Held pictures are discarded with the encoder; the next one starts a new
    * stream at an IDR. */
   GstVideoCodecState *state = gst_video_codec_state_ref(priv->state->input_state);
-  const gboolean ok = open_encoder(self, state);
+  const OutputChoice output = priv->state->output;
+  const gboolean ok = open_encoder(self, state, output);
   gst_video_codec_state_unref(state);
   return ok;
 }
@@ -462,9 +657,18 @@ static void gst_quad_fallback_enc_set_property(GObject *object, guint prop_id, c
   case PROP_AQ_STRENGTH:
     priv->aq_strength = g_value_get_double(value);
     break;
+  case PROP_TUNE:
+    priv->tune = g_value_get_flags(value);
+    break;
+  case PROP_OPTION_STRING:
+    g_free(priv->option_string);
+    priv->option_string = g_value_dup_string(value);
+    break;
   default:
     if (!gst_quad_encoder_settings_set(&priv->settings, prop_id - PROP_SHARED_FIRST, value))
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    else if (gst_quad_encoder_prop_is_rate(prop_id - PROP_SHARED_FIRST))
+      priv->reconfigure = TRUE;
     break;
   }
   GST_OBJECT_UNLOCK(object);
@@ -485,6 +689,12 @@ static void gst_quad_fallback_enc_get_property(GObject *object, guint prop_id, G
   case PROP_AQ_STRENGTH:
     g_value_set_double(value, priv->aq_strength);
     break;
+  case PROP_TUNE:
+    g_value_set_flags(value, priv->tune);
+    break;
+  case PROP_OPTION_STRING:
+    g_value_set_string(value, priv->option_string);
+    break;
   default:
     if (!gst_quad_encoder_settings_get(&priv->settings, prop_id - PROP_SHARED_FIRST, value))
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -495,6 +705,7 @@ static void gst_quad_fallback_enc_get_property(GObject *object, guint prop_id, G
 
 static void gst_quad_fallback_enc_finalize(GObject *object) {
   close_encoder(GST_QUAD_FALLBACK_ENC(object));
+  g_free(priv_of(object)->option_string);
   G_OBJECT_CLASS(parent_class)->finalize(object);
 }
 
@@ -529,8 +740,26 @@ static void gst_quad_fallback_enc_class_init(GstQuadFallbackEncClass *klass) {
                          "preset-up, preset, max-delayed, mean-encode-us",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST,
-                                      static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY));
+  const auto ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                              GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property(
+      gobject_class, PROP_TUNE,
+      g_param_spec_flags("tune", "Tune",
+                         "The library's tunings, as x264enc's tune (psnr and ssim exclude each "
+                         "other); without zerolatency the library may hold pictures for lookahead "
+                         "and frame threads (the latency query says how many)",
+                         GST_TYPE_QUAD_FALLBACK_TUNE, DEFAULT_TUNE, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_OPTION_STRING,
+      g_param_spec_string("option-string", "Option string",
+                          "Library options as name=value pairs separated by ':' (x264's or "
+                          "x265's command-line names), applied over the other properties; "
+                          "B-frames stay off and downstream caps still decide the profile",
+                          nullptr, ready));
+  gst_quad_encoder_install_properties_full(
+      gobject_class, PROP_SHARED_FIRST, static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY),
+      static_cast<GstQuadEncoderPropsFlags>(GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING |
+                                            GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO));
 
   encoder_class->set_format = gst_quad_fallback_enc_set_format;
   encoder_class->handle_frame = gst_quad_fallback_enc_handle_frame;
@@ -541,6 +770,7 @@ static void gst_quad_fallback_enc_class_init(GstQuadFallbackEncClass *klass) {
   encoder_class->stop = gst_quad_fallback_enc_stop;
 
   gst_type_mark_as_plugin_api(GST_TYPE_QUAD_FALLBACK_ENC, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_FALLBACK_TUNE, static_cast<GstPluginAPIFlags>(0));
   GST_DEBUG_CATEGORY_INIT(gst_quad_fallback_enc_debug, "quadfallbackenc", 0,
                           "quadx264enc and quadx265enc");
 }
@@ -550,6 +780,9 @@ static void gst_quad_fallback_enc_init(GstQuadFallbackEnc *self) {
   gst_quad_encoder_settings_init(&priv->settings);
   priv->realtime = DEFAULT_REALTIME;
   priv->aq_strength = DEFAULT_AQ_STRENGTH;
+  priv->tune = DEFAULT_TUNE;
+  priv->option_string = nullptr;
+  priv->reconfigure = FALSE;
   new (&priv->counters) FallbackCounters();
   priv->state = nullptr;
 }

@@ -10,18 +10,24 @@
  *
  * Properties are the set every gst-quad encoder shares (rate-control,
  * bitrate, qp, vbv-buffer-ms, key-int-max, speed-preset, threads,
- * intra-refresh), so quadenc can move a stream between encoders. A
- * GstQuadAnalysisMeta on a frame adds per-macroblock QP offsets from its
- * block variance (cbr and vbr) and turns a scene cut into an IDR.
- * `realtime=true` steps the preset down when encoding falls behind the frame
- * rate and back up when there is headroom.
+ * intra-refresh), so quadenc can move a stream between encoders; bitrate,
+ * qp, vbv-buffer-ms, key-int-max and speed-preset may change in PLAYING and
+ * apply from the next picture. key-int-max=0 is automatic (250), and
+ * `tune` and `option-string` are x264enc's and x265enc's. Downstream caps
+ * choose the stream format (byte-stream, or avc with codec_data) and the
+ * profile (high, main, constrained-baseline (x264's baseline) or high-10 for I420_10LE); a profile
+ * the encoder cannot code fails negotiation. A GstQuadAnalysisMeta on a frame adds QP offsets from
+ * its block variance (cbr and vbr) and turns a scene cut into an IDR. `realtime=true` steps the
+ * preset down when encoding falls behind the frame rate and back up when
+ * there is headroom.
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 quadcapturesrc num-buffers=300 ! video/x-raw,width=1280,height=720,framerate=30/1
- * ! quadx264enc bitrate=3000 ! h264parse ! matroskamux ! filesink location=out.mkv gst-launch-1.0
- * quadcapturesrc ! video/x-raw,format=NV12,width=1920,height=1080 ! quadx264enc realtime=true
- * rate-control=cqp qp=26 ! fakesink
+ * gst-launch-1.0 quadcapturesrc num-buffers=300 ! \
+ *     video/x-raw,width=1280,height=720,framerate=30/1 ! \
+ *     quadx264enc bitrate=3000 ! mp4mux ! filesink location=out.mp4
+ * gst-launch-1.0 quadcapturesrc ! video/x-raw,format=NV12,width=1920,height=1080 ! \
+ *     quadx264enc realtime=true rate-control=cqp qp=26 ! fakesink
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -39,14 +45,15 @@ GST_ELEMENT_REGISTER_DEFINE(quadx264enc, "quadx264enc", GST_RANK_SECONDARY, GST_
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("video/x-raw, format = (string) { I420, NV12 }, "
+    GST_STATIC_CAPS("video/x-raw, format = (string) { I420, NV12, I420_10LE }, "
                     "width = (int) [ 16, 16384 ], height = (int) [ 16, 16384 ], "
                     "framerate = (fraction) [ 0/1, MAX ]"));
 
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                            GST_STATIC_CAPS("video/x-h264, stream-format = (string) byte-stream, "
-                                            "alignment = (string) au"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/x-h264, stream-format = (string) { byte-stream, avc }, "
+                    "alignment = (string) au, profile = (string) { high, "
+                    "main, constrained-baseline, baseline, high-10 }"));
 
 static void gst_quad_x264_enc_class_init(GstQuadX264EncClass *klass) {
   auto *element_class = GST_ELEMENT_CLASS(klass);

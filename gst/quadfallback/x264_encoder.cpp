@@ -1,6 +1,10 @@
-/* libx264 backend: zero-latency tuning, sliced threads, Annex B with
- * parameter sets repeated on every IDR. */
+/* libx264 backend: no B-frames, zero-latency tuning by default (sliced
+ * threads, no lookahead), Annex B with parameter sets repeated on every IDR
+ * unless the caller keeps them out of band. */
 #include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
 
 extern "C" {
 #include <x264.h>
@@ -10,6 +14,35 @@ extern "C" {
 
 namespace quad::fallback {
 namespace {
+
+/* x264's --tune list for the flags, comma-separated as it parses them. */
+std::string tune_names(unsigned tune) {
+  std::string names;
+  const std::pair<unsigned, const char *> known[] = {{kTunePsnr, "psnr"},
+                                                     {kTuneSsim, "ssim"},
+                                                     {kTuneFastDecode, "fastdecode"},
+                                                     {kTuneZeroLatency, "zerolatency"}};
+  for (const auto &[flag, name] : known)
+    if (tune & flag)
+      names += (names.empty() ? "" : ",") + std::string(name);
+  return names;
+}
+
+/* Applies "name=value:name=value" with x264's own parser. */
+bool apply_options(x264_param_t *p, const std::string &options, std::string *why) {
+  for (const auto &[name, value] : split_options(options)) {
+    const int ret = x264_param_parse(p, name.c_str(), value.c_str());
+    if (ret == X264_PARAM_BAD_NAME) {
+      *why = "options: x264 has no option '" + name + "'";
+      return false;
+    }
+    if (ret != 0) {
+      *why = "options: x264 refused " + name + "=" + value;
+      return false;
+    }
+  }
+  return true;
+}
 
 class X264Encoder final : public Encoder {
 public:
@@ -22,12 +55,9 @@ public:
     config_ = config;
     width_ = config.width;
     height_ = config.height;
-    preset_ = config.preset;
     x264_param_t param;
-    if (!make_param(config.preset, &param)) {
-      *error = "x264 rejected the parameters";
+    if (!make_param(config, &param, error))
       return false;
-    }
     encoder_ = x264_encoder_open(&param);
     if (!encoder_) {
       *error = "x264_encoder_open failed";
@@ -43,7 +73,17 @@ public:
     int nal_count = 0;
     if (picture) {
       x264_picture_init(&in);
-      in.img.i_csp = config_.layout == ChromaLayout::NV12 ? X264_CSP_NV12 : X264_CSP_I420;
+      switch (config_.layout) {
+      case ChromaLayout::I420:
+        in.img.i_csp = X264_CSP_I420;
+        break;
+      case ChromaLayout::NV12:
+        in.img.i_csp = X264_CSP_NV12;
+        break;
+      case ChromaLayout::I420_10:
+        in.img.i_csp = X264_CSP_I420 | X264_CSP_HIGH_DEPTH;
+        break;
+      }
       in.img.i_plane = config_.layout == ChromaLayout::NV12 ? 2 : 3;
       for (int p = 0; p < in.img.i_plane; p++) {
         /* x264 only reads the input planes; its API is not const-correct. */
@@ -51,7 +91,9 @@ public:
         in.img.i_stride[p] = static_cast<int>(picture->strides[p]);
       }
       in.i_pts = picture->pts;
-      in.i_type = picture->force_idr ? X264_TYPE_IDR : X264_TYPE_AUTO;
+      const bool due = idr_due();
+      in.i_type = picture->force_idr || due ? X264_TYPE_IDR : X264_TYPE_AUTO;
+      in.i_qpplus1 = config_.rate_control == RateControl::ConstantQp ? config_.qp + 1 : 0;
       in.prop.quant_offsets = const_cast<float *>(picture->quant_offsets);
     } else if (x264_encoder_delayed_frames(encoder_) == 0) {
       return EncodeResult::NoPacket;
@@ -68,49 +110,67 @@ public:
     out.data = std::span<const uint8_t>(nals[0].p_payload, static_cast<size_t>(size));
     out.pts = pic_out.i_pts;
     out.keyframe = pic_out.b_keyframe != 0;
+    note_output(out.keyframe);
     return EncodeResult::Packet;
   }
 
   int delayed_frames() const override { return x264_encoder_maximum_delayed_frames(encoder_); }
 
-  bool set_preset(int preset) override {
-    if (preset < 0 || preset >= kPresetCount)
-      return false;
+  std::span<const uint8_t> headers() override {
+    x264_nal_t *nals = nullptr;
+    int nal_count = 0;
+    const int size = x264_encoder_headers(encoder_, &nals, &nal_count);
+    headers_.clear();
+    if (size > 0 && nal_count > 0)
+      headers_.assign(nals[0].p_payload, nals[0].p_payload + size);
+    return headers_;
+  }
+
+protected:
+  bool apply_reconfig(const EncoderConfig &config) override {
     x264_param_t param;
-    if (!make_param(preset, &param) || x264_encoder_reconfig(encoder_, &param) < 0) {
-      error_ = "x264_encoder_reconfig refused preset " + std::string(kPresetNames[preset]);
+    std::string why;
+    if (!make_param(config, &param, &why) || x264_encoder_reconfig(encoder_, &param) < 0) {
+      error_ = "x264_encoder_reconfig refused the settings" + (why.empty() ? "" : ": " + why);
       return false;
     }
-    preset_ = preset;
     return true;
   }
 
 private:
-  bool make_param(int preset, x264_param_t *p) const {
-    const EncoderConfig &c = config_;
-    if (x264_param_default_preset(p, kPresetNames[preset], "zerolatency") < 0)
+  static bool make_param(const EncoderConfig &c, x264_param_t *p, std::string *why) {
+    const std::string tune = tune_names(c.tune);
+    if (x264_param_default_preset(p, kPresetNames[c.preset],
+                                  tune.empty() ? nullptr : tune.c_str()) < 0) {
+      *why = "tune: x264 refused '" + tune + "' with preset " + kPresetNames[c.preset];
       return false;
+    }
     p->i_log_level = X264_LOG_ERROR;
     p->i_width = c.width;
     p->i_height = c.height;
     p->i_csp = c.layout == ChromaLayout::NV12 ? X264_CSP_NV12 : X264_CSP_I420;
+    p->i_bitdepth = c.layout == ChromaLayout::I420_10 ? 10 : 8;
     p->i_fps_num = static_cast<uint32_t>(c.fps_n);
     p->i_fps_den = static_cast<uint32_t>(c.fps_d);
     p->i_timebase_num = static_cast<uint32_t>(c.fps_d);
     p->i_timebase_den = static_cast<uint32_t>(c.fps_n);
     p->i_threads = c.threads > 0 ? c.threads : X264_THREADS_AUTO;
-    p->b_sliced_threads = 1;
-    p->i_bframe = 0;
-    p->rc.i_lookahead = 0;
-    p->i_sync_lookahead = 0;
-    p->i_keyint_max = c.key_int_max > 0 ? c.key_int_max : X264_KEYINT_MAX_INFINITE;
+    /* Only intra refresh needs x264's key interval; IDRs are placed by
+     * Encoder otherwise, so the interval can change while running. */
+    p->i_keyint_max =
+        library_keyint(c) && c.key_int_max > 0 ? c.key_int_max : X264_KEYINT_MAX_INFINITE;
     p->b_intra_refresh = c.intra_refresh;
-    p->b_repeat_headers = 1;
+    p->b_repeat_headers = c.repeat_headers;
     p->b_annexb = 1;
     switch (c.rate_control) {
     case RateControl::ConstantQp:
-      p->rc.i_rc_method = X264_RC_CQP;
-      p->rc.i_qp_constant = c.qp;
+      /* Each picture's QP is forced (encode()): x264's own CQP mode clamps
+       * forced QPs to the range of the QP it opened with, so a new qp could
+       * not take effect while running. AQ stays off as in CQP. */
+      p->rc.i_rc_method = X264_RC_CRF;
+      p->rc.f_rf_constant = static_cast<float>(c.qp);
+      p->rc.i_aq_mode = X264_AQ_NONE;
+      p->rc.b_mb_tree = 0;
       break;
     case RateControl::ConstantBitrate:
     case RateControl::VariableBitrate: {
@@ -127,11 +187,22 @@ private:
       break;
     }
     }
-    return x264_param_apply_profile(p, "high") == 0;
+    if (!apply_options(p, c.options, why))
+      return false;
+    /* Output order is input order whatever the options say: the elements
+     * time-stamp access units as pictures. */
+    p->i_bframe = 0;
+    const std::string profile =
+        !c.profile.empty() ? c.profile : (c.layout == ChromaLayout::I420_10 ? "high10" : "high");
+    if (x264_param_apply_profile(p, profile.c_str()) < 0) {
+      *why = "x264 cannot code this input in profile " + profile;
+      return false;
+    }
+    return true;
   }
 
-  EncoderConfig config_;
   x264_t *encoder_ = nullptr;
+  std::vector<uint8_t> headers_;
 };
 
 } // namespace

@@ -217,3 +217,85 @@ inline int avdec_frames(const std::string &file, Codec codec) {
   run_pipeline("filesrc location=" + file + " ! " + parse + " ! fakesink name=sink", run);
   return run.eos ? static_cast<int>(run.out.size()) : -1;
 }
+
+/* Runs a pipeline that ends in a file (no fakesink) to EOS; the error text
+ * when it fails, empty when it reached EOS. */
+inline std::string run_to_eos(const std::string &description) {
+  GError *err = nullptr;
+  GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
+  if (!pipeline) {
+    std::string text = err ? err->message : "parse failed";
+    g_clear_error(&err);
+    return text;
+  }
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, 120 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  std::string error = msg ? "" : "pipeline hung";
+  if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    GError *e = nullptr;
+    gchar *debug = nullptr;
+    gst_message_parse_error(msg, &e, &debug);
+    error = std::string(e->message) + " | " + (debug ? debug : "");
+    g_clear_error(&e);
+    g_free(debug);
+  }
+  if (msg)
+    gst_message_unref(msg);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  return error;
+}
+
+/* ffprobe's value of stream entry (e.g. "pix_fmt", "profile", "nb_read_frames"
+ * with every frame decoded) for the first video stream of a container file. */
+inline std::string ffprobe_entry(const std::string &file, const char *entry) {
+  const std::string entries = std::string("stream=") + entry;
+  const gchar *argv[] = {"ffprobe",
+                         "-v",
+                         "error",
+                         "-count_frames",
+                         "-select_streams",
+                         "v:0",
+                         "-show_entries",
+                         entries.c_str(),
+                         "-of",
+                         "csv=p=0",
+                         file.c_str(),
+                         nullptr};
+  gchar *out = nullptr;
+  gint status = 0;
+  fail_unless(g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr, G_SPAWN_SEARCH_PATH,
+                           nullptr, nullptr, &out, nullptr, &status, nullptr));
+  std::string value = out ? g_strstrip(out) : "";
+  g_free(out);
+  return value;
+}
+
+/* Frames FFmpeg decodes from a container file, or -1 on a decoding error. */
+inline int ffmpeg_container_frames(const std::string &file) {
+  const gchar *argv[] = {
+      "ffmpeg", "-nostdin",   "-v",        "error",       "-err_detect", "crccheck+explode",
+      "-i",     file.c_str(), "-fps_mode", "passthrough", "-f",          "framemd5",
+      "-",      nullptr};
+  gchar *out = nullptr;
+  gchar *err = nullptr;
+  gint status = 0;
+  fail_unless(g_spawn_sync(nullptr, const_cast<gchar **>(argv), nullptr, G_SPAWN_SEARCH_PATH,
+                           nullptr, nullptr, &out, &err, &status, nullptr));
+  int frames = -1;
+  if (g_spawn_check_wait_status(status, nullptr) && (!err || !*err)) {
+    frames = 0;
+    gchar **lines = g_strsplit(out ? out : "", "\n", -1);
+    for (gchar **l = lines; *l; l++)
+      frames += (**l && **l != '#') ? 1 : 0;
+    g_strfreev(lines);
+  } else {
+    GST_ERROR("ffmpeg on %s: %s", file.c_str(), err ? err : "");
+  }
+  g_free(out);
+  g_free(err);
+  return frames;
+}

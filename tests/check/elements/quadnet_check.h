@@ -348,7 +348,10 @@ inline std::string receive(const std::string &location, const std::string &props
   gst_element_set_state(recv, GST_STATE_PLAYING);
   GstBus *bus = gst_element_get_bus(recv);
   std::string error;
-  for (int i = 0; i < 2000 && static_cast<int>(got.offsets.size()) < want; ++i) {
+  /* A deadline, not a count of polls: a TLS handshake in a sanitizer build
+   * on a busy machine takes seconds. */
+  const gint64 deadline = g_get_monotonic_time() + 30 * G_TIME_SPAN_SECOND;
+  while (static_cast<int>(got.offsets.size()) < want && g_get_monotonic_time() < deadline) {
     GstMessage *msg = gst_bus_timed_pop_filtered(bus, 5 * GST_MSECOND, GST_MESSAGE_ERROR);
     if (msg) {
       GError *err = nullptr;

@@ -62,7 +62,7 @@ struct EncoderConfig {
   bool repeat_headers = true; /* parameter sets before every IDR */
 };
 
-struct Picture {
+struct SourceFrame {
   const uint8_t *planes[3] = {}; /* Y, U, V; NV12: Y, UV */
   std::ptrdiff_t strides[3] = {};
   int64_t pts = 0; /* returned with the packet */
@@ -87,7 +87,7 @@ public:
 
   /* Encodes picture (nullptr drains a held picture) and returns at most one
    * access unit in out. */
-  virtual EncodeResult encode(const Picture *picture, Packet &out) = 0;
+  virtual EncodeResult encode(const SourceFrame *picture, Packet &out) = 0;
 
   /* Upper bound on pictures held inside the library between encode() and
    * its packet, as the library reports it after applying its settings. */

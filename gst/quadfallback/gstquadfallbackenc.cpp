@@ -517,7 +517,7 @@ static GstFlowReturn gst_quad_fallback_enc_handle_frame(GstVideoEncoder *encoder
     GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("Could not map an input frame."), (nullptr));
     return GST_FLOW_ERROR;
   }
-  quad::fallback::Picture picture;
+  quad::fallback::SourceFrame picture;
   for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES(&vframe); p++) {
     picture.planes[p] = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&vframe, p));
     picture.strides[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&vframe, p);

@@ -112,7 +112,7 @@ int qf_encoder_encode(QFEncoder *encoder, const uint8_t *const planes[3],
                       const ptrdiff_t strides[3], int64_t pts, int force_idr, QFPacket *out) {
   if (!encoder || !planes || !strides || !out)
     return -1;
-  quad::fallback::Picture picture;
+  quad::fallback::SourceFrame picture;
   for (int p = 0; p < 3; p++) {
     picture.planes[p] = planes[p];
     picture.strides[p] = strides[p];

@@ -66,7 +66,7 @@ public:
     return true;
   }
 
-  EncodeResult encode(const Picture *picture, Packet &out) override {
+  EncodeResult encode(const SourceFrame *picture, Packet &out) override {
     x264_picture_t in;
     x264_picture_t pic_out;
     x264_nal_t *nals = nullptr;

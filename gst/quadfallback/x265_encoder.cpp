@@ -70,7 +70,7 @@ public:
     return true;
   }
 
-  EncodeResult encode(const Picture *picture, Packet &out) override {
+  EncodeResult encode(const SourceFrame *picture, Packet &out) override {
     x265_picture in;
     x265_picture pic_out;
     api_->picture_init(param_, &pic_out);

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "dsp/convert.h"
+#include "dsp/colour_convert.h"
 #include "dsp/dsp.h"
 #include "dsp/frame_stats.h"
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "dsp/convert.h"
+#include "dsp/colour_convert.h"
 #include "parallel.h"
 
 namespace quad::preproc {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "dsp/convert.h"
+#include "dsp/colour_convert.h"
 #include "parallel.h"
 #include "picture.h"
 #include "resample.h"

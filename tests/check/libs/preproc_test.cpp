@@ -12,7 +12,7 @@
 #include "analysis.h"
 #include "convert.h"
 #include "denoise.h"
-#include "dsp/convert.h"
+#include "dsp/colour_convert.h"
 #include "dsp/frame_stats.h"
 #include "resample.h"
 

@@ -1,5 +1,5 @@
 // Scalar reference of the colour-conversion row kernels.
-#include "dsp/convert.h"
+#include "dsp/colour_convert.h"
 
 #include <algorithm>
 

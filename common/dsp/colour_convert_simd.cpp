@@ -1,13 +1,13 @@
 // Highway versions of the colour-conversion row kernels. foreach_target.h
 // compiles this file once per target; the best table the CPU runs is picked
 // on first use.
-#include "dsp/convert.h"
+#include "dsp/colour_convert.h"
 #include "dsp/dispatch.h"
 
 #include <algorithm>
 
 #undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "dsp/convert_simd.cpp"
+#define HWY_TARGET_INCLUDE "dsp/colour_convert_simd.cpp"
 #include <hwy/foreach_target.h> // must precede highway.h
 
 #include <hwy/highway.h>

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "dsp/dsp.h"
+#include "syntax.h"
 
 namespace quad::hevc {
 
@@ -84,6 +85,21 @@ uint64_t CtuEncoder::area_sse(int x, int y, int size, Planes planes) const {
                  n, n);
   }
   return sse;
+}
+
+// The exact cost of a CU: its whole syntax from the contexts it starts
+// with, which also leaves counter_ in the state after it.
+double CtuEncoder::cu_cost(int x, int y, int log2_size, int depth, const CabacBitCounter &start) {
+  const int size = 1 << log2_size;
+  counter_ = start;
+  const SyntaxContext sc = syntax_context();
+  if (x + size <= sps_.width && y + size <= sps_.height && log2_size > sps_.min_cb_log2)
+    write_split_cu_flag(counter_, sc, x, y, depth, false);
+  write_coding_unit(counter_, sc, coeffs_, x, y, log2_size);
+  const uint64_t distortion = area_sse(x, y, size, Planes::All);
+  return static_cast<double>(distortion) +
+         params_.lambda * static_cast<double>(counter_.frac_bits - start.frac_bits) /
+             kFracBitsPerBit;
 }
 
 int chroma_qp(int qpi) {

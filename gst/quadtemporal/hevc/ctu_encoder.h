@@ -1,10 +1,9 @@
 // Rate-distortion decisions and reconstruction for one CTU of an I or P
 // slice: the coding quadtree, skip, merge, AMVP with motion search, the
-// intra modes, the transform tree and the quantised residual, all measured with J = D + lambda * R where R comes
-// from the CABAC state (CabacBitCounter). Each decision lives in its own
-// file; this class holds the working state they share (the picture's
-// reconstruction and block info, the CTU's levels) and the candidates they
-// keep alternatives in. GStreamer-free.
+// intra modes, the transform tree and the quantised residual, all measured with J = D + lambda * R
+// where R comes from the CABAC state (CabacBitCounter). Each decision lives in its own file; this
+// class holds the working state they share (the picture's reconstruction and block info, the CTU's
+// levels) and the candidates they keep alternatives in. GStreamer-free.
 #pragma once
 
 #include <cstdint>

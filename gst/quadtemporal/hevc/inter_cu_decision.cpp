@@ -65,19 +65,6 @@ void CtuEncoder::code_inter_cu(int x, int y, int log2_size, const MotionChoice &
     info_->fill(x, y, size, [](BlockInfo &b) { b.pred_mode = PredMode::Skip; });
 }
 
-double CtuEncoder::cu_cost(int x, int y, int log2_size, int depth, const CabacBitCounter &start) {
-  const int size = 1 << log2_size;
-  counter_ = start;
-  const SyntaxContext sc = syntax_context();
-  if (x + size <= sps_.width && y + size <= sps_.height && log2_size > sps_.min_cb_log2)
-    write_split_cu_flag(counter_, sc, x, y, depth, false);
-  write_coding_unit(counter_, sc, coeffs_, x, y, log2_size);
-  const uint64_t distortion = area_sse(x, y, size, Planes::All);
-  return static_cast<double>(distortion) +
-         params_.lambda * static_cast<double>(counter_.frac_bits - start.frac_bits) /
-             kFracBitsPerBit;
-}
-
 double CtuEncoder::intra_satd_estimate(int x, int y, int log2_size) {
   const int n = std::min(1 << log2_size, 32);
   const IntraAvailability avail = intra_availability(sps_, x, y, n, 0);

@@ -54,17 +54,7 @@ double CtuEncoder::decide_intra_cu(int x, int y, int log2_size, int depth) {
 
   decide_intra_chroma(x, y, log2_size, start.contexts);
 
-  // The exact cost of the CU: its whole syntax from the contexts it starts
-  // with, which also leaves counter_ in the state after it.
-  counter_ = start;
-  const SyntaxContext sc = syntax_context();
-  if (x + size <= sps_.width && y + size <= sps_.height && log2_size > sps_.min_cb_log2)
-    write_split_cu_flag(counter_, sc, x, y, depth, false);
-  write_coding_unit(counter_, sc, coeffs_, x, y, log2_size);
-  const uint64_t distortion = area_sse(x, y, size, Planes::All);
-  return static_cast<double>(distortion) +
-         params_.lambda * static_cast<double>(counter_.frac_bits - start.frac_bits) /
-             kFracBitsPerBit;
+  return cu_cost(x, y, log2_size, depth, start);
 }
 
 } // namespace quad::hevc

@@ -6,29 +6,27 @@
 #include "ctu_encoder.h"
 #include "dsp/dsp.h"
 #include "dsp/interp.h"
+#include "syntax.h"
 
 namespace quad::hevc {
 namespace {
 
-// Bits of one motion vector difference component as mvd_coding() spends
-// them: greater0, greater1, the first-order Exp-Golomb remainder and the
-// sign (7.3.8.9, 9.3.3.5). An estimate for the search; the CU's exact rate
-// comes from the syntax writer.
-int mvd_component_bits_exact(int v) {
-  const int a = std::abs(v);
-  if (a == 0)
-    return 1;
-  if (a == 1)
-    return 3;
-  int rest = a - 2;
-  int k = 1;
-  int prefix = 0;
-  while (rest >= (1 << k)) {
-    rest -= 1 << k;
-    ++k;
-    ++prefix;
-  }
-  return 3 + prefix + 1 + k;
+// Counts the bins the syntax writer produces, each as one bit: the search's
+// estimate of an MVD's rate (the CU's exact rate comes from the contexts).
+struct BinCount {
+  int bins = 0;
+  void encode_bin(int, int) { ++bins; }
+  void encode_bypass(int) { ++bins; }
+  void encode_bypass_bits(uint32_t, int n) { bins += n; }
+};
+
+// Bins of one MVD component as mvd_coding() (7.3.8.9) codes it: the value
+// is coded modulo 2^16 (8.5.3.2.1), the other component of a zero MVD
+// adds one greater0 bin.
+int mvd_component_bins(int v) {
+  BinCount count;
+  write_mvd(count, MotionVector{static_cast<int16_t>(v), 0});
+  return count.bins - 1;
 }
 
 // The same for |v| < 4096, looked up: the search asks for it at every
@@ -37,14 +35,14 @@ struct MvdBitsTable {
   uint8_t bits[4096];
   MvdBitsTable() {
     for (int a = 0; a < 4096; ++a)
-      bits[a] = static_cast<uint8_t>(mvd_component_bits_exact(a));
+      bits[a] = static_cast<uint8_t>(mvd_component_bins(a));
   }
 };
 const MvdBitsTable kMvdBits;
 
 int mvd_component_bits(int v) {
   const int a = std::abs(v);
-  return a < 4096 ? kMvdBits.bits[a] : mvd_component_bits_exact(a);
+  return a < 4096 ? kMvdBits.bits[a] : mvd_component_bins(v);
 }
 
 int mvd_bits(MotionVector mv, MotionVector mvp) {

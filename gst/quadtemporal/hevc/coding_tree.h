@@ -64,10 +64,12 @@ public:
     return blocks_[static_cast<size_t>(y >> 2) * width4_ + (x >> 2)];
   }
   // Sets fields of every 4x4 block of a square luma area.
-  template <class F> void fill(int x, int y, int size, F &&f) {
-    for (int by = y >> 2; by < (y + size) >> 2; ++by) {
+  template <class F> void fill(int x, int y, int size, F &&f) { fill(x, y, size, size, f); }
+  // The same for a w x h luma area.
+  template <class F> void fill(int x, int y, int w, int h, F &&f) {
+    for (int by = y >> 2; by < (y + h) >> 2; ++by) {
       BlockInfo *row = &blocks_[static_cast<size_t>(by) * width4_];
-      for (int bx = x >> 2; bx < (x + size) >> 2; ++bx)
+      for (int bx = x >> 2; bx < (x + w) >> 2; ++bx)
         f(row[bx]);
     }
   }

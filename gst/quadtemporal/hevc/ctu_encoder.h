@@ -51,6 +51,9 @@ struct DecisionParams {
   bool subpel_diamond = false; // 4 neighbours per sub-sample step instead of 8
   bool early_skip = true;      // a merge CU without residual ends the CU decision
   bool inter_rd = true;        // AMVP coded even when its SATD cost loses to merge
+  // 2NxN and Nx2N prediction blocks in CUs of 16x16 and up, each with its
+  // own motion (coded, without inter RD, when their SATD cost wins).
+  bool rect_partitions = true;
   // Intra CUs in P pictures: 0 never, 1 when a few intra predictions beat
   // the inter SATD cost, 2 always.
   int intra_in_inter = 2;
@@ -70,6 +73,9 @@ struct InterPrediction {
   }
 };
 
+// Vectors a motion search may start from besides the predictors.
+inline constexpr int kMaxSearchSeeds = 4;
+
 // A prediction block's motion and how the syntax will signal it.
 struct MotionChoice {
   PredictionMotion motion;
@@ -80,10 +86,19 @@ struct MotionChoice {
   double satd_cost = 0; // SATD of the luma prediction + sqrt(lambda) x estimated bits
 };
 
+// The prediction units of an inter CU: one for 2Nx2N, two for 2NxN and
+// Nx2N.
+struct InterPartition {
+  PartMode part = PartMode::Part2Nx2N;
+  MotionChoice pu[2];
+  int count() const { return part == PartMode::Part2Nx2N ? 1 : 2; }
+};
+
 // How a transform tree is searched, passed down the tree.
 struct TreeSearch {
   bool measure_rate = true; // count the tree's bits (a lone candidate is only coded)
   int min_split_log2 = 2;   // smallest luma transform block a split may produce
+  bool inter_split = false; // interSplitFlag's condition (7.4.9.8) without trafoDepth
 };
 
 class CtuEncoder {
@@ -110,17 +125,31 @@ private:
   // need_cost: the caller compares the returned cost (else 0 may come back
   // when only one alternative was coded).
   double decide_inter_cu(int x, int y, int log2_size, int depth, bool need_cost);
-  // inter_cu_decision.cpp: codes the CU as one inter prediction block with
-  // the given motion and its residual (start: the CABAC state before it).
-  void code_inter_cu(int x, int y, int log2_size, const MotionChoice &choice,
+  // inter_cu_decision.cpp: codes the CU as the given prediction units with
+  // their residual (start: the CABAC state before it).
+  void code_inter_cu(int x, int y, int log2_size, const InterPartition &partition,
                      const InterPrediction &pred, const CabacBitCounter &start);
+  // inter_cu_decision.cpp: the merge candidate of a prediction block whose
+  // luma prediction is closest to the source (SATD and merge_idx bits);
+  // scratch receives predictions.
+  MotionChoice choose_merge_candidate(const PredictionBlock &pb, const PredictionMotion *merge_list,
+                                      InterPrediction &scratch);
+  // inter_cu_decision.cpp: the motion of each prediction block of a 2NxN
+  // or Nx2N CU (merge, or searched near the whole CU's motion, by SATD);
+  // returns their SATD cost.
+  double choose_partition_motion(int x, int y, int size, const PredictionMotion &whole,
+                                 InterPartition &partition, InterPrediction &scratch);
   // The exact cost of the CU in the working state, from its syntax; leaves
   // counter_ after it.
   double cu_cost(int x, int y, int log2_size, int depth, const CabacBitCounter &start);
-  // motion_search.cpp: the AMVP motion of a prediction block: predictors,
-  // a pattern search, then half and quarter samples.
+  // motion_search.cpp: the AMVP motion of a prediction block: predictors
+  // (and the seeds given, e.g. the motion already found for a larger
+  // block), a pattern search, then half and quarter samples. local: only
+  // the seeds' reference pictures, and no star steps, just refinement
+  // around the best start.
   MotionChoice search_motion(const PredictionBlock &pb, const PredictionMotion *merge_list,
-                             int merge_count);
+                             int merge_count, const PredictionMotion *seeds = nullptr,
+                             int seed_count = 0, bool local = false);
   // inter_cu_decision.cpp: the SATD cost of planar, DC, horizontal and
   // vertical prediction of a CU: whether intra is worth deciding.
   double intra_satd_estimate(int x, int y, int log2_size);

@@ -30,6 +30,7 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.search_iterations = 4;
     p.subpel_diamond = true;
     p.inter_rd = false;
+    p.rect_partitions = false;
     p.coarse_mode_step = 8;
     p.luma_rd_candidates_large = 1;
     p.luma_rd_candidates_small = 1;
@@ -48,6 +49,7 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
     p.search_iterations = 8;
     p.subpel_diamond = true;
     p.inter_rd = false;
+    p.rect_partitions = false;
     p.coarse_mode_step = 8;
     p.luma_rd_candidates_large = 1;
     p.luma_rd_candidates_small = 2;

@@ -52,7 +52,9 @@ int mvd_bits(MotionVector mv, MotionVector mvp) {
 } // namespace
 
 MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
-                                       const PredictionMotion *merge_list, int merge_count) {
+                                       const PredictionMotion *merge_list, int merge_count,
+                                       const PredictionMotion *seeds, int seed_count,
+                                       bool local) {
   const dsp::Kernels &k = dsp::kernels();
   const dsp::InterpLumaFn interp = dsp::interp_kernels().luma;
   const int w = pb.w;
@@ -65,6 +67,10 @@ MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
   MotionChoice best;
   double best_cost = std::numeric_limits<double>::infinity();
   for (int ref_idx = 0; ref_idx < inter_->num_ref_idx; ++ref_idx) {
+    if (local && std::none_of(seeds, seeds + seed_count, [&](const PredictionMotion &m) {
+          return m.ref_idx[0] == ref_idx;
+        }))
+      continue;
     const PictureSamples &ref = inter_->ref[ref_idx]->samples;
     const ptrdiff_t ref_stride = ref.stride[0];
     MotionVector mvp[2];
@@ -90,15 +96,18 @@ MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
       return k.sad(src, src_stride, r, ref_stride, w, h) + lambda * rate(q);
     };
 
-    // Start: the best of the AMVP predictors, the merge vectors of this
-    // reference and zero.
-    MotionVector starts[2 + kMaxMergeCandidates + 1];
+    // Start: the best of the AMVP predictors, the merge vectors and seeds
+    // of this reference and zero.
+    MotionVector starts[2 + kMaxMergeCandidates + kMaxSearchSeeds + 1];
     int start_count = 0;
     starts[start_count++] = mvp[0];
     starts[start_count++] = mvp[1];
     for (int i = 0; i < merge_count; ++i)
       if (merge_list[i].ref_idx[0] == ref_idx)
         starts[start_count++] = merge_list[i].mv[0];
+    for (int i = 0; i < std::min(seed_count, kMaxSearchSeeds); ++i)
+      if (seeds[i].ref_idx[0] == ref_idx)
+        starts[start_count++] = seeds[i].mv[0];
     starts[start_count++] = MotionVector{};
     MotionVector center{};
     double center_cost = std::numeric_limits<double>::infinity();
@@ -130,7 +139,7 @@ MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
         next = v;
       }
     };
-    for (int step = 16; step >= 2; step >>= 1) {
+    for (int step = local ? 1 : 16; step >= 2; step >>= 1) {
       if (step > params_.search_range)
         continue;
       MotionVector next = center;

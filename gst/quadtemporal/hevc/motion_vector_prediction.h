@@ -33,6 +33,22 @@ struct PredictionBlock {
   int part_idx = 0;
 };
 
+// Prediction block part_idx of a coding block split by part (Table 7-10
+// without AMP and inter NxN, which the encoder does not use: 2Nx2N one
+// block, 2NxN two above each other, Nx2N two side by side).
+inline PredictionBlock prediction_block(int x_cb, int y_cb, int cb_size, PartMode part,
+                                        int part_idx) {
+  const int half = cb_size / 2;
+  switch (part) {
+  case PartMode::Part2NxN:
+    return {x_cb, y_cb, cb_size, x_cb, y_cb + part_idx * half, cb_size, half, part, part_idx};
+  case PartMode::PartNx2N:
+    return {x_cb, y_cb, cb_size, x_cb + part_idx * half, y_cb, half, cb_size, part, part_idx};
+  default:
+    return {x_cb, y_cb, cb_size, x_cb, y_cb, cb_size, cb_size, part, 0};
+  }
+}
+
 inline constexpr int kMaxMergeCandidates = 5;
 
 // 8.5.3.2.2: fills the first MaxNumMergeCand entries of mergeCandList.

@@ -9,7 +9,7 @@ RdCost CtuEncoder::code_luma_tree(int x, int y, int log2_size, int depth, int ma
                                   CabacBitCounter &counter, const InterPrediction *inter) {
   const int size = 1 << log2_size;
   const TransformSplitRule rule =
-      transform_split_rule(sps_, log2_size, depth, max_depth, intra_split);
+      transform_split_rule(sps_, log2_size, depth, max_depth, intra_split, search.inter_split);
 
   const CabacBitCounter start = counter;
   Candidate &leaf = candidates_->tu_leaf[log2_size];

@@ -5,7 +5,12 @@ For each real clip at full length, constant QP 22/27/32/37, one thread
 each, measured in the same run on the same input:
 
   low-delay P (the live use):
-    ours     tc_encode_y4m --gop p --keyint 0 --qp QP --preset P
+    ours pP  tc_encode_y4m --gop p --keyint 0 --qp QP --preset P, for each
+             preset of --presets
+    with --quadmotion, the same encoder as the element in gst-launch-1.0,
+    once alone and once after quadmotion (its vectors seed the search):
+    ours pP gst             quadcapturesrc ! quadh265enc ... ! filesink
+    ours pP gst+quadmotion  quadcapturesrc ! quadmotion ! quadh265enc ...
     x265     --preset ultrafast|superfast --tune zerolatency --qp QP
              --pools 1 --frame-threads 1
     x264     --preset veryfast --tune zerolatency --qp QP --threads 1
@@ -21,8 +26,12 @@ system of the encoder process), so a busy machine slows both sides alike;
 the ratio is ours/peer. With a constant QP every encoder codes its IDR a
 few QP finer than its P pictures (x265's and x264's ipratio; ours 3).
 
-  hevc_bench.py BUILD_DIR [--clips DIR] [--frames N] [--preset P]
-                [--only NAME] [--intra] [--plot-data FILE]
+  hevc_bench.py BUILD_DIR [--clips DIR] [--frames N] [--presets P,P..]
+                [--quadmotion] [--only NAME] [--intra] [--plot-data FILE]
+
+The gst rows time the whole pipeline (reading the clip, quadmotion's
+search, the encoder), so their ratio to each other is what quadmotion's
+meta saves or costs in a live chain.
 
 --plot-data writes every rate/PSNR point as CSV (clip, encoder, kbps,
 psnr_y) for `bench/figures/plot.py rd`.
@@ -128,32 +137,59 @@ def find_encoder(build):
     return path if os.path.exists(path) else None
 
 
-def commands(args, encoder, src, out, qp, frames):
-    """name -> command line of each encoder for one QP."""
+def ours_commands(args, encoder, src, out, qp, frames):
+    """name -> (command line, output file) of each variant of ours."""
+    cmds = {}
+    for preset in args.presets:
+        name = 'ours p%d' % preset
+        if args.intra:
+            cmd = [encoder, src, out(name), '--qp', str(qp), '--keyint', '1',
+                   '--preset', str(preset), '--frames', str(frames)]
+        else:
+            cmd = [encoder, src, out(name), '--gop', 'p', '--keyint', '0',
+                   '--qp', str(qp), '--preset', str(preset), '--frames',
+                   str(frames)]
+        cmds[name] = (cmd, out(name))
+        if args.quadmotion and not args.intra and preset == args.presets[0]:
+            for suffix, motion in (('gst', []),
+                                   ('gst+quadmotion',
+                                    ['quadmotion', 'qp=%d' % qp, '!'])):
+                variant = '%s %s' % (name, suffix)
+                cmds[variant] = ([
+                    'gst-launch-1.0', '-q', 'quadcapturesrc',
+                    'location=' + src, 'is-live=false',
+                    'num-buffers=%d' % frames, '!'] + motion + [
+                    'quadh265enc', 'rate-control=cqp', 'qp=%d' % qp,
+                    'speed-preset=%d' % preset, 'key-int-max=0',
+                    'ref-frames=1', '!', 'filesink',
+                    'location=' + out(variant)], out(variant))
+    return cmds
+
+
+def peer_commands(args, src, out, qp, frames):
+    """name -> (command line, output file) of each peer for one QP."""
     common_x265 = ['x265', '--tune', 'zerolatency', '--qp', str(qp),
                    '--pools', '1', '--frame-threads', '1', '--frames',
                    str(frames), '--input', src, '-o']
     if args.intra:
-        return {
-            'ours': [encoder, src, out('ours'), '--qp', str(qp), '--keyint',
-                     '1', '--preset', str(args.preset), '--frames',
-                     str(frames)],
-            'x265 ultrafast': common_x265[:1] + ['--preset', 'ultrafast',
-                                                 '--keyint', '1'] +
-            common_x265[1:] + [out('x265u')],
-        }
+        return {'x265 ultrafast': (
+            common_x265[:1] + ['--preset', 'ultrafast', '--keyint', '1'] +
+            common_x265[1:] + [out('x265u')], out('x265u'))}
     return {
-        'ours': [encoder, src, out('ours'), '--gop', 'p', '--keyint', '0',
-                 '--qp', str(qp), '--preset', str(args.preset), '--frames',
-                 str(frames)],
-        'x265 ultrafast': common_x265[:1] + ['--preset', 'ultrafast'] +
-        common_x265[1:] + [out('x265u')],
-        'x265 superfast': common_x265[:1] + ['--preset', 'superfast'] +
-        common_x265[1:] + [out('x265s')],
-        'x264 veryfast': ['x264', '--preset', 'veryfast', '--tune',
-                          'zerolatency', '--qp', str(qp), '--threads', '1',
-                          '--frames', str(frames), '-o', out('x264'), src],
+        'x265 ultrafast': (common_x265[:1] + ['--preset', 'ultrafast'] +
+                           common_x265[1:] + [out('x265u')], out('x265u')),
+        'x265 superfast': (common_x265[:1] + ['--preset', 'superfast'] +
+                           common_x265[1:] + [out('x265s')], out('x265s')),
+        'x264 veryfast': (['x264', '--preset', 'veryfast', '--tune',
+                           'zerolatency', '--qp', str(qp), '--threads', '1',
+                           '--frames', str(frames), '-o', out('x264'), src],
+                          out('x264')),
     }
+
+
+def bd(points, test, ref):
+    return bd_rate([p[0] for p in points[ref]], [p[1] for p in points[ref]],
+                   [p[0] for p in points[test]], [p[1] for p in points[test]])
 
 
 def main():
@@ -164,22 +200,28 @@ def main():
     ap.add_argument('--clips', default=os.environ.get('QUAD_CLIPS_Y4M_DIR'))
     ap.add_argument('--frames', type=int, default=0,
                     help='frames per clip (default: the whole clip)')
-    ap.add_argument('--preset', type=int, default=0)
+    ap.add_argument('--presets', default='0',
+                    help='our speed presets, comma-separated (default 0)')
+    ap.add_argument('--quadmotion', action='store_true',
+                    help='also the element alone and after quadmotion, '
+                    'at the first preset')
     ap.add_argument('--only', default='', help='clips whose name contains it')
     ap.add_argument('--intra', action='store_true',
                     help='all-intra against x265 ultrafast --keyint 1')
     ap.add_argument('--plot-data', help='write the rate/PSNR points as CSV')
     args = ap.parse_args()
+    args.presets = [int(p) for p in args.presets.split(',')]
 
     here = os.path.dirname(os.path.abspath(__file__))
     clips = args.clips or os.path.join(os.path.dirname(here), 'build-clips')
     encoder = args.encoder or find_encoder(args.build)
     peers = ['x265'] if args.intra else ['x265', 'x264']
-    if not encoder or any(shutil.which(p) is None for p in peers) or \
+    tools = peers + (['gst-launch-1.0'] if args.quadmotion else [])
+    if not encoder or any(shutil.which(p) is None for p in tools) or \
             not os.path.isdir(clips):
         print('hevc_bench: needs tc_encode_y4m, %s (apt-get install %s) '
               'and the decoded clips (QUAD_CLIPS_Y4M_DIR)' % (
-                  ', '.join(peers), ' '.join(peers)))
+                  ', '.join(tools), ' '.join(peers)))
         return 77
     versions = {}
     for p in peers:
@@ -202,26 +244,25 @@ def main():
             for qp in QPS:
                 def out(name):
                     return os.path.join(work, '%s%d.%s' % (
-                        name.replace(' ', ''), qp,
+                        re.sub('[^a-z0-9]', '', name), qp,
                         '264' if name.startswith('x264') else '265'))
-                for name, cmd in commands(args, encoder, src, out, qp,
-                                          frames).items():
+                cmds = ours_commands(args, encoder, src, out, qp, frames)
+                cmds.update(peer_commands(args, src, out, qp, frames))
+                for name, (cmd, path) in cmds.items():
                     seconds[name] = seconds.get(name, 0.0) + timed(cmd)
-                    path = cmd[cmd.index('-o') + 1] if '-o' in cmd else cmd[2]
                     kbps = os.path.getsize(path) * 8 * fps / frames / 1000
                     points.setdefault(name, []).append(
                         (kbps, psnr_y(path, src, frames)))
             fps_of = {n: frames * len(QPS) / max(s, 1e-9)
                       for n, s in seconds.items()}
             rows.append((clip, w, h, frames, points, fps_of))
-            ours = points['ours']
-            summary = ', '.join(
-                '%s %+.1f%% x%.2f' % (
-                    n, bd_rate([p[0] for p in pts], [p[1] for p in pts],
-                               [p[0] for p in ours], [p[1] for p in ours]),
-                    fps_of['ours'] / fps_of[n])
-                for n, pts in points.items() if n != 'ours')
-            print('%s: %s' % (clip, summary))
+            ours = [n for n in points if n.startswith('ours')]
+            names = [n for n in points if not n.startswith('ours')]
+            for o in ours:
+                print('%s, %s: %s' % (clip, o, ', '.join(
+                    '%s %+.1f%% x%.2f' % (n, bd(points, o, n),
+                                         fps_of[o] / fps_of[n])
+                    for n in names)))
             sys.stdout.flush()
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -235,38 +276,55 @@ def main():
                     for kbps, psnr in pts:
                         out.writerow([clip[:-len('.y4m')], name, '%.1f' % kbps,
                                       '%.3f' % psnr])
+    if not rows:
+        return 0
 
     mode = 'All-intra' if args.intra else 'Low-delay P (no picture held back)'
     print()
-    print('%s, QP %s, one thread each, CPU-time fps. Ours: tc_encode_y4m '
-          '--preset %d. Peers: x265 %s%s. BD-rate: PSNR-Y, negative is '
-          'better; speed: ours/peer.' % (
-              mode, '/'.join(map(str, QPS)), args.preset, versions['x265'],
+    print('%s, QP %s, one thread and one reference picture each, CPU-time '
+          'fps. Ours: tc_encode_y4m --preset P (pP)%s. Peers: x265 %s%s. '
+          'BD-rate: PSNR-Y, negative is better; speed: ours/peer.' % (
+              mode, '/'.join(map(str, QPS)),
+              ', the element in gst-launch-1.0 alone (gst) and after '
+              'quadmotion (gst+quadmotion)' if args.quadmotion else '',
+              versions['x265'],
               '' if args.intra else ', x264 %s' % versions['x264']))
     print()
-    names = [n for n in rows[0][4] if n != 'ours'] if rows else []
-    print('| clip | frames | ours fps | ' + ' | '.join(
-        '%s BD-rate | %s fps | speed' % (n, n) for n in names) + ' |')
-    print('|---|---|---|' + '---|---|---|' * len(names))
+    points0 = rows[0][4]
+    ours = [n for n in points0 if n.startswith('ours')]
+    names = [n for n in points0 if not n.startswith('ours')]
+    print('| clip | ours | fps | ' + ' | '.join(
+        '%s BD-rate | speed' % n for n in names) + ' |')
+    print('|---|---|---|' + '---|---|' * len(names))
     for clip, w, h, frames, points, fps_of in rows:
-        ours = points['ours']
-        cells = []
-        for n in names:
-            pts = points[n]
-            bd = bd_rate([p[0] for p in pts], [p[1] for p in pts],
-                         [p[0] for p in ours], [p[1] for p in ours])
-            cells.append('%+.1f%% | %.1f | x%.2f' % (
-                bd, fps_of[n], fps_of['ours'] / fps_of[n]))
-        print('| %s (%dx%d) | %d | %.1f | %s |' % (
-            clip, w, h, frames, fps_of['ours'], ' | '.join(cells)))
+        for o in ours:
+            cells = ['%+.1f%% | x%.2f' % (bd(points, o, n),
+                                          fps_of[o] / fps_of[n])
+                     for n in names]
+            print('| %s (%dx%d, %d frames) | %s | %.1f | %s |' % (
+                clip, w, h, frames, o, fps_of[o], ' | '.join(cells)))
+    if args.quadmotion:
+        print()
+        print('quadmotion\'s meta, gst+quadmotion against gst (the whole '
+              'pipeline\'s CPU time):')
+        print()
+        print('| clip | BD-rate | speed |')
+        print('|---|---|---|')
+        for clip, _, _, _, points, fps_of in rows:
+            for o in ours:
+                if o.endswith(' gst+quadmotion'):
+                    alone = o[:-len('+quadmotion')]
+                    print('| %s | %+.1f%% | x%.2f |' % (
+                        clip, bd(points, o, alone),
+                        fps_of[o] / fps_of[alone]))
     print()
     print('| clip | QP | ' + ' | '.join(
-        '%s kb/s | %s PSNR-Y' % (n, n) for n in ['ours'] + names) + ' |')
-    print('|---|---|' + '---|---|' * (1 + len(names)))
+        '%s kb/s | PSNR-Y' % n for n in ours + names) + ' |')
+    print('|---|---|' + '---|---|' * (len(ours) + len(names)))
     for clip, _, _, _, points, _ in rows:
         for i, qp in enumerate(QPS):
             print('| %s | %d | %s |' % (clip, qp, ' | '.join(
-                '%.0f | %.2f' % points[n][i] for n in ['ours'] + names)))
+                '%.0f | %.2f' % points[n][i] for n in ours + names)))
     return 0
 
 

@@ -16,7 +16,9 @@
  * none held back. The next picture is an IDR every `key-int-max` pictures
  * (0: only the first), on a force-key-unit event, and at a scene cut: the
  * `scene_cut` of a GstQuadAnalysisMeta on the frame (quadpreproc
- * analysis=true) when there is one, the encoder's own test otherwise. Each
+ * analysis=true) when there is one, the encoder's own test otherwise. When
+ * the frame carries quadmotion's estimate (a GstQuadMotionMeta of source
+ * estimate), the motion search starts from its vectors too. Each
  * output buffer carries the motion the encoder chose as a
  * GstQuadMotionMeta (8x8 blocks, vectors per picture of distance, intra
  * blocks flagged INTRA_BETTER, no reference on IDRs): an application gets
@@ -408,6 +410,28 @@ static void attach_motion(GstQuadH265Enc *self, GstBuffer *buffer, const TCCoded
   }
 }
 
+/* A motion meta as the core's hints: the meta's vectors point from the
+ * reference to the block, the core's from the block into the reference. */
+static void motion_hints(const GstQuadMotionMeta *meta, std::vector<TCMotionVector> &hints,
+                         TCPicture &in) {
+  if (meta->ref_distance == 0 || meta->block_width == 0 || meta->block_height == 0)
+    return;
+  hints.resize(static_cast<size_t>(meta->cols) * meta->rows);
+  for (size_t i = 0; i < hints.size(); ++i) {
+    const GstQuadMotionVector &v = meta->vectors[i];
+    const bool usable =
+        !(v.flags & (GST_QUAD_MOTION_FLAG_NO_REFERENCE | GST_QUAD_MOTION_FLAG_INTRA_BETTER));
+    hints[i].mv_x = static_cast<int16_t>(-v.mv_x);
+    hints[i].mv_y = static_cast<int16_t>(-v.mv_y);
+    hints[i].ref_distance = usable ? static_cast<int32_t>(meta->ref_distance) : 0;
+  }
+  in.motion_hints = hints.data();
+  in.hint_block_width = static_cast<int>(meta->block_width);
+  in.hint_block_height = static_cast<int>(meta->block_height);
+  in.hint_cols = static_cast<int>(meta->cols);
+  in.hint_rows = static_cast<int>(meta->rows);
+}
+
 /* Sends one coded picture with the frame it came from. */
 static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *coded) {
   auto *encoder = GST_VIDEO_ENCODER(self);
@@ -474,6 +498,12 @@ static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
    * without one the core tests for them itself. */
   if (const GstQuadAnalysisMeta *analysis = gst_buffer_get_quad_analysis_meta(frame->input_buffer))
     in.scene_cut = analysis->scene_cut ? 1 : -1;
+  /* quadmotion's estimate, where there is one, is where the motion search
+   * starts as well as from its own predictors. */
+  std::vector<TCMotionVector> hints;
+  if (const GstQuadMotionMeta *estimate = gst_buffer_get_quad_motion_meta_by_source(
+          frame->input_buffer, GST_QUAD_MOTION_SOURCE_ESTIMATE))
+    motion_hints(estimate, hints, in);
 
   TCCodedPicture coded;
   const auto start = std::chrono::steady_clock::now();

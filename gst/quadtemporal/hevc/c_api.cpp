@@ -13,6 +13,7 @@ struct TCEncoder {
   bool pending = false;           // coded holds an unread picture
   size_t required = 0;
   std::vector<uint8_t> chroma[2]; // NV12 input split into planes
+  std::vector<quad::hevc::BlockMotion> hints;
 };
 
 namespace {
@@ -140,6 +141,21 @@ int tc_encode(TCEncoder *enc, const TCPicture *in, TCCodedPicture *out) {
   source.opaque = in->opaque;
   source.force_idr = in->force_idr != 0;
   source.scene_cut = in->scene_cut;
+  if (in->motion_hints) {
+    // A grid no larger than one hint per luma sample of the picture.
+    const quad::hevc::EncoderConfig &cfg = enc->encoder.config();
+    if (in->hint_block_width <= 0 || in->hint_block_height <= 0 || in->hint_cols <= 0 ||
+        in->hint_rows <= 0 || in->hint_cols > cfg.width || in->hint_rows > cfg.height)
+      return TC_ERROR_INVALID_ARGUMENT;
+    enc->hints.resize(static_cast<size_t>(in->hint_cols) * in->hint_rows);
+    for (size_t i = 0; i < enc->hints.size(); ++i) {
+      const TCMotionVector &v = in->motion_hints[i];
+      enc->hints[i].mv = {v.mv_x, v.mv_y};
+      enc->hints[i].ref_distance = v.ref_distance;
+    }
+    source.motion_hints = {enc->hints.data(), in->hint_block_width, in->hint_block_height,
+                           in->hint_cols, in->hint_rows};
+  }
   return enc->encoder.encode(source, enc->coded) ? describe_coded(enc, out) : 0;
 }
 

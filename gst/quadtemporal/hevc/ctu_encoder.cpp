@@ -19,11 +19,13 @@ void CtuEncoder::configure(const SequenceParams &sps, const PictureParams &pps,
 }
 
 void CtuEncoder::begin_picture(const PictureSamples *source, PictureSamples *recon,
-                               BlockInfoMap *info, const InterSliceContext *inter) {
+                               BlockInfoMap *info, const InterSliceContext *inter,
+                               const MotionHints *hints) {
   src_ = source;
   rec_ = recon;
   info_ = info;
   inter_ = inter;
+  hints_ = hints ? *hints : MotionHints{};
 }
 
 SyntaxContext CtuEncoder::syntax_context() const {

@@ -76,6 +76,17 @@ struct InterPrediction {
 // Vectors a motion search may start from besides the predictors.
 inline constexpr int kMaxSearchSeeds = 4;
 
+// Motion found before the encoder (quadmotion's estimate): a grid of
+// block_width x block_height luma blocks over the picture, raster order.
+// Its vectors are where the search starts, never what it must choose.
+struct MotionHints {
+  const BlockMotion *blocks = nullptr;
+  int block_width = 0;
+  int block_height = 0;
+  int cols = 0;
+  int rows = 0;
+};
+
 // A prediction block's motion and how the syntax will signal it.
 struct MotionChoice {
   PredictionMotion motion;
@@ -105,8 +116,9 @@ class CtuEncoder {
 public:
   void configure(const SequenceParams &sps, const PictureParams &pps, const DecisionParams &params);
   // inter: the P slice's references and predictors; nullptr for I slices.
+  // hints: motion the search starts from too (nullptr: none).
   void begin_picture(const PictureSamples *source, PictureSamples *recon, BlockInfoMap *info,
-                     const InterSliceContext *inter);
+                     const InterSliceContext *inter, const MotionHints *hints = nullptr);
 
   // Decides and reconstructs the CTU at luma (x_ctb, y_ctb); contexts is
   // the CABAC state before it. Afterwards coefficients() holds its levels
@@ -150,6 +162,9 @@ private:
   MotionChoice search_motion(const PredictionBlock &pb, const PredictionMotion *merge_list,
                              int merge_count, const PredictionMotion *seeds = nullptr,
                              int seed_count = 0, bool local = false);
+  // motion_search.cpp: the hint at the centre of a prediction block as a
+  // search seed; returns the seeds written (0 or 1).
+  int hint_seed(const PredictionBlock &pb, PredictionMotion &seed) const;
   // inter_cu_decision.cpp: the SATD cost of planar, DC, horizontal and
   // vertical prediction of a CU: whether intra is worth deciding.
   double intra_satd_estimate(int x, int y, int log2_size);
@@ -203,6 +218,7 @@ private:
   PictureSamples *rec_ = nullptr;
   BlockInfoMap *info_ = nullptr;
   const InterSliceContext *inter_ = nullptr;
+  MotionHints hints_;
 
   CabacBitCounter counter_; // contexts as of the decisions made so far
   CtuCoefficients coeffs_;

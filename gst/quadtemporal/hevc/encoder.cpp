@@ -277,7 +277,8 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   if (!intra)
     inter_.collocated = inter_.ref[sh.collocated_ref_idx];
   recon_ = dpb_.acquire(poc);
-  ctu_.begin_picture(&source_, &recon_->samples, &info_, intra ? nullptr : &inter_);
+  ctu_.begin_picture(&source_, &recon_->samples, &info_, intra ? nullptr : &inter_,
+                     &in.motion_hints);
 
   if (idr) {
     rbsp_.clear();

@@ -57,6 +57,9 @@ struct SourcePicture {
   // Low-delay P: 1 a scene cut (coded as an IDR), -1 known not to be one,
   // 0 the encoder's own test decides.
   int scene_cut = 0;
+  // Low-delay P: motion found before the encoder (e.g. quadmotion's),
+  // where the motion search starts as well; blocks nullptr: none.
+  MotionHints motion_hints;
 };
 
 // One coded picture: its access unit (parameter sets before each IDR, the
@@ -72,12 +75,6 @@ struct CodedPicture {
   int64_t bits() const { return static_cast<int64_t>(access_unit.size()) * 8; }
 };
 
-// The motion of one 8x8 block of a coded picture: predicted from the
-// picture ref_distance pictures earlier at mv (quarter samples); 0: intra.
-struct BlockMotion {
-  MotionVector mv;
-  int ref_distance = 0;
-};
 
 // The decision knobs of a speed preset at a QP.
 DecisionParams search_params(int speed_preset, int qp, int ctb_log2);

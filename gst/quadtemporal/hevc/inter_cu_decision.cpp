@@ -186,7 +186,9 @@ double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth, bool 
   // its own motion (each coded, without inter RD, only when its SATD cost
   // beats the best before it), then intra where it may pay.
   InterPartition amvp;
-  amvp.pu[0] = search_motion(pb, merge_list, merge_count);
+  PredictionMotion hint;
+  const int hint_count = hint_seed(pb, hint);
+  amvp.pu[0] = search_motion(pb, merge_list, merge_count, &hint, hint_count);
   const MotionChoice &merged = merge.pu[0];
   const bool same_as_merge = amvp.pu[0].motion.ref_idx[0] == merged.motion.ref_idx[0] &&
                              amvp.pu[0].motion.mv[0] == merged.motion.mv[0];

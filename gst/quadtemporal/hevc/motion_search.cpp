@@ -51,6 +51,24 @@ int mvd_bits(MotionVector mv, MotionVector mvp) {
 
 } // namespace
 
+int CtuEncoder::hint_seed(const PredictionBlock &pb, PredictionMotion &seed) const {
+  if (!hints_.blocks || hints_.block_width <= 0 || hints_.block_height <= 0)
+    return 0;
+  const int col = (pb.x + pb.w / 2) / hints_.block_width;
+  const int row = (pb.y + pb.h / 2) / hints_.block_height;
+  if (col >= hints_.cols || row >= hints_.rows)
+    return 0;
+  const BlockMotion &hint = hints_.blocks[static_cast<size_t>(row) * hints_.cols + col];
+  for (int i = 0; i < inter_->num_ref_idx && hint.ref_distance > 0; ++i)
+    if (inter_->poc - inter_->ref_poc[i] == hint.ref_distance) {
+      seed = PredictionMotion{};
+      seed.mv[0] = hint.mv;
+      seed.ref_idx[0] = static_cast<int8_t>(i);
+      return 1;
+    }
+  return 0;
+}
+
 MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
                                        const PredictionMotion *merge_list, int merge_count,
                                        const PredictionMotion *seeds, int seed_count,

@@ -48,6 +48,14 @@ struct MotionVector {
   int16_t y = 0;
 };
 
+// The motion of a block as the encoder reports it and takes hints: predicted
+// from the picture ref_distance pictures earlier at mv; 0: no reference
+// (intra, or nothing known).
+struct BlockMotion {
+  MotionVector mv;
+  int ref_distance = 0;
+};
+
 // The motion of one prediction block for each reference picture list:
 // ref_idx -1 when the list is not used (predFlagLX 0; both for intra).
 struct PredictionMotion {

@@ -40,7 +40,7 @@ SKIP = 77
 class Case:
     def __init__(self, name, size=None, y4m=None, frames=2, qp=32, ctu=32,
                  preset=2, deblock=True, keyint=1, seed=1, bitrate=0, gop='intra',
-                 refs=1, pan=None, cut_at=0):
+                 refs=1, pan=None, cut_at=0, hints=None):
         self.name = name
         self.size = size
         self.y4m = y4m
@@ -56,6 +56,7 @@ class Case:
         self.refs = refs
         self.pan = pan
         self.cut_at = cut_at
+        self.hints = hints
 
     def encoder_args(self):
         args = ['--frames', str(self.frames), '--qp', str(self.qp),
@@ -76,6 +77,8 @@ class Case:
             args += ['--pan', '%d,%d' % self.pan]
         if self.cut_at:
             args += ['--cut-at', str(self.cut_at)]
+        if self.hints:
+            args += ['--hints', self.hints]
         return args
 
     def describe(self):
@@ -86,6 +89,8 @@ class Case:
             gop += ' pan=%d,%d/4' % self.pan
         if self.cut_at:
             gop += ' cut-at=%d' % self.cut_at
+        if self.hints:
+            gop += ' hints=%s' % self.hints
         return ('%s [%s qp=%d ctu=%d preset=%d deblock=%s keyint=%d '
                 'frames=%d%s%s]' % (self.name, src, self.qp, self.ctu,
                                     self.preset, 'on' if self.deblock else 'off',
@@ -274,6 +279,13 @@ def matrix_cases():
                                     ((208, 120), (66, 250), 5, 2)]:
         cases.append(Case('p-pan', size=size, ctu=32, preset=preset, frames=8,
                           keyint=0, seed=n, gop='p', refs=refs, pan=pan))
+        n += 1
+    # Motion hints (quadmotion's estimate in the element): the pan's own
+    # vector, and garbage that must not break the stream.
+    for hints, preset in [('pan', 0), ('noise', 3)]:
+        cases.append(Case('p-hints', size=(208, 120), ctu=32, preset=preset,
+                          frames=6, keyint=0, seed=n, gop='p', refs=2,
+                          pan=(151, -37), hints=hints))
         n += 1
     cases.append(Case('p-cut', size=(176, 144), ctu=16, preset=1, frames=8,
                       keyint=0, seed=n, gop='p', refs=2, cut_at=4))

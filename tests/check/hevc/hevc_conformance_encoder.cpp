@@ -10,10 +10,14 @@
 //       [--bitrate KBPS [--vbv-ms MS]] [--gop intra|p] [--refs 1..4]
 //       [--pan QX,QY] [--cut-at N]   (synthetic: pan in quarter samples per
 //                                     picture; another scene from picture N)
+//       [--hints pan|noise]  motion hints through tc_encode: the pan's vector
+//                            on 16x16 blocks, or random vectors and distances
+//                            on an odd grid (a hint never breaks a stream)
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -156,7 +160,7 @@ int usage() {
                        "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
                        "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
                        "[--bitrate KBPS] [--vbv-ms MS] [--no-deblock] [--gop intra|p] [--refs N] "
-                       "[--pan QX,QY] [--cut-at N]\n");
+                       "[--pan QX,QY] [--cut-at N] [--hints pan|noise]\n");
   return 2;
 }
 
@@ -168,6 +172,7 @@ int main(int argc, char **argv) {
   uint32_t seed = 1;
   bool low_delay_p = false;
   int pan_x4 = 0, pan_y4 = 0, cut_at = 0;
+  std::string hints_mode;
   TCConfig cfg;
   tc_config_default(&cfg);
   for (int i = 1; i < argc; ++i) {
@@ -179,6 +184,8 @@ int main(int argc, char **argv) {
       md5_path = v, ++i;
     else if (a == "--pan")
       std::sscanf(v, "%d,%d", &pan_x4, &pan_y4), ++i;
+    else if (a == "--hints")
+      hints_mode = v, ++i;
     else if (a == "--cut-at")
       cut_at = std::atoi(v), ++i;
     else if (a == "--y4m")
@@ -244,6 +251,8 @@ int main(int argc, char **argv) {
   const int cw = cfg.width / 2;
   const int ch = cfg.height / 2;
   std::vector<uint8_t> yuv, bits(1024), rec;
+  std::vector<TCMotionVector> hints;
+  std::mt19937 hint_rng(seed);
   for (int f = 0; f < frames; ++f) {
     if (y4m) {
       if (!read_y4m_frame(y4m, yuv, luma + 2 * static_cast<size_t>(cw) * ch))
@@ -254,17 +263,45 @@ int main(int argc, char **argv) {
     const uint8_t *planes[3] = {yuv.data(), yuv.data() + luma,
                                 yuv.data() + luma + static_cast<size_t>(cw) * ch};
     const ptrdiff_t strides[3] = {cfg.width, cw, cw};
-    // Starts small on purpose: exercises TC_ERROR_BUFFER_TOO_SMALL.
-    int n = tc_process_frame(enc, planes, strides, bits.data(), bits.size());
-    if (n == TC_ERROR_BUFFER_TOO_SMALL) {
-      bits.resize(tc_last_required_size(enc));
+    int n = 0;
+    if (!hints_mode.empty()) {
+      TCPicture in = {};
+      for (int c = 0; c < 3; ++c) {
+        in.planes[c] = planes[c];
+        in.strides[c] = strides[c];
+      }
+      const bool noise = hints_mode == "noise";
+      in.hint_block_width = noise ? 12 : 16;
+      in.hint_block_height = noise ? 20 : 16;
+      in.hint_cols = (cfg.width + in.hint_block_width - 1) / in.hint_block_width;
+      in.hint_rows = (cfg.height + in.hint_block_height - 1) / in.hint_block_height;
+      hints.resize(static_cast<size_t>(in.hint_cols) * in.hint_rows);
+      for (TCMotionVector &h : hints) {
+        // Picture f shows the scene at x + f * pan: a block is found pan
+        // further in the previous picture.
+        h.mv_x = static_cast<int16_t>(noise ? hint_rng() : pan_x4);
+        h.mv_y = static_cast<int16_t>(noise ? hint_rng() : pan_y4);
+        h.ref_distance = noise ? static_cast<int32_t>(hint_rng() % 7) : 1;
+      }
+      in.motion_hints = hints.data();
+      TCCodedPicture coded;
+      n = tc_encode(enc, &in, &coded);
+      if (n == 1)
+        std::fwrite(coded.data, 1, coded.size, out);
+    } else {
+      // Starts small on purpose: exercises TC_ERROR_BUFFER_TOO_SMALL.
       n = tc_process_frame(enc, planes, strides, bits.data(), bits.size());
+      if (n == TC_ERROR_BUFFER_TOO_SMALL) {
+        bits.resize(tc_last_required_size(enc));
+        n = tc_process_frame(enc, planes, strides, bits.data(), bits.size());
+      }
+      if (n >= 0)
+        std::fwrite(bits.data(), 1, static_cast<size_t>(n), out);
     }
     if (n < 0) {
-      std::fprintf(stderr, "tc_process_frame failed: %d\n", n);
+      std::fprintf(stderr, "encoding picture %d failed: %d\n", f, n);
       return 1;
     }
-    std::fwrite(bits.data(), 1, static_cast<size_t>(n), out);
 
     const uint8_t *rp[3];
     ptrdiff_t rs[3];

@@ -94,6 +94,15 @@ typedef enum TCPixelFormat {
   TC_FORMAT_NV12 = 1, /* planes 0..1: Y, interleaved CbCr */
 } TCPixelFormat;
 
+/* The motion of a luma block: predicted from the picture ref_distance
+ * pictures earlier at (x + mv_x / 4, y + mv_y / 4) for the block at (x, y);
+ * ref_distance 0: no reference (intra, or no motion known). */
+typedef struct TCMotionVector {
+  int16_t mv_x; /* quarter luma samples */
+  int16_t mv_y;
+  int32_t ref_distance;
+} TCMotionVector;
+
 /* One picture for tc_encode(): width x height luma, chroma halved in both
  * directions, strides in bytes. */
 typedef struct TCPicture {
@@ -105,6 +114,16 @@ typedef struct TCPicture {
   int force_idr; /* non-zero: this picture is an IDR with parameter sets */
   int scene_cut; /* TC_GOP_LOW_DELAY_P: 1 a scene cut (coded as an IDR),
                     -1 known not to be one, 0 the encoder's own test decides */
+  /* TC_GOP_LOW_DELAY_P, optional: motion found before the encoder (e.g. by
+   * quadmotion) on a grid of hint_cols x hint_rows blocks of
+   * hint_block_width x hint_block_height luma samples, raster order. The
+   * motion search starts from these vectors as well as its own predictors;
+   * they never force a choice. NULL: none. */
+  const TCMotionVector *motion_hints;
+  int hint_block_width;
+  int hint_block_height;
+  int hint_cols;
+  int hint_rows;
 } TCPicture;
 
 /* H.265 picture types of a coded picture. */
@@ -183,18 +202,9 @@ int tc_request_idr(TCEncoder *enc);
  * size (width x height) area. Valid until the next call on enc. */
 int tc_get_reconstruction(const TCEncoder *enc, const uint8_t *planes[3], ptrdiff_t strides[3]);
 
-/* The motion of one 8x8 luma block of the last encoded picture, as its
- * prediction used it: the block at (x, y) was predicted from the picture
- * ref_distance pictures earlier at (x + mv_x / 4, y + mv_y / 4);
- * ref_distance 0: intra (or an intra picture), the vector is zero. */
-typedef struct TCMotionVector {
-  int16_t mv_x; /* quarter luma samples */
-  int16_t mv_y;
-  int32_t ref_distance;
-} TCMotionVector;
-
-/* The motion of the last encoded picture on a grid of 8x8 blocks covering
- * the display size, raster order: *cols x *rows entries into vectors.
+/* The motion of the last encoded picture, as its prediction used it, on a
+ * grid of 8x8 blocks covering the display size, raster order: *cols x *rows
+ * entries into vectors.
  * Returns the entry count, or TC_ERROR_BUFFER_TOO_SMALL (with *cols and
  * *rows set) when capacity is below it. */
 int tc_get_motion_vectors(const TCEncoder *enc, TCMotionVector *vectors, size_t capacity,

@@ -1,6 +1,7 @@
 // The primitives per Highway target. foreach_target.h compiles this file once
-// per target; the best table the CPU runs is picked on first use. Quantisation
-// and the bi-prediction average are written with Highway's vectors; the
+// per target; the best table the CPU runs is picked on first use. Quantisation,
+// chroma interpolation and the bi-prediction average are written with
+// Highway's vectors; the
 // transforms and intra prediction are the reference kernels compiled for the
 // target, whose lane loops the compiler vectorises with its instructions,
 // where that pays; the block metrics and luma interpolation are common/dsp's
@@ -10,6 +11,7 @@
 #include <cstring>
 
 #include "dsp/dispatch.h"
+#include "inter_prediction.h"
 #include "intra_pred.h"
 #include "primitives.h"
 #include "transform_matrices.h"
@@ -115,6 +117,81 @@ void AvgBipred(const int16_t *a, ptrdiff_t a_stride, const int16_t *b, ptrdiff_t
     AvgRows(hn::CappedTag<int16_t, 4>(), a, a_stride, b, b_stride, dst, dst_stride, w, h);
 }
 
+// Chroma interpolation (H.265 8.5.3.3.3.2, 8-bit): N samples of a row at a
+// time in 16-bit lanes (a 4-tap sum of 8-bit samples fits), the second
+// pass of the 2-D case in 32-bit lanes; DemoteTo saturates, which is the
+// final Clip3 to 0..255.
+template <class D16>
+hn::Vec<D16> ChromaTaps(D16 d16, const uint8_t *s, ptrdiff_t step, const int8_t *f) {
+  const hn::Rebind<uint8_t, D16> d8;
+  auto v = hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s - step)), hn::Set(d16, int16_t{f[0]}));
+  v = hn::Add(v, hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s)), hn::Set(d16, int16_t{f[1]})));
+  v = hn::Add(v, hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s + step)), hn::Set(d16, int16_t{f[2]})));
+  return hn::Add(v,
+                 hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s + 2 * step)), hn::Set(d16, int16_t{f[3]})));
+}
+
+template <class D16>
+void InterpChromaRows(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
+                      ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y) {
+  const hn::Rebind<uint8_t, D16> d8;
+  const size_t n = hn::Lanes(d16);
+  const auto round6 = hn::Set(d16, int16_t{32});
+  if (frac_y == 0 || frac_x == 0) {
+    // One pass: along the row, or down the column.
+    const ptrdiff_t step = frac_y == 0 ? 1 : src_stride;
+    const int8_t *f = kChromaFilter[frac_y == 0 ? frac_x : frac_y];
+    for (int y = 0; y < h; ++y)
+      for (size_t x = 0; x < static_cast<size_t>(w); x += n) {
+        const auto v = ChromaTaps(d16, src + y * src_stride + x, step, f);
+        hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<6>(hn::Add(v, round6))), d8,
+                   dst + y * dst_stride + x);
+      }
+    return;
+  }
+  // Two passes: the rows -1 .. h + 1 filtered along x, then down y.
+  alignas(64) int16_t tmp[(32 + 3) * 32];
+  for (int y = -1; y < h + 2; ++y)
+    for (size_t x = 0; x < static_cast<size_t>(w); x += n)
+      hn::StoreU(ChromaTaps(d16, src + y * src_stride + x, 1, kChromaFilter[frac_x]), d16,
+                tmp + (y + 1) * w + x);
+  const hn::Rebind<int32_t, hn::Half<D16>> d32;
+  const hn::Rebind<int16_t, decltype(d32)> d16h;
+  const hn::Rebind<uint8_t, decltype(d32)> d8h;
+  const size_t m = hn::Lanes(d32);
+  const int8_t *f = kChromaFilter[frac_y];
+  const auto f0 = hn::Set(d32, f[0]), f1 = hn::Set(d32, f[1]), f2 = hn::Set(d32, f[2]),
+             f3 = hn::Set(d32, f[3]);
+  const auto round = hn::Set(d32, 32);
+  for (int y = 0; y < h; ++y) {
+    const int16_t *t = tmp + y * w;
+    for (size_t x = 0; x < static_cast<size_t>(w); x += m) {
+      auto v = hn::Mul(hn::PromoteTo(d32, hn::LoadU(d16h, t + x)), f0);
+      v = hn::Add(v, hn::Mul(hn::PromoteTo(d32, hn::LoadU(d16h, t + w + x)), f1));
+      v = hn::Add(v, hn::Mul(hn::PromoteTo(d32, hn::LoadU(d16h, t + 2 * w + x)), f2));
+      v = hn::Add(v, hn::Mul(hn::PromoteTo(d32, hn::LoadU(d16h, t + 3 * w + x)), f3));
+      // shift2 = 6, then the uni-prediction's (v + 32) >> 6.
+      v = hn::ShiftRight<6>(hn::Add(hn::ShiftRight<6>(v), round));
+      hn::StoreU(hn::DemoteTo(d8h, v), d8h, dst + y * dst_stride + x);
+    }
+  }
+}
+
+void InterpChroma(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride,
+                  int w, int h, int frac_x, int frac_y) {
+  if (w % 16 == 0)
+    InterpChromaRows(hn::CappedTag<int16_t, 16>(), src, src_stride, dst, dst_stride, w, h, frac_x,
+                     frac_y);
+  else if (w % 8 == 0)
+    InterpChromaRows(hn::CappedTag<int16_t, 8>(), src, src_stride, dst, dst_stride, w, h, frac_x,
+                     frac_y);
+  else if (w % 4 == 0)
+    InterpChromaRows(hn::CappedTag<int16_t, 4>(), src, src_stride, dst, dst_stride, w, h, frac_x,
+                     frac_y);
+  else
+    reference::interp_chroma_block(src, src_stride, dst, dst_stride, w, h, frac_x, frac_y);
+}
+
 // Planar and DC gain nothing from the target's instructions (checkasm
 // --bench), the angular modes of 8x8 and larger do.
 template <int N> void Intra(const uint8_t *line, int mode, bool edge_filters, uint8_t *pred) {
@@ -144,8 +221,7 @@ const dsp::TargetTable<Primitives> *GetTargetPrimitives() {
           metrics.satd,
           metrics.sse,
           dsp::HWY_NAMESPACE::GetTargetInterpKernels()->kernels.luma,
-          // No vector version of the chroma filter beats the scalar one yet.
-          reference::interp_chroma_block,
+          InterpChroma,
           AvgBipred,
       }};
   return &kTable;

@@ -1,11 +1,10 @@
 // The primitives per Highway target. foreach_target.h compiles this file once
 // per target; the best table the CPU runs is picked on first use. Quantisation,
 // chroma interpolation and the bi-prediction average are written with
-// Highway's vectors; the
-// transforms and intra prediction are the reference kernels compiled for the
-// target, whose lane loops the compiler vectorises with its instructions,
-// where that pays; the block metrics and luma interpolation are common/dsp's
-// for the same target.
+// Highway's vectors; the transforms and intra prediction are the reference
+// kernels compiled for the target, whose lane loops the compiler vectorises
+// with its instructions, where that pays; the block metrics and luma
+// interpolation are common/dsp's for the same target.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>

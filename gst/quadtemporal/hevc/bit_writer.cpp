@@ -2,6 +2,19 @@
 
 namespace quad::hevc {
 
+size_t emulation_prevention_bytes(const std::vector<uint8_t> &rbsp) {
+  size_t count = 0;
+  int zeros = 0;
+  for (uint8_t byte : rbsp) {
+    if (zeros >= 2 && byte <= 3) {
+      ++count;
+      zeros = 0;
+    }
+    zeros = byte == 0 ? zeros + 1 : 0;
+  }
+  return count;
+}
+
 void append_nal_unit(std::vector<uint8_t> &out, NalUnitType type, const std::vector<uint8_t> &rbsp,
                      int temporal_id) {
   out.reserve(out.size() + rbsp.size() + rbsp.size() / 64 + 8);

@@ -94,6 +94,10 @@ private:
   int cache_bits_ = 0;
 };
 
+// The emulation_prevention_three_bytes append_nal_unit() inserts into rbsp
+// (after a byte that is not zero).
+size_t emulation_prevention_bytes(const std::vector<uint8_t> &rbsp);
+
 // Appends one NAL unit in Annex B form to out: a four-byte start code, the
 // two-byte NAL unit header (7.3.1.2) and the RBSP with emulation prevention
 // bytes inserted (7.4.2: no 0x000000..0x000003 inside the payload).

@@ -88,10 +88,11 @@ void tc_config_default(TCConfig *cfg) {
   cfg->vbv_buffer_ms = 500;
   cfg->ref_frames = 1;
   cfg->gop = TC_GOP_ALL_INTRA;
+  cfg->wavefront = 0;
 }
 
 int tc_init(const TCConfig *cfg, TCEncoder **out) {
-  if (!cfg || !out || cfg->fps_n <= 0 || cfg->fps_d <= 0 || cfg->threads < 1 ||
+  if (!cfg || !out || cfg->fps_n <= 0 || cfg->fps_d <= 0 || cfg->threads < 0 ||
       cfg->bitrate_kbps < 0 || (cfg->bitrate_kbps > 0 && cfg->vbv_buffer_ms <= 0) ||
       cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW ||
       (cfg->gop != TC_GOP_ALL_INTRA && cfg->gop != TC_GOP_LOW_DELAY_P))
@@ -107,6 +108,7 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
   c.deblocking = cfg->deblocking != 0;
   c.speed_preset = cfg->speed_preset;
   c.threads = cfg->threads;
+  c.wavefront = cfg->wavefront != 0;
   c.bitrate = static_cast<int64_t>(cfg->bitrate_kbps) * 1000;
   c.vbv_buffer_ms = cfg->vbv_buffer_ms;
   c.ref_frames = cfg->ref_frames;

@@ -1,5 +1,8 @@
 #include "encoder.h"
 
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -128,7 +131,24 @@ bool Encoder::init(const EncoderConfig &config) {
   source_.allocate(sps_.width, sps_.height, 0);
   dpb_.configure(sps_.width, sps_.height, sps_.max_dec_pic_buffering);
   info_.resize(sps_.width, sps_.height);
-  ctu_.configure(sps_, pps_, search_);
+  // Wavefront rows go to as many workers as there are threads (no more
+  // than cores or rows); without it one worker codes the slice.
+  pps_.entropy_coding_sync = config.wavefront;
+  int workers = 1;
+  if (config.wavefront) {
+    const int cores = oneapi::tbb::info::default_concurrency();
+    workers = config.threads > 0 ? std::min(config.threads, cores) : cores;
+    workers = std::clamp(workers, 1, sps_.ctb_rows());
+  }
+  workers_.clear();
+  for (int i = 0; i < workers; ++i) {
+    workers_.push_back(std::make_unique<CtuWorker>());
+    workers_.back()->ctu.configure(sps_, pps_, search_);
+  }
+  arena_.reset(workers > 1 ? new oneapi::tbb::task_arena(workers) : nullptr);
+  rows_.clear();
+  for (int r = 0; config.wavefront && r < sps_.ctb_rows(); ++r)
+    rows_.push_back(std::make_unique<RowState>());
   picture_count_ = 0;
   pictures_since_idr_ = 0;
   scene_cut_.reset();
@@ -146,7 +166,8 @@ void Encoder::use_qp(int qp) {
     return;
   // Only lambda and the quantiser follow QP: the parameter sets stay valid.
   search_ = search_params(config_.speed_preset, qp, sps_.ctb_log2);
-  ctu_.configure(sps_, pps_, search_);
+  for (auto &worker : workers_)
+    worker->ctu.configure(sps_, pps_, search_);
 }
 
 void Encoder::prepare_inter_slice(SliceHeader &sh, int poc, int num_refs) {
@@ -188,10 +209,12 @@ void Encoder::store_motion_field(const SliceHeader &sh) {
 }
 
 void Encoder::write_slice_data(BitWriter &bw, const SliceHeader &sh) {
+  CtuEncoder &ctu = workers_[0]->ctu;
+  CabacWriter &cabac = workers_[0]->cabac;
   // 9.3.2.2: contexts initialised at the start of the slice.
-  cabac_.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
-  cabac_.start(&bw);
-  const SyntaxContext sc = ctu_.syntax_context();
+  cabac.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
+  cabac.start(&bw);
+  const SyntaxContext sc = ctu.syntax_context();
   const int ctb = sps_.ctb_size();
   const int cols = sps_.ctb_cols();
   const int rows = sps_.ctb_rows();
@@ -199,14 +222,92 @@ void Encoder::write_slice_data(BitWriter &bw, const SliceHeader &sh) {
     for (int rx = 0; rx < cols; ++rx) {
       const int x = rx * ctb;
       const int y = ry * ctb;
-      ctu_.encode_ctu(x, y, cabac_.contexts);
-      write_coding_tree_unit(cabac_, sc, ctu_.coefficients(), x, y);
+      ctu.encode_ctu(x, y, cabac.contexts);
+      write_coding_tree_unit(cabac, sc, ctu.coefficients(), x, y);
       // end_of_slice_segment_flag
-      cabac_.encode_terminate(rx == cols - 1 && ry == rows - 1);
+      cabac.encode_terminate(rx == cols - 1 && ry == rows - 1);
     }
   }
   // 7.3.2.11: the flush wrote rbsp_stop_one_bit; zero bits to alignment.
   bw.align_zero();
+}
+
+void Encoder::code_row(CtuWorker &worker, int row, const SliceHeader &sh) {
+  RowState &state = *rows_[row];
+  const RowState *above = row > 0 ? rows_[row - 1].get() : nullptr;
+  const int cols = sps_.ctb_cols();
+  const int ctb = sps_.ctb_size();
+  // A CTU is coded once the row above has coded the one above and to its
+  // right: its neighbours (intra references, merge and AMVP candidates,
+  // contexts) are then what a decoder sees, whatever the thread count.
+  auto wait_above = [&](int count) {
+    if (!above)
+      return;
+    for (int done = above->coded.load(std::memory_order_acquire); done < count;
+         done = above->coded.load(std::memory_order_acquire))
+      above->coded.wait(done, std::memory_order_acquire);
+  };
+  CabacWriter &cabac = worker.cabac;
+  state.substream.clear();
+  // 9.3.1: a row starts from the contexts stored after the second CTU of
+  // the row above when that CTU exists (availableFlagT), else initialised.
+  if (above && cols > 1) {
+    wait_above(2);
+    cabac.contexts = above->synced;
+  } else {
+    cabac.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
+  }
+  cabac.start(&state.substream);
+  const SyntaxContext sc = worker.ctu.syntax_context();
+  const bool last_row = row == sps_.ctb_rows() - 1;
+  for (int rx = 0; rx < cols; ++rx) {
+    wait_above(std::min(rx + 2, cols));
+    worker.ctu.encode_ctu(rx * ctb, row * ctb, cabac.contexts);
+    write_coding_tree_unit(cabac, sc, worker.ctu.coefficients(), rx * ctb, row * ctb);
+    // 9.3.2.2: storage after the row's second CTU.
+    if (rx == 1)
+      state.synced = cabac.contexts;
+    // end_of_slice_segment_flag; a row but the last ends its substream
+    // with end_of_subset_one_bit (7.3.8.1).
+    cabac.encode_terminate(last_row && rx == cols - 1);
+    if (rx == cols - 1 && !last_row)
+      cabac.encode_terminate(1);
+    state.coded.store(rx + 1, std::memory_order_release);
+    state.coded.notify_all();
+  }
+  // The flush wrote the stop bit (alignment_bit_equal_to_one of
+  // byte_alignment(), or rbsp_stop_one_bit); zero bits to alignment.
+  state.substream.align_zero();
+}
+
+void Encoder::code_wavefront_rows(SliceHeader &sh) {
+  const int rows = sps_.ctb_rows();
+  for (auto &row : rows_)
+    row->coded.store(0, std::memory_order_relaxed);
+  // Rows are claimed in order, so the row a worker waits for is always being
+  // coded by another: no worker waits for a row nobody holds.
+  std::atomic<int> next_row{0};
+  auto work = [&](CtuWorker &worker) {
+    for (int row = next_row++; row < rows; row = next_row++)
+      code_row(worker, row, sh);
+  };
+  if (!arena_) {
+    work(*workers_[0]);
+  } else {
+    arena_->execute([&] {
+      oneapi::tbb::parallel_for(0, static_cast<int>(workers_.size()),
+                                [&](int w) { work(*workers_[w]); });
+    });
+  }
+  // 7.4.7.1: entry points count the substreams' bytes as the NAL unit
+  // carries them, emulation prevention included. Every substream and the
+  // slice header end in a byte holding a one bit, so no run of zeros
+  // crosses a boundary and each substream's count is its own.
+  sh.entry_point_offsets.clear();
+  for (int r = 0; r + 1 < rows; ++r)
+    sh.entry_point_offsets.push_back(static_cast<uint32_t>(
+        rows_[r]->substream.bytes().size() +
+        emulation_prevention_bytes(rows_[r]->substream.bytes())));
 }
 
 void Encoder::deblock(bool intra) {
@@ -277,8 +378,9 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   if (!intra)
     inter_.collocated = inter_.ref[sh.collocated_ref_idx];
   recon_ = dpb_.acquire(poc);
-  ctu_.begin_picture(&source_, &recon_->samples, &info_, intra ? nullptr : &inter_,
-                     &in.motion_hints);
+  for (auto &worker : workers_)
+    worker->ctu.begin_picture(&source_, &recon_->samples, &info_, intra ? nullptr : &inter_,
+                              &in.motion_hints);
 
   if (idr) {
     rbsp_.clear();
@@ -293,8 +395,16 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   }
 
   rbsp_.clear();
-  write_slice_header(rbsp_, sps_, pps_, sh);
-  write_slice_data(rbsp_, sh);
+  if (pps_.entropy_coding_sync) {
+    code_wavefront_rows(sh);
+    write_slice_header(rbsp_, sps_, pps_, sh);
+    for (const auto &row : rows_)
+      rbsp_.bytes().insert(rbsp_.bytes().end(), row->substream.bytes().begin(),
+                           row->substream.bytes().end());
+  } else {
+    write_slice_header(rbsp_, sps_, pps_, sh);
+    write_slice_data(rbsp_, sh);
+  }
   append_nal_unit(out, sh.nal_type, rbsp_.bytes());
 
   if (pps_.deblocking)

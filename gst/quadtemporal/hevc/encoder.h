@@ -3,9 +3,13 @@
 // GStreamer-free; the C API in c_api.cpp and the quadh265enc element wrap it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include <oneapi/tbb/task_arena.h>
 
 #include "cabac.h"
 #include "coding_tree.h"
@@ -29,7 +33,11 @@ struct EncoderConfig {
   int ctu_size = 32;   // 16, 32 or 64
   bool deblocking = true;
   int speed_preset = 1; // 0 (fastest) .. 6 (slowest), see search_params()
-  int threads = 1;
+  // Wavefront parallel processing (entropy_coding_sync_enabled_flag): a
+  // CABAC substream per CTU row, so rows can be coded in parallel. The
+  // stream is the same for any thread count.
+  bool wavefront = false;
+  int threads = 1; // workers coding CTU rows (wavefront); 0: one per core
   int64_t bitrate = 0;     // bit/s; 0: constant QP (qp above)
   int vbv_buffer_ms = 500; // with a bitrate: the buffer the stream must fit
   // Low-delay P: pictures between IDRs predict from up to ref_frames
@@ -76,6 +84,17 @@ struct CodedPicture {
 };
 
 
+struct CtuWorker {
+  CtuEncoder ctu;
+  CabacWriter cabac;
+};
+
+struct RowState {
+  BitWriter substream;
+  ContextSet synced;
+  std::atomic<int> coded{0};
+};
+
 // The decision knobs of a speed preset at a QP.
 DecisionParams search_params(int speed_preset, int qp, int ctb_log2);
 
@@ -118,6 +137,10 @@ public:
 
 private:
   void write_slice_data(BitWriter &bw, const SliceHeader &sh);
+  // Wavefront: codes the CTU rows into substreams_ (on the workers) and
+  // sets the slice header's entry points.
+  void code_wavefront_rows(SliceHeader &sh);
+  void code_row(CtuWorker &worker, int row, const SliceHeader &sh);
   // The decisions for the QP of the next picture.
   void use_qp(int qp);
   // The P slice's reference list, predictors and collocated picture.
@@ -136,8 +159,13 @@ private:
   DecodedPictureBuffer dpb_;
   BlockInfoMap info_;
   DeblockMap deblock_map_; // kept between pictures: no per-picture allocation
-  CtuEncoder ctu_;
-  CabacWriter cabac_;
+  // What one thread codes CTUs with; workers_[0] codes every slice
+  // without wavefront.
+  std::vector<std::unique_ptr<CtuWorker>> workers_;
+  // Wavefront: per CTU row its substream, the contexts after its second
+  // CTU (9.3.2.2 storage) and how many of its CTUs are coded.
+  std::vector<std::unique_ptr<RowState>> rows_;
+  std::unique_ptr<oneapi::tbb::task_arena> arena_;
   BitWriter rbsp_;
   int64_t picture_count_ = 0;
   int64_t pictures_since_idr_ = 0;

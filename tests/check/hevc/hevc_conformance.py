@@ -40,7 +40,7 @@ SKIP = 77
 class Case:
     def __init__(self, name, size=None, y4m=None, frames=2, qp=32, ctu=32,
                  preset=2, deblock=True, keyint=1, seed=1, bitrate=0, gop='intra',
-                 refs=1, pan=None, cut_at=0, hints=None):
+                 refs=1, pan=None, cut_at=0, hints=None, wpp=False, threads=1):
         self.name = name
         self.size = size
         self.y4m = y4m
@@ -57,6 +57,8 @@ class Case:
         self.pan = pan
         self.cut_at = cut_at
         self.hints = hints
+        self.wpp = wpp
+        self.threads = threads
 
     def encoder_args(self):
         args = ['--frames', str(self.frames), '--qp', str(self.qp),
@@ -79,6 +81,8 @@ class Case:
             args += ['--cut-at', str(self.cut_at)]
         if self.hints:
             args += ['--hints', self.hints]
+        if self.wpp:
+            args += ['--wpp', '--threads', str(self.threads)]
         return args
 
     def describe(self):
@@ -91,6 +95,8 @@ class Case:
             gop += ' cut-at=%d' % self.cut_at
         if self.hints:
             gop += ' hints=%s' % self.hints
+        if self.wpp:
+            gop += ' wpp threads=%d' % self.threads
         return ('%s [%s qp=%d ctu=%d preset=%d deblock=%s keyint=%d '
                 'frames=%d%s%s]' % (self.name, src, self.qp, self.ctu,
                                     self.preset, 'on' if self.deblock else 'off',
@@ -107,8 +113,11 @@ def run(cmd, timeout=600):
                           timeout=timeout)
 
 
-def decode_ffmpeg(stream, frame_size):
+def decode_ffmpeg(stream, frame_size, threads=1):
+    # With threads, FFmpeg decodes the substreams of a wavefront picture in
+    # parallel from their entry points.
     r = run(['ffmpeg', '-hide_banner', '-nostdin', '-loglevel', 'error',
+             '-threads', str(threads), '-thread_type', 'slice',
              '-err_detect', 'crccheck+explode', '-i', stream,
              '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'])
     # FFmpeg exits 0 even when explode stops a picture: any error line fails.
@@ -180,10 +189,28 @@ def check_case(case, encoder, workdir):
     w, h = picture_size_of(case)
     frame_size = w * h + 2 * (w // 2) * (h // 2)
     failures = []
-    for decoder, (decoded, err) in (
-            ('ffmpeg', decode_ffmpeg(stream, frame_size)),
+    if case.wpp:
+        # The same stream from any number of threads.
+        with open(stream, 'rb') as f:
+            expected = f.read()
+        other = os.path.join(workdir, 'threads.265')
+        for threads in sorted({1, 2, 3, 8} - {case.threads}):
+            args = case.encoder_args()
+            args[args.index('--threads') + 1] = str(threads)
+            r = run([encoder, '--out', other, '--md5',
+                     os.path.join(workdir, 'threads.md5')] + args)
+            with open(other, 'rb') as f:
+                if r.returncode != 0 or f.read() != expected:
+                    failures.append('%d threads give another stream than %d' %
+                                    (threads, case.threads))
+    decoders = [('ffmpeg', decode_ffmpeg(stream, frame_size))]
+    if case.wpp:
+        decoders.append(('ffmpeg -threads 4',
+                         decode_ffmpeg(stream, frame_size, threads=4)))
+    for decoder, (decoded, err) in decoders + [
             ('libde265', decode_libde265(stream, frame_size, workdir)),
-            ('gstreamer', decode_gstreamer(stream, (w, h), workdir))):
+            ('libde265', decode_libde265(stream, frame_size, workdir)),
+            ('gstreamer', decode_gstreamer(stream, (w, h), workdir))]:
         if err:
             failures.append('%s: %s' % (decoder, err.splitlines()[0]
                                          if err.splitlines() else err))
@@ -280,6 +307,17 @@ def matrix_cases():
         cases.append(Case('p-pan', size=size, ctu=32, preset=preset, frames=8,
                           keyint=0, seed=n, gop='p', refs=refs, pan=pan))
         n += 1
+    # Wavefront: a substream per CTU row (one CTU wide and one row high
+    # too), every stream the same from 1, 2, 3 and 8 threads.
+    for size, ctu, preset, gop, threads in [
+            ((16, 96), 16, 1, 'p', 2), ((64, 16), 16, 0, 'intra', 1),
+            ((176, 144), 16, 2, 'p', 8), ((208, 120), 32, 4, 'p', 3),
+            ((192, 128), 64, 3, 'intra', 2), ((176, 144), 32, 0, 'p', 2)]:
+        cases.append(Case('wpp', size=size, ctu=ctu, preset=preset, frames=4,
+                          keyint=0 if gop == 'p' else 1, seed=n, gop=gop,
+                          refs=2, wpp=True, threads=threads,
+                          pan=(66, -37) if gop == 'p' else None))
+        n += 1
     # Motion hints (quadmotion's estimate in the element): the pan's own
     # vector, and garbage that must not break the stream.
     for hints, preset in [('pan', 0), ('noise', 3)]:
@@ -323,7 +361,8 @@ def random_case(rng, n):
                 qp=rng.randint(0, 51), ctu=rng.choice([16, 32, 64]),
                 preset=rng.randint(0, 6), deblock=rng.random() < 0.7,
                 keyint=rng.choice([0, 1, 2, 3]), seed=rng.randint(0, 1 << 30),
-                gop='p' if p else 'intra', refs=rng.randint(1, 4))
+                gop='p' if p else 'intra', refs=rng.randint(1, 4),
+                wpp=rng.random() < 0.3, threads=rng.choice([1, 2, 3, 8]))
 
 
 def main():

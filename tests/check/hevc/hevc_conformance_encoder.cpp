@@ -10,6 +10,7 @@
 //       [--bitrate KBPS [--vbv-ms MS]] [--gop intra|p] [--refs 1..4]
 //       [--pan QX,QY] [--cut-at N]   (synthetic: pan in quarter samples per
 //                                     picture; another scene from picture N)
+//       [--wpp] [--threads N]  wavefront rows, on N threads (0: per core)
 //       [--hints pan|noise]  motion hints through tc_encode: the pan's vector
 //                            on 16x16 blocks, or random vectors and distances
 //                            on an odd grid (a hint never breaks a stream)
@@ -160,7 +161,7 @@ int usage() {
                        "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
                        "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
                        "[--bitrate KBPS] [--vbv-ms MS] [--no-deblock] [--gop intra|p] [--refs N] "
-                       "[--pan QX,QY] [--cut-at N] [--hints pan|noise]\n");
+                       "[--pan QX,QY] [--cut-at N] [--hints pan|noise] [--wpp] [--threads N]\n");
   return 2;
 }
 
@@ -184,6 +185,10 @@ int main(int argc, char **argv) {
       md5_path = v, ++i;
     else if (a == "--pan")
       std::sscanf(v, "%d,%d", &pan_x4, &pan_y4), ++i;
+    else if (a == "--wpp")
+      cfg.wavefront = 1;
+    else if (a == "--threads")
+      cfg.threads = std::atoi(v), ++i;
     else if (a == "--hints")
       hints_mode = v, ++i;
     else if (a == "--cut-at")

@@ -70,8 +70,10 @@ typedef struct TCConfig {
   int ctu_size;     /* 16, 32 or 64 */
   int deblocking;   /* 0 or 1 */
   int speed_preset; /* TC_PRESET_* */
-  int threads;      /* worker threads, >= 1 (this version encodes on the
-                       calling thread) */
+  int threads;      /* with wavefront: threads coding CTU rows (0: one per
+                       core), from one oneTBB pool every encoder of the
+                       process shares; without it the calling thread codes
+                       the picture */
   int bitrate_kbps;  /* > 0: constant bit rate, QP chosen per picture (qp is
                         the first picture's); 0: constant QP */
   int vbv_buffer_ms; /* with bitrate_kbps: the buffer the stream fits, > 0 */
@@ -79,6 +81,9 @@ typedef struct TCConfig {
                         from, 1..4 */
   int gop;           /* a TCGopStructure: TC_GOP_ALL_INTRA (0) or
                         TC_GOP_LOW_DELAY_P */
+  int wavefront;     /* non-zero: wavefront parallel processing (a CABAC
+                        substream per CTU row, entry points in the slice
+                        header), the same stream for every thread count */
 } TCConfig;
 
 /* GOP structures for tc_set_gop_structure(). */
@@ -151,7 +156,7 @@ typedef struct TCCodedPicture {
 /* Fills cfg with the defaults: 1280x720 at 30/1, QP 32, key_int_max 1,
  * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread, constant QP
  * (vbv_buffer_ms 500 for when a bit rate is set), 1 reference frame,
- * TC_GOP_ALL_INTRA. */
+ * TC_GOP_ALL_INTRA, no wavefront. */
 void tc_config_default(TCConfig *cfg);
 
 /* Creates an encoder; *out receives it. Returns TC_OK or an error. */

@@ -262,14 +262,9 @@ RunResult run_once(bool quadnet, int clients, const StreamShape &shape) {
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   gst_element_get_state(pipeline, nullptr, nullptr, 5 * GST_SECOND);
+  /* Both sinks say which port port=0 picked. */
   gint port = 0;
-  if (quadnet) {
-    guint p = 0;
-    g_object_get(sink, "port", &p, nullptr);
-    port = static_cast<gint>(p);
-  } else {
-    g_object_get(sink, "current-port", &port, nullptr);
-  }
+  g_object_get(sink, "current-port", &port, nullptr);
 
   auto *sh = static_cast<Shared *>(
       mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));

@@ -222,8 +222,8 @@ int main(int argc, char **argv) {
   }
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  guint port = 0;
-  g_object_get(sink, "port", &port, nullptr);
+  gint port = 0;
+  g_object_get(sink, "current-port", &port, nullptr);
   printf("soak: %d s, %d clients, port %u\n  %s\n", seconds, clients, port, desc.c_str());
   fflush(stdout);
 

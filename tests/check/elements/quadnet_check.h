@@ -60,6 +60,13 @@ inline Unit parse_unit(const Frame &f) {
 
 /* ---- a sink fed by appsrc with synthetic access units ---- */
 
+/* The port a started quadnetsink listens on. */
+inline guint current_port(GstElement *sink) {
+  gint port = 0;
+  g_object_get(sink, "current-port", &port, nullptr);
+  return static_cast<guint>(port);
+}
+
 /* An H.264 SPS (High profile, level 3.1), enough for the codec string. */
 inline constexpr guint8 kSps[] = {0, 0, 0, 1, 0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9, 0x40, 0x50};
 inline constexpr guint8 kPps[] = {0, 0, 0, 1, 0x68, 0xeb, 0xe3, 0xcb};
@@ -103,7 +110,7 @@ struct AppSink {
     sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
     fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PLAYING),
                            GST_STATE_CHANGE_ASYNC);
-    g_object_get(sink, "port", &port, nullptr);
+    port = current_port(sink);
     fail_unless(port > 0);
   }
   ~AppSink() {
@@ -148,16 +155,21 @@ inline std::string upgrade_ok(RawClient &c, guint port, const std::string &path 
   return c.response_headers();
 }
 
-/* Reads the stream info message a joining viewer gets first. */
-inline void expect_stream_info(RawClient &c) {
+/* The text of the next message, which must be a stream description. */
+inline std::string read_description(RawClient &c) {
   const Frame f = c.read_frame();
   fail_unless_equals_int(f.opcode, 2);
-  const Unit u = parse_unit(f);
-  fail_unless_equals_int(u.kind, 1);
-  const std::string text(f.payload.begin() + 28, f.payload.end());
+  fail_unless_equals_int(parse_unit(f).kind, 1);
+  return std::string(f.payload.begin() + 28, f.payload.end());
+}
+
+/* Reads the stream info message a joining viewer gets first. */
+inline std::string expect_stream_info(RawClient &c) {
+  const std::string text = read_description(c);
   fail_unless(text.find("format=h264\n") != std::string::npos, "%s", text.c_str());
   fail_unless(text.find("codec=avc1.64001f\n") != std::string::npos, "%s", text.c_str());
   fail_unless(text.find("width=64\n") != std::string::npos, "%s", text.c_str());
+  return text;
 }
 
 struct Received {

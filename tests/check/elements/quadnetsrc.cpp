@@ -20,8 +20,7 @@ static void check_encoded_loop(const char *stream_format) {
   GstElement *sink = gst_bin_get_by_name(GST_BIN(send), "sink");
   /* Paused: the server listens, the live source produces nothing yet. */
   gst_element_set_state(send, GST_STATE_PAUSED);
-  guint port = 0;
-  g_object_get(sink, "port", &port, nullptr);
+  const guint port = current_port(sink);
   fail_unless(port > 0);
 
   const std::string recv_desc =

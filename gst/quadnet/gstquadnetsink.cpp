@@ -41,10 +41,13 @@
 #include <libsoup/soup.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -1157,11 +1160,105 @@ static GTlsCertificate *load_certificate(const SinkSettings &st, std::string &er
   return cert;
 }
 
+struct TestHandshake {
+  int pending = 2;
+  GError *server_error = nullptr;
+  GError *client_error = nullptr;
+};
+
+static void test_handshake_done(GObject *source, GAsyncResult *res, gpointer data) {
+  auto *t = static_cast<TestHandshake *>(data);
+  GError **err = G_IS_TLS_SERVER_CONNECTION(source) ? &t->server_error : &t->client_error;
+  g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), res, err);
+  t->pending--;
+}
+
+/* GIO loads a certificate and a key that do not belong together without a
+ * word, and then every viewer's handshake fails. A handshake with ourselves
+ * over a socket pair tells at start: the client's check of the server's
+ * signature fails. Runs on the server thread's context. */
+static bool key_fits_certificate(NetServer *srv, std::string &error) {
+  const SinkSettings &st = srv->settings;
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    error = std::string("cannot check the TLS certificate: ") + g_strerror(errno);
+    return false;
+  }
+  GSocketConnection *ends[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    GSocket *socket = g_socket_new_from_fd(fds[i], nullptr);
+    if (!socket) {
+      close(fds[i]);
+      continue;
+    }
+    ends[i] = g_socket_connection_factory_create_connection(socket);
+    g_object_unref(socket);
+  }
+  GIOStream *server =
+      ends[0] ? g_tls_server_connection_new(G_IO_STREAM(ends[0]), srv->certificate, nullptr)
+              : nullptr;
+  GIOStream *client =
+      ends[1] ? g_tls_client_connection_new(G_IO_STREAM(ends[1]), nullptr, nullptr) : nullptr;
+  bool ok = false;
+  if (server && client) {
+    g_signal_connect(client, "accept-certificate",
+                     G_CALLBACK(+[](GTlsConnection *, GTlsCertificate *, GTlsCertificateFlags,
+                                    gpointer) -> gboolean { return TRUE; }),
+                     nullptr);
+    TestHandshake t;
+    GCancellable *cancel = g_cancellable_new();
+    g_tls_connection_handshake_async(G_TLS_CONNECTION(server), G_PRIORITY_DEFAULT, cancel,
+                                     test_handshake_done, &t);
+    g_tls_connection_handshake_async(G_TLS_CONNECTION(client), G_PRIORITY_DEFAULT, cancel,
+                                     test_handshake_done, &t);
+    /* A side that failed closes its end, so the other one ends too; the
+     * deadline is for a TLS library that would not. */
+    GSource *timer = g_timeout_source_new_seconds(10);
+    g_source_set_callback(
+        timer,
+        +[](gpointer c) -> gboolean {
+          g_cancellable_cancel(static_cast<GCancellable *>(c));
+          return G_SOURCE_REMOVE;
+        },
+        cancel, nullptr);
+    g_source_attach(timer, srv->context);
+    while (t.pending > 0) {
+      g_main_context_iteration(srv->context, TRUE);
+      if (t.pending == 1 && (t.server_error || t.client_error))
+        g_socket_shutdown(g_socket_connection_get_socket(ends[t.server_error ? 0 : 1]), TRUE, TRUE,
+                          nullptr);
+    }
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    g_object_unref(cancel);
+    ok = !t.server_error && !t.client_error;
+    if (!ok) {
+      const std::string key = st.tls_key.empty() ? st.tls_certificate : st.tls_key;
+      error = "the TLS key " + key + " does not match the certificate " + st.tls_certificate +
+              ": a handshake with them fails (" +
+              (t.client_error ? t.client_error : t.server_error)->message + ")";
+    }
+    g_clear_error(&t.server_error);
+    g_clear_error(&t.client_error);
+  } else {
+    error = "cannot check the TLS certificate " + st.tls_certificate;
+  }
+  if (server)
+    g_io_stream_close(server, nullptr, nullptr);
+  if (client)
+    g_io_stream_close(client, nullptr, nullptr);
+  g_clear_object(&server);
+  g_clear_object(&client);
+  g_clear_object(&ends[0]);
+  g_clear_object(&ends[1]);
+  return ok;
+}
+
 static bool listen_server(NetServer *srv, std::string &error) {
   const SinkSettings &st = srv->settings;
   if (!st.tls_certificate.empty()) {
     srv->certificate = load_certificate(st, error);
-    if (!srv->certificate)
+    if (!srv->certificate || !key_fits_certificate(srv, error))
       return false;
   }
   GSocketAddress *addr = g_inet_socket_address_new_from_string(st.address.c_str(), st.port);

@@ -647,6 +647,14 @@ MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggYwUgKyeXGW8Gy4V
 -----END PRIVATE KEY-----
 )";
 
+/* Another P-256 key: not the certificate's. */
+static const char kOtherKey[] = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBBbcobeAyypAiKFI
+wmzMFbeFSPLS21KtY5G5hSTeYRShRANCAATqIs5FvUuaKxFvxTEoNprSskLg3Sih
+G8axjqbMGYy3qzcO/CgYnDxxu2z+RotKZpdMTxNpowqsABPPjU9dQx7+
+-----END PRIVATE KEY-----
+)";
+
 /* Starting a sink with these properties fails with an error naming want. */
 static void expect_start_error(const std::string &props, const std::string &want) {
   const std::string desc = "fakesrc ! quadnetsink name=sink port=0 " + props;
@@ -738,8 +746,16 @@ GST_START_TEST(test_tls_misconfiguration_fails_at_start) {
     g_chmod(key.c_str(), 0);
     expect_start_error("tls-certificate=" + cert + " tls-key=" + key, key);
   }
+  /* A key of another pair, in its own file or beside the certificate. */
+  const std::string other = temp_file(kOtherKey);
+  expect_start_error("tls-certificate=" + cert + " tls-key=" + other,
+                     "the TLS key " + other + " does not match the certificate " + cert);
+  const std::string both = temp_file((std::string(kCertificate) + kOtherKey).c_str());
+  expect_start_error("tls-certificate=" + both, "the TLS key " + both + " does not match");
   g_unlink(cert.c_str());
   g_unlink(key.c_str());
+  g_unlink(other.c_str());
+  g_unlink(both.c_str());
 }
 GST_END_TEST;
 

@@ -402,12 +402,17 @@ static void drop_client(NetClient *client, const char *why) {
 
 static std::vector<uint8_t> make_info_frame(const StreamInfo &info);
 
-/* Describes the stream again when the number of viewers changed; a viewer
- * that has not read the last description gets it replaced, not another. */
-static void update_viewers(NetServer *srv) {
+static int count_viewers(const NetServer *srv) {
   int viewers = 0;
   for (const auto &c : srv->clients)
     viewers += !c->dead && !c->closing;
+  return viewers;
+}
+
+/* Describes the stream again when the number of viewers changed; a viewer
+ * that has not read the last description gets it replaced, not another. */
+static void update_viewers(NetServer *srv) {
+  const int viewers = count_viewers(srv);
   if (viewers == srv->viewers_described || !srv->stream_info)
     return;
   StreamInfo info = *srv->stream_info;
@@ -1059,9 +1064,7 @@ static gboolean on_wake(gpointer data) {
   std::lock_guard lock(srv->clients_mutex);
   if (info) {
     srv->stream_info = *info;
-    srv->stream_info->viewers = 0;
-    for (const auto &c : srv->clients)
-      srv->stream_info->viewers += !c->dead && !c->closing;
+    srv->stream_info->viewers = count_viewers(srv);
     srv->viewers_described = srv->stream_info->viewers;
     srv->info_frame = make_info_frame(*srv->stream_info);
     srv->info_generation++;

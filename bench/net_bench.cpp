@@ -11,6 +11,11 @@
  * Clients run in a child process so their CPU is not counted as the sink's.
  * The stream is synthetic Annex B access units of realistic sizes (a key
  * frame every second); neither sink looks inside them beyond NAL headers.
+ *
+ *   net_bench [--plot-data FILE]
+ *
+ * --plot-data writes every latency sample of client 0 as CSV (case, sink,
+ * run, latency_us) for `bench/figures/plot.py net-latency`.
  */
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
@@ -235,6 +240,7 @@ void parse_raw(Conn &c, int client, Shared *sh, const StreamShape &shape) {
 
 struct RunResult {
   bool ok = false;
+  std::vector<double> latencies_us; /* client 0's, one per unit it got */
   double p50_us = 0, p99_us = 0;
   double cpu_s = 0;
   int clients_complete = 0;
@@ -262,14 +268,9 @@ RunResult run_once(bool quadnet, int clients, const StreamShape &shape) {
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   gst_element_get_state(pipeline, nullptr, nullptr, 5 * GST_SECOND);
+  /* Both sinks say which port port=0 picked. */
   gint port = 0;
-  if (quadnet) {
-    guint p = 0;
-    g_object_get(sink, "port", &p, nullptr);
-    port = static_cast<gint>(p);
-  } else {
-    g_object_get(sink, "current-port", &port, nullptr);
-  }
+  g_object_get(sink, "current-port", &port, nullptr);
 
   auto *sh = static_cast<Shared *>(
       mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
@@ -327,6 +328,7 @@ RunResult run_once(bool quadnet, int clients, const StreamShape &shape) {
   for (int i = 0; i < shape.units; ++i)
     if (sh->received_ns[i] > 0)
       lat.push_back((sh->received_ns[i] - sh->pushed_ns[i]) / 1000.0);
+  r.latencies_us = lat;
   std::sort(lat.begin(), lat.end());
   for (int i = 0; i < clients; ++i)
     r.clients_complete += static_cast<int>(sh->complete[i]) >= shape.units;
@@ -349,7 +351,16 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-void compare(const char *title, int clients, const StreamShape &shape) {
+/* Latency samples for the figure, when asked for: case, sink, run, us. */
+struct Sample {
+  std::string case_name;
+  const char *sink;
+  int run;
+  double us;
+};
+std::vector<Sample> *plot_samples = nullptr;
+
+void compare(const char *title, const char *case_name, int clients, const StreamShape &shape) {
   std::vector<double> q50, q99, qcpu, t50, t99, tcpu;
   int q_complete = clients, t_complete = clients, q_known = clients, t_known = clients;
   bool ok = true;
@@ -357,6 +368,10 @@ void compare(const char *title, int clients, const StreamShape &shape) {
     for (bool quadnet : {true, false}) {
       const RunResult r = run_once(quadnet, clients, shape);
       ok &= r.ok;
+      if (plot_samples)
+        for (double us : r.latencies_us)
+          plot_samples->push_back(
+              {case_name, quadnet ? "quadnetsink" : "tcpserversink", run + 1, us});
       (quadnet ? q50 : t50).push_back(r.p50_us);
       (quadnet ? q99 : t99).push_back(r.p99_us);
       (quadnet ? qcpu : tcpu).push_back(r.cpu_s);
@@ -395,18 +410,46 @@ void glass_to_glass() {
   g_free(out);
 }
 
+bool write_samples(const char *path, const std::vector<Sample> &samples) {
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return false;
+  fprintf(f, "case,sink,run,latency_us\n");
+  for (const auto &s : samples)
+    fprintf(f, "%s,%s,%d,%.0f\n", s.case_name.c_str(), s.sink, s.run, s.us);
+  return fclose(f) == 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
+  const char *plot_data = nullptr;
+  if (argc == 3 && !strcmp(argv[1], "--plot-data")) {
+    plot_data = argv[2];
+  } else if (argc != 1) {
+    fprintf(stderr, "usage: net_bench [--plot-data FILE]\n");
+    return 2;
+  }
+  std::vector<Sample> samples;
+  if (plot_data)
+    plot_samples = &samples;
   gchar *version = gst_version_string();
   printf("quadnetsink vs tcpserversink (%s), loopback, synthetic H.264 access units, "
          "key frame every second\n",
          version);
   g_free(version);
-  compare("latency, 1080p60 8 Mbit/s, push into sink -> client has the whole unit", 1,
-          make_shape(60, 3, 8.0));
-  compare("fan-out, 1080p30 8 Mbit/s", 100, make_shape(30, 5, 8.0));
+  compare("latency, 1080p60 8 Mbit/s, push into sink -> client has the whole unit",
+          "1 client 1080p60", 1, make_shape(60, 3, 8.0));
+  compare("fan-out, 1080p30 8 Mbit/s", "100 clients 1080p30 (client 0)", 100,
+          make_shape(30, 5, 8.0));
+  if (plot_data) {
+    if (!write_samples(plot_data, samples)) {
+      fprintf(stderr, "net_bench: cannot write %s\n", plot_data);
+      return 1;
+    }
+    printf("latency samples: %s (%zu)\n", plot_data, samples.size());
+  }
   glass_to_glass();
   return 0;
 }

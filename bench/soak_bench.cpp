@@ -16,23 +16,16 @@
  */
 #include <gst/gst.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "quadnet_client.h"
 
 namespace {
 
@@ -75,106 +68,24 @@ bool have(const char *factory) {
   return f != nullptr;
 }
 
-/* A blocking loopback WebSocket client that reads server frames. */
-class Client {
-public:
-  ~Client() { close_now(); }
+using quadnet_test::RawClient;
 
-  /* Connects and upgrades; returns the HTTP status (0: no answer). A small
-   * receive buffer makes a client that stops reading fall behind soon. */
-  int open(guint port, int rcvbuf = 0) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0)
-      return 0;
-    if (rcvbuf > 0)
-      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    sockaddr_in addr = {};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0)
-      return 0;
-    const std::string req = "GET /stream HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                            "Sec-WebSocket-Version: 13\r\n\r\n";
-    if (send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
-      return 0;
-    while (true) {
-      const std::string head(buf_.begin(), buf_.end());
-      const size_t end = head.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(end + 4));
-        return head.compare(0, 9, "HTTP/1.1 ") == 0 ? atoi(head.c_str() + 9) : 0;
-      }
-      if (fill(5000) <= 0)
-        return 0;
-    }
-  }
-
-  /* The next binary message's protocol header fields: 1, or 0 on timeout,
-   * -1 when the connection ended. */
-  int next_unit(int timeout_ms, int *kind, guint32 *sequence) {
-    while (true) {
-      if (buf_.size() >= 2) {
-        size_t len = buf_[1] & 0x7f, pos = 2;
-        if (len >= 126) {
-          const size_t extra = len == 126 ? 2 : 8;
-          pos = buf_.size() >= 2 + extra ? 2 + extra : 0;
-          len = 0;
-          for (size_t i = 2; pos && i < 2 + extra; i++)
-            len = len << 8 | buf_[i];
-        }
-        if (pos && buf_.size() >= pos + len) {
-          const int opcode = buf_[0] & 0x0f;
-          const bool unit = opcode == 2 && len >= kHeaderSize;
-          if (unit) {
-            *kind = buf_[pos + 2];
-            *sequence = static_cast<guint32>(buf_[pos + 4] << 24 | buf_[pos + 5] << 16 |
-                                             buf_[pos + 6] << 8 | buf_[pos + 7]);
-          }
-          buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos + len));
-          if (opcode == 8)
-            return -1;
-          if (unit)
-            return 1;
-          continue;
-        }
-      }
-      const int got = fill(timeout_ms);
-      if (got <= 0)
-        return got;
-    }
-  }
-
-  void say_goodbye() {
-    const guint8 close_frame[] = {0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2};
-    send(fd_, close_frame, sizeof(close_frame), MSG_NOSIGNAL);
-  }
-
-  void close_now() {
-    if (fd_ >= 0)
-      close(fd_);
-    fd_ = -1;
-  }
-
-private:
-  /* 1: read some, 0: timeout, -1: the connection ended. */
-  int fill(int timeout_ms) {
-    pollfd p = {fd_, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0)
-      return 0;
-    guint8 tmp[65536];
-    const ssize_t n = recv(fd_, tmp, sizeof(tmp), 0);
-    if (n <= 0)
+/* The next access unit or stream description's header fields: 1, or 0 on
+ * timeout, -1 when the connection ended. */
+int next_message(RawClient &c, int timeout_ms, int *kind, guint32 *sequence) {
+  for (;;) {
+    const quadnet_test::Frame f = c.read_frame(timeout_ms);
+    if (f.opcode < 0)
+      return c.ended() || c.masked_frame() ? -1 : 0;
+    if (f.opcode == 8)
       return -1;
-    buf_.insert(buf_.end(), tmp, tmp + n);
+    if (f.opcode != 2 || f.payload.size() < kHeaderSize)
+      continue;
+    *kind = f.payload[2];
+    *sequence = static_cast<guint32>(quadnet_test::be(&f.payload[4], 4));
     return 1;
   }
-
-  int fd_ = -1;
-  std::vector<guint8> buf_;
-};
+}
 
 struct Totals {
   std::mutex mutex;
@@ -191,13 +102,13 @@ enum Kind { kHealthy, kStaller, kLeaver };
 
 /* Reads units until `until`; adds sequence gaps to *lost. False when the
  * connection ended first. */
-bool read_until(Client &c, gint64 until, guint64 *units, guint64 *lost, guint32 *last,
+bool read_until(RawClient &c, gint64 until, guint64 *units, guint64 *lost, guint32 *last,
                 bool *have_last) {
   while (now_us() < until) {
     int kind = -1;
     guint32 seq = 0;
-    const int got =
-        c.next_unit(static_cast<int>(std::max<gint64>(1, (until - now_us()) / 1000)), &kind, &seq);
+    const int got = next_message(
+        c, static_cast<int>(std::max<gint64>(1, (until - now_us()) / 1000)), &kind, &seq);
     if (got < 0)
       return false;
     if (got == 0 || kind != 0)
@@ -217,9 +128,10 @@ void client_loop(int index, guint port, gint64 deadline, Totals *totals) {
   while (now_us() < deadline - 1000000) {
     const Kind kind = uniform(0, 3) < 2 ? kHealthy : (uniform(0, 1) ? kStaller : kLeaver);
     const gint64 length = std::min<gint64>(uniform(2000, 30000) * 1000ll, deadline - now_us());
-    Client c;
+    RawClient c;
     const gint64 t0 = now_us();
-    const int status = c.open(port, kind == kStaller ? kStallerReceiveBuffer : 0);
+    const int status =
+        c.connect_to(port, kind == kStaller ? kStallerReceiveBuffer : 0) ? c.upgrade("/stream") : 0;
     const double accept_ms = (now_us() - t0) / 1000.0;
     if (status != 101) {
       std::lock_guard lock(totals->mutex);
@@ -249,7 +161,7 @@ void client_loop(int index, guint port, gint64 deadline, Totals *totals) {
         c.say_goodbye();
       break;
     }
-    c.close_now();
+    c.close_socket();
     std::lock_guard lock(totals->mutex);
     totals->accept_ms.push_back(accept_ms);
     totals->sessions[kind]++;
@@ -308,8 +220,8 @@ int main(int argc, char **argv) {
   }
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  guint port = 0;
-  g_object_get(sink, "port", &port, nullptr);
+  gint port = 0;
+  g_object_get(sink, "current-port", &port, nullptr);
   printf("soak: %d s, %d clients, port %u\n  %s\n", seconds, clients, port, desc.c_str());
   fflush(stdout);
 

@@ -7,6 +7,9 @@ python3-matplotlib), one PNG per CSV, beside the data.
     plot.py rd DATA.csv [OUT.png]
         columns clip, encoder, kbps, psnr_y: one panel per clip, one
         rate-distortion curve (rate in kbit/s against PSNR-Y) per encoder
+    plot.py net-latency DATA.csv [OUT.png]
+        columns case, sink, latency_us (and run): one panel per case, the
+        distribution of latency per sink over all runs as a cumulative curve
 """
 import csv
 import sys
@@ -59,7 +62,32 @@ def rd(rows, out):
     fig.savefig(out, dpi=120)
 
 
-KINDS = {"motion-accuracy": motion_accuracy, "rd": rd}
+def net_latency(rows, out):
+    samples = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        samples[r["case"]][r["sink"]].append(float(r["latency_us"]) / 1000)
+    cases = sorted(samples)
+    fig, axes = plt.subplots(1, len(cases), figsize=(5.5 * len(cases), 3.8), squeeze=False)
+    for ax, case in zip(axes[0], cases):
+        for sink, values in sorted(samples[case].items()):
+            values.sort()
+            n = len(values)
+            p50, p99 = values[n // 2], values[min(n - 1, n * 99 // 100)]
+            ax.step(values, [100 * (i + 1) / n for i in range(n)], where="post",
+                    label=f"{sink} (p50 {p50:.2f}, p99 {p99:.2f} ms)")
+        ax.set_xscale("log")
+        ax.set_title(case)
+        ax.set_xlabel("push into the sink to the whole unit at the client (ms)")
+        ax.set_ylabel("access units at or below (%)")
+        ax.set_ylim(0, 100.5)
+        ax.axhline(99, color="grey", lw=0.5, ls="--")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+
+
+KINDS = {"motion-accuracy": motion_accuracy, "rd": rd, "net-latency": net_latency}
 
 
 def main():

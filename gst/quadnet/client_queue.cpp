@@ -68,11 +68,22 @@ void ClientQueue::drop_unstarted() {
   std::erase_if(items_, [](const Item &i) { return i.au && i.written == 0; });
 }
 
-void ClientQueue::push_frame(std::vector<uint8_t> frame, uint64_t queued_us) {
+void ClientQueue::push_frame(std::vector<uint8_t> frame, uint64_t queued_us, bool description) {
   Item item;
   item.raw = std::move(frame);
   item.queued_us = queued_us;
+  item.description = description;
   items_.push_back(std::move(item));
+}
+
+void ClientQueue::refresh_description(std::vector<uint8_t> frame, uint64_t queued_us) {
+  const auto latest =
+      std::find_if(items_.rbegin(), items_.rend(), [](const Item &i) { return i.description; });
+  if (latest != items_.rend() && latest->written == 0) {
+    latest->raw = std::move(frame);
+    return;
+  }
+  push_frame(std::move(frame), queued_us, true);
 }
 
 size_t ClientQueue::gather(std::span<std::span<const uint8_t>> out) const {

@@ -42,8 +42,13 @@ public:
   void offer(std::shared_ptr<const AccessUnit> au, uint64_t queued_us);
   // Drops every AU that has not started to go out (before a close frame).
   void drop_unstarted();
-  // Always queued, in order (stream info, pong, close).
-  void push_frame(std::vector<uint8_t> frame, uint64_t queued_us);
+  // Always queued, in order (pong, close; a stream description that
+  // describes the units after it).
+  void push_frame(std::vector<uint8_t> frame, uint64_t queued_us, bool description = false);
+  // The same stream described again with only its viewer count changed:
+  // takes the place of the latest description when none of it has gone out
+  // yet, so a viewer that does not read cannot pile them up.
+  void refresh_description(std::vector<uint8_t> frame, uint64_t queued_us);
 
   bool empty() const { return items_.empty(); }
   // Age of the oldest AU that has not started to go out (0 when none).
@@ -70,6 +75,7 @@ private:
     size_t written = 0;
     uint64_t queued_us = 0;
     uint32_t carried_skipped = 0; // the skip count its header reports
+    bool description = false;
     size_t size() const { return prefix_size + (au ? au->bytes.size() : raw.size()); }
   };
 

@@ -16,6 +16,11 @@
  * The server runs on its own thread and GLib main context. Buffers are
  * handed over as soon as they arrive (`sync` is off by default).
  *
+ * As on tcpserversink, `current-port` says which port `port=0` picked, and
+ * `client-added` / `client-removed` tell when a viewer comes and goes, with
+ * its address. The stream description every viewer gets carries the number
+ * of viewers, and is sent again when it changes.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 quadcapturesrc ! video/x-raw,width=1280,height=720,framerate=30/1 ! \
@@ -36,10 +41,13 @@
 #include <libsoup/soup.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -114,8 +122,17 @@ enum {
   PROP_MAX_CLIENT_MESSAGE,
   PROP_MAX_CONNECTIONS,
   PROP_REQUEST_TIMEOUT,
+  PROP_CURRENT_PORT,
   PROP_STATS,
 };
+
+enum {
+  SIGNAL_CLIENT_ADDED,
+  SIGNAL_CLIENT_REMOVED,
+  LAST_SIGNAL,
+};
+
+static guint signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -144,9 +161,13 @@ struct NetServer;
 struct NetClient {
   NetClient(NetServer *s, guint64 max_lag_us, size_t max_message)
       : server(s), queue(max_lag_us), reader(max_message) {}
+  NetClient(const NetClient &) = delete;
+  NetClient &operator=(const NetClient &) = delete;
+  ~NetClient() { g_clear_object(&remote); }
   NetServer *server;
   guint id = 0;
   std::string peer;
+  GSocketAddress *remote = nullptr; /* what client-added and client-removed carry */
   GIOStream *stream = nullptr;
   GPollableInputStream *in = nullptr;
   GPollableOutputStream *out = nullptr;
@@ -178,6 +199,14 @@ struct ServerCounters {
   guint64 closed_skipped_units = 0;
   guint64 key_requests = 0;
   guint64 units_in = 0;
+};
+
+/* A viewer come or gone, for a signal emitted without clients_mutex held
+ * (a handler may read the stats). */
+struct ClientNotice {
+  bool added = false;
+  GSocketAddress *peer = nullptr; /* owned */
+  std::string reason;             /* why it went */
 };
 
 /* What render() hands to the server thread. */
@@ -225,8 +254,12 @@ struct NetServer {
   guint pending_closes = 0; /* server thread only */
   guint next_client_id = 1;
   ServerCounters counters;
-  std::vector<uint8_t> info_frame; /* the stream info as a WebSocket frame */
+  std::optional<StreamInfo> stream_info;
+  std::vector<uint8_t> info_frame; /* stream_info with the viewer count, as a WebSocket frame */
   guint64 info_generation = 0;
+  int viewers_described = -1; /* the viewer count info_frame carries */
+  std::vector<ClientNotice> notices;
+  GSource *notify = nullptr;                         /* emits the notices on the server thread */
   std::deque<std::shared_ptr<const AccessUnit>> gop; /* latest key frame and what followed */
   gint64 last_key_request = 0;
 };
@@ -339,6 +372,10 @@ static void drop_client(NetClient *client, const char *why) {
   GST_DEBUG_OBJECT(client->server->sink, "client %u (%s) gone: %s", client->id,
                    client->peer.c_str(), why);
   client->dead = true;
+  if (client->remote) {
+    client->server->notices.push_back({false, G_SOCKET_ADDRESS(g_object_ref(client->remote)), why});
+    g_source_set_ready_time(client->server->notify, 0);
+  }
   if (client->read_source) {
     g_source_destroy(client->read_source);
     g_source_unref(client->read_source);
@@ -363,8 +400,39 @@ static void drop_client(NetClient *client, const char *why) {
   client->stream = nullptr;
 }
 
+static std::vector<uint8_t> make_info_frame(const StreamInfo &info);
+
+static int count_viewers(const NetServer *srv) {
+  int viewers = 0;
+  for (const auto &c : srv->clients)
+    viewers += !c->dead && !c->closing;
+  return viewers;
+}
+
+/* Describes the stream again when the number of viewers changed; a viewer
+ * that has not read the last description gets it replaced, not another. */
+static void update_viewers(NetServer *srv) {
+  const int viewers = count_viewers(srv);
+  if (viewers == srv->viewers_described || !srv->stream_info)
+    return;
+  StreamInfo info = *srv->stream_info;
+  info.viewers = viewers;
+  srv->info_frame = make_info_frame(info);
+  srv->info_generation++;
+  srv->viewers_described = viewers;
+  const gint64 now = g_get_monotonic_time();
+  for (auto &client : srv->clients) {
+    if (client->dead || client->closing || client->info_generation == 0)
+      continue;
+    client->queue.refresh_description(srv->info_frame, now);
+    client->info_generation = srv->info_generation;
+    flush_client(client.get());
+  }
+}
+
 static void sweep_clients(NetServer *srv) {
   srv->clients.remove_if([](const std::unique_ptr<NetClient> &c) { return c->dead; });
+  update_viewers(srv);
 }
 
 static void start_close(NetClient *client, guint16 code, const std::string &reason) {
@@ -494,7 +562,7 @@ static gboolean on_readable(GObject *, gpointer data) {
 static void queue_stream_info(NetServer *srv, NetClient *client) {
   if (srv->info_frame.empty() || client->info_generation == srv->info_generation)
     return;
-  client->queue.push_frame(srv->info_frame, g_get_monotonic_time());
+  client->queue.push_frame(srv->info_frame, g_get_monotonic_time(), true);
   client->info_generation = srv->info_generation;
 }
 
@@ -540,6 +608,9 @@ static void on_upgraded(SoupServerMessage *msg, gpointer data) {
       std::make_unique<NetClient>(srv, srv->settings.max_lag_us, srv->settings.max_client_message);
   client->id = srv->next_client_id++;
   if (GSocketAddress *remote = soup_server_message_get_remote_address(msg)) {
+    client->remote = G_SOCKET_ADDRESS(g_object_ref(remote));
+    srv->notices.push_back({true, G_SOCKET_ADDRESS(g_object_ref(remote)), {}});
+    g_source_set_ready_time(srv->notify, 0);
     if (G_IS_INET_SOCKET_ADDRESS(remote)) {
       gchar *host = g_inet_address_to_string(
           g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote)));
@@ -558,6 +629,8 @@ static void on_upgraded(SoupServerMessage *msg, gpointer data) {
   GST_DEBUG_OBJECT(srv->sink, "client %u joined from %s", client->id, client->peer.c_str());
   NetClient *raw = client.get();
   srv->clients.push_back(std::move(client));
+  /* Its first description counts it already. */
+  update_viewers(srv);
   start_client(srv, raw);
   sweep_clients(srv);
 }
@@ -990,7 +1063,10 @@ static gboolean on_wake(gpointer data) {
   }
   std::lock_guard lock(srv->clients_mutex);
   if (info) {
-    srv->info_frame = make_info_frame(*info);
+    srv->stream_info = *info;
+    srv->stream_info->viewers = count_viewers(srv);
+    srv->viewers_described = srv->stream_info->viewers;
+    srv->info_frame = make_info_frame(*srv->stream_info);
     srv->info_generation++;
     for (auto &client : srv->clients)
       if (!client->dead && !client->closing)
@@ -1027,6 +1103,28 @@ static gboolean wake_dispatch(GSource *source, GSourceFunc callback, gpointer da
 }
 
 static GSourceFuncs wake_funcs = {nullptr, nullptr, wake_dispatch, nullptr, nullptr, nullptr};
+
+static void emit_notices(NetServer *srv) {
+  std::vector<ClientNotice> notices;
+  {
+    std::lock_guard lock(srv->clients_mutex);
+    notices.swap(srv->notices);
+  }
+  for (auto &n : notices) {
+    if (n.added)
+      g_signal_emit(srv->sink, signals[SIGNAL_CLIENT_ADDED], 0, n.peer);
+    else
+      g_signal_emit(srv->sink, signals[SIGNAL_CLIENT_REMOVED], 0, n.peer, n.reason.c_str());
+    g_object_unref(n.peer);
+  }
+}
+
+static gboolean on_notify(gpointer data) {
+  auto *srv = static_cast<NetServer *>(data);
+  g_source_set_ready_time(srv->notify, -1);
+  emit_notices(srv);
+  return G_SOURCE_CONTINUE;
+}
 
 static gboolean post_stats(gpointer data) {
   auto *srv = static_cast<NetServer *>(data);
@@ -1065,11 +1163,105 @@ static GTlsCertificate *load_certificate(const SinkSettings &st, std::string &er
   return cert;
 }
 
+struct TestHandshake {
+  int pending = 2;
+  GError *server_error = nullptr;
+  GError *client_error = nullptr;
+};
+
+static void test_handshake_done(GObject *source, GAsyncResult *res, gpointer data) {
+  auto *t = static_cast<TestHandshake *>(data);
+  GError **err = G_IS_TLS_SERVER_CONNECTION(source) ? &t->server_error : &t->client_error;
+  g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), res, err);
+  t->pending--;
+}
+
+/* GIO loads a certificate and a key that do not belong together without a
+ * word, and then every viewer's handshake fails. A handshake with ourselves
+ * over a socket pair tells at start: the client's check of the server's
+ * signature fails. Runs on the server thread's context. */
+static bool key_fits_certificate(NetServer *srv, std::string &error) {
+  const SinkSettings &st = srv->settings;
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    error = std::string("cannot check the TLS certificate: ") + g_strerror(errno);
+    return false;
+  }
+  GSocketConnection *ends[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    GSocket *socket = g_socket_new_from_fd(fds[i], nullptr);
+    if (!socket) {
+      close(fds[i]);
+      continue;
+    }
+    ends[i] = g_socket_connection_factory_create_connection(socket);
+    g_object_unref(socket);
+  }
+  GIOStream *server =
+      ends[0] ? g_tls_server_connection_new(G_IO_STREAM(ends[0]), srv->certificate, nullptr)
+              : nullptr;
+  GIOStream *client =
+      ends[1] ? g_tls_client_connection_new(G_IO_STREAM(ends[1]), nullptr, nullptr) : nullptr;
+  bool ok = false;
+  if (server && client) {
+    g_signal_connect(client, "accept-certificate",
+                     G_CALLBACK(+[](GTlsConnection *, GTlsCertificate *, GTlsCertificateFlags,
+                                    gpointer) -> gboolean { return TRUE; }),
+                     nullptr);
+    TestHandshake t;
+    GCancellable *cancel = g_cancellable_new();
+    g_tls_connection_handshake_async(G_TLS_CONNECTION(server), G_PRIORITY_DEFAULT, cancel,
+                                     test_handshake_done, &t);
+    g_tls_connection_handshake_async(G_TLS_CONNECTION(client), G_PRIORITY_DEFAULT, cancel,
+                                     test_handshake_done, &t);
+    /* A side that failed closes its end, so the other one ends too; the
+     * deadline is for a TLS library that would not. */
+    GSource *timer = g_timeout_source_new_seconds(10);
+    g_source_set_callback(
+        timer,
+        +[](gpointer c) -> gboolean {
+          g_cancellable_cancel(static_cast<GCancellable *>(c));
+          return G_SOURCE_REMOVE;
+        },
+        cancel, nullptr);
+    g_source_attach(timer, srv->context);
+    while (t.pending > 0) {
+      g_main_context_iteration(srv->context, TRUE);
+      if (t.pending == 1 && (t.server_error || t.client_error))
+        g_socket_shutdown(g_socket_connection_get_socket(ends[t.server_error ? 0 : 1]), TRUE, TRUE,
+                          nullptr);
+    }
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    g_object_unref(cancel);
+    ok = !t.server_error && !t.client_error;
+    if (!ok) {
+      const std::string key = st.tls_key.empty() ? st.tls_certificate : st.tls_key;
+      error = "the TLS key " + key + " does not match the certificate " + st.tls_certificate +
+              ": a handshake with them fails (" +
+              (t.client_error ? t.client_error : t.server_error)->message + ")";
+    }
+    g_clear_error(&t.server_error);
+    g_clear_error(&t.client_error);
+  } else {
+    error = "cannot check the TLS certificate " + st.tls_certificate;
+  }
+  if (server)
+    g_io_stream_close(server, nullptr, nullptr);
+  if (client)
+    g_io_stream_close(client, nullptr, nullptr);
+  g_clear_object(&server);
+  g_clear_object(&client);
+  g_clear_object(&ends[0]);
+  g_clear_object(&ends[1]);
+  return ok;
+}
+
 static bool listen_server(NetServer *srv, std::string &error) {
   const SinkSettings &st = srv->settings;
   if (!st.tls_certificate.empty()) {
     srv->certificate = load_certificate(st, error);
-    if (!srv->certificate)
+    if (!srv->certificate || !key_fits_certificate(srv, error))
       return false;
   }
   GSocketAddress *addr = g_inet_socket_address_new_from_string(st.address.c_str(), st.port);
@@ -1112,6 +1304,9 @@ static bool listen_server(NetServer *srv, std::string &error) {
 static gpointer server_thread(gpointer data) {
   auto *srv = static_cast<NetServer *>(data);
   g_main_context_push_thread_default(srv->context);
+  srv->notify = g_source_new(&wake_funcs, sizeof(GSource));
+  g_source_set_callback(srv->notify, on_notify, srv, nullptr);
+  g_source_attach(srv->notify, srv->context);
   std::string error;
   const bool ok = listen_server(srv, error);
   if (ok) {
@@ -1140,6 +1335,9 @@ static gpointer server_thread(gpointer data) {
       drop_client(client.get(), "sink stopped");
     srv->clients.clear();
   }
+  emit_notices(srv);
+  g_source_destroy(srv->notify);
+  g_source_unref(srv->notify);
   for (GSource **source : {&srv->accept_source, &srv->accept_retry, &srv->deadline_source}) {
     if (*source) {
       g_source_destroy(*source);
@@ -1236,13 +1434,12 @@ static gboolean gst_quad_net_sink_start(GstBaseSink *bsink) {
   g_mutex_lock(&self->server_lock);
   GST_OBJECT_LOCK(self);
   self->server = srv;
-  self->settings.port = srv->bound_port;
   GST_OBJECT_UNLOCK(self);
   g_mutex_unlock(&self->server_lock);
   self->sequence = 0;
   self->parameter_sets.clear();
   self->codec_string.clear();
-  g_object_notify(G_OBJECT(self), "port");
+  g_object_notify(G_OBJECT(self), "current-port");
   return TRUE;
 }
 
@@ -1477,6 +1674,12 @@ static void gst_quad_net_sink_get_property(GObject *object, guint prop_id, GValu
     g_mutex_unlock(&self->server_lock);
     return;
   }
+  if (prop_id == PROP_CURRENT_PORT) {
+    g_mutex_lock(&self->server_lock);
+    g_value_set_int(value, self->server ? static_cast<gint>(self->server->bound_port) : 0);
+    g_mutex_unlock(&self->server_lock);
+    return;
+  }
   GST_OBJECT_LOCK(self);
   const SinkSettings &st = self->settings;
   auto str = [](const std::string &s) { return s.empty() ? nullptr : s.c_str(); };
@@ -1570,8 +1773,15 @@ static void gst_quad_net_sink_class_init(GstQuadNetSinkClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_PORT,
       g_param_spec_uint("port", "Port",
-                        "TCP port to listen on; 0 picks a free one, readable once started", 0,
+                        "TCP port to listen on; 0 picks a free one (current-port says which)", 0,
                         65535, DEFAULT_PORT, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CURRENT_PORT,
+      g_param_spec_int("current-port", "Current port",
+                       "The port the server listens on while started (the one picked when port "
+                       "is 0); 0 when stopped",
+                       0, 65535, 0,
+                       static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property(
       gobject_class, PROP_MAX_LAG,
       g_param_spec_uint("max-lag", "Maximum lag",
@@ -1642,6 +1852,29 @@ static void gst_quad_net_sink_class_init(GstQuadNetSinkClass *klass) {
                          "lag-ms, queued, bytes, units, skips)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstQuadNetSink::client-added:
+   * @sink: the quadnetsink
+   * @peer: the viewer's address (a #GInetSocketAddress)
+   *
+   * A WebSocket viewer joined. Emitted from the server thread.
+   */
+  signals[SIGNAL_CLIENT_ADDED] =
+      g_signal_new("client-added", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                   nullptr, G_TYPE_NONE, 1, G_TYPE_SOCKET_ADDRESS);
+  /**
+   * GstQuadNetSink::client-removed:
+   * @sink: the quadnetsink
+   * @peer: the viewer's address, as client-added gave it
+   * @reason: why it went ("peer closed the connection", "closed", "sink stopped", ...)
+   *
+   * A WebSocket viewer is gone. Emitted from the server thread, once for
+   * every client-added, the last ones while the sink stops.
+   */
+  signals[SIGNAL_CLIENT_REMOVED] =
+      g_signal_new("client-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
+                   nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_SOCKET_ADDRESS, G_TYPE_STRING);
 
   gst_element_class_set_static_metadata(
       element_class, "Quad network sink", "Sink/Network/Video",

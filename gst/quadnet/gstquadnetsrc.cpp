@@ -16,10 +16,15 @@
  * parse is skipped along with everything up to the next key frame; a
  * protocol version it does not know is an error.
  *
+ * It handles ws:// and wss:// URIs, so playbin and uridecodebin play such
+ * a stream as they would a file.
+ *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 quadnetsrc location=ws://127.0.0.1:8080/stream ! h264parse ! avdec_h264 !
- * autovideosink gst-launch-1.0 quadnetsrc location="wss://host:8443/stream?token=secret" ! fakesink
+ * gst-launch-1.0 quadnetsrc location=ws://127.0.0.1:8080/stream ! h264parse ! avdec_h264 ! \
+ *     autovideosink
+ * gst-launch-1.0 quadnetsrc location="wss://host:8443/stream?token=secret" ! fakesink
+ * gst-launch-1.0 playbin uri=ws://127.0.0.1:8080/stream
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -133,8 +138,12 @@ struct _GstQuadNetSrc {
   GstCaps *unix_caps;
 };
 
+static void gst_quad_net_src_uri_handler_init(gpointer iface, gpointer data);
+
 #define gst_quad_net_src_parent_class parent_class
-G_DEFINE_TYPE(GstQuadNetSrc, gst_quad_net_src, GST_TYPE_PUSH_SRC);
+G_DEFINE_TYPE_WITH_CODE(GstQuadNetSrc, gst_quad_net_src, GST_TYPE_PUSH_SRC,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER,
+                                              gst_quad_net_src_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE(quadnetsrc, "quadnetsrc", GST_RANK_NONE, GST_TYPE_QUAD_NET_SRC);
 
 static void clear_pending(Pending &p) {
@@ -566,6 +575,57 @@ static GstFlowReturn gst_quad_net_src_create(GstPushSrc *psrc, GstBuffer **out) 
     *out = buf;
     return GST_FLOW_OK;
   }
+}
+
+/* ---- GstURIHandler: playbin and uridecodebin find us for ws:// and wss:// ---- */
+
+static GstURIType gst_quad_net_src_uri_get_type(GType) {
+  return GST_URI_SRC;
+}
+
+static const gchar *const *gst_quad_net_src_uri_get_protocols(GType) {
+  static const gchar *const protocols[] = {"ws", "wss", nullptr};
+  return protocols;
+}
+
+static gchar *gst_quad_net_src_uri_get_uri(GstURIHandler *handler) {
+  auto *self = GST_QUAD_NET_SRC(handler);
+  GST_OBJECT_LOCK(self);
+  gchar *uri = g_strdup(self->location);
+  GST_OBJECT_UNLOCK(self);
+  return uri;
+}
+
+static gboolean gst_quad_net_src_uri_set_uri(GstURIHandler *handler, const gchar *uri,
+                                             GError **error) {
+  auto *self = GST_QUAD_NET_SRC(handler);
+  if (GST_STATE(self) != GST_STATE_NULL && GST_STATE(self) != GST_STATE_READY) {
+    g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
+                "the location can only change in the NULL or READY state");
+    return FALSE;
+  }
+  GUri *parsed = g_uri_parse(uri, G_URI_FLAGS_ENCODED, nullptr);
+  const char *scheme = parsed ? g_uri_get_scheme(parsed) : nullptr;
+  const bool ok = scheme &&
+                  (!g_ascii_strcasecmp(scheme, "ws") || !g_ascii_strcasecmp(scheme, "wss")) &&
+                  g_uri_get_host(parsed) && *g_uri_get_host(parsed);
+  if (parsed)
+    g_uri_unref(parsed);
+  if (!ok) {
+    g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+                "'%s' is not a ws:// or wss:// URI with a host", uri);
+    return FALSE;
+  }
+  g_object_set(self, "location", uri, nullptr);
+  return TRUE;
+}
+
+static void gst_quad_net_src_uri_handler_init(gpointer iface, gpointer) {
+  auto *handler = static_cast<GstURIHandlerInterface *>(iface);
+  handler->get_type = gst_quad_net_src_uri_get_type;
+  handler->get_protocols = gst_quad_net_src_uri_get_protocols;
+  handler->get_uri = gst_quad_net_src_uri_get_uri;
+  handler->set_uri = gst_quad_net_src_uri_set_uri;
 }
 
 /* ---- GObject ---- */

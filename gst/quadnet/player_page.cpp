@@ -41,14 +41,14 @@ const KEY = 1, DISCONT = 4, CAPTURE = 8;
 const stats = window.quadStats = {
   supported: null, error: null, codec: null, decoded: 0, dropped: 0,
   latencyMs: null, latencyP50: null, latencyP99: null, latencies: [], fps: 0, kbps: 0,
-  state: "connecting", width: null, height: null, viewers: null, history: [],
+  state: "connecting", width: null, height: null, viewers: null, history: [], configures: 0,
 };
 const HISTORY = 120; // graph samples, one per 250 ms tick
 const canvas = document.getElementById("video");
 const ctx = canvas.getContext("2d");
 const $ = (id) => document.getElementById(id);
 const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
-let decoder = null, waitKey = true, lastSequence = null;
+let decoder = null, waitKey = true, lastSequence = null, lastMedia = null;
 const captureOf = new Map();
 let frameTimes = [], byteLog = [];
 
@@ -128,6 +128,7 @@ async function configure(info) {
   if (decoder && decoder.state !== "closed") decoder.close();
   decoder = new VideoDecoder({ output: onFrame, error: (e) => fail("decoder error: " + e.message) });
   decoder.configure(config);
+  stats.configures++;
   waitKey = true;
 }
 
@@ -154,15 +155,20 @@ function onMessage(data) {
   byteLog.push([nowUs(), data.byteLength]);
   if (kind === 1) {
     const info = parseInfo(payload);
-    // Until the first frame decodes, the description's size; a sink that
-    // counts its viewers says so in `viewers`.
+    // Until the first frame decodes, the description's size.
     if (info.width && info.height && stats.width === null)
       $("resolution").textContent = info.width + "x" + info.height;
     if (info.viewers !== undefined) {
       stats.viewers = Number(info.viewers);
       $("viewers").textContent = info.viewers;
     }
-    pending = pending.then(() => configure(info));
+    // The sink describes the stream again when only its viewers changed:
+    // the decoder carries on.
+    const media = [info.format, info.codec, info.width, info.height].join(" ");
+    if (media !== lastMedia || (decoder && decoder.state === "closed")) {
+      lastMedia = media;
+      pending = pending.then(() => configure(info));
+    }
     return;
   }
   if (kind !== 0) return;
@@ -197,6 +203,7 @@ function connect() {
     setState("closed (" + e.code + "), reconnecting");
     if (!stats.error) $("message").textContent = "disconnected (" + e.code + "), reconnecting";
     waitKey = true;
+    lastMedia = null;
     setTimeout(connect, 1000);
   };
 }

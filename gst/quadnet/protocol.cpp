@@ -74,6 +74,8 @@ std::string encode_stream_info(const StreamInfo &info) {
   s += "\nwidth=" + std::to_string(info.width);
   s += "\nheight=" + std::to_string(info.height);
   s += "\nframerate=" + std::to_string(info.fps_n) + "/" + std::to_string(info.fps_d);
+  if (info.viewers >= 0)
+    s += "\nviewers=" + std::to_string(info.viewers);
   s += "\n";
   return s;
 }
@@ -113,6 +115,9 @@ std::optional<StreamInfo> parse_stream_info(std::span<const uint8_t> payload) {
       const size_t slash = value.find('/');
       if (slash == std::string_view::npos || !parse_int(value.substr(0, slash), info.fps_n) ||
           !parse_int(value.substr(slash + 1), info.fps_d) || info.fps_n < 0 || info.fps_d <= 0)
+        return std::nullopt;
+    } else if (key == "viewers") {
+      if (!parse_int(value, info.viewers) || info.viewers < 0)
         return std::nullopt;
     }
   }

@@ -72,6 +72,7 @@ struct StreamInfo {
   int height = 0;
   int fps_n = 0; // 0/1: unknown
   int fps_d = 1;
+  int viewers = -1; // WebSocket viewers of the sink; -1: not said
 };
 
 std::string encode_stream_info(const StreamInfo &info);

@@ -122,6 +122,25 @@ async function main() {
     const icon = await page.getAttribute("link[rel=icon]", "href");
     if (!icon || !icon.startsWith("data:image/svg+xml")) throw new Error("no favicon");
     if (notFound.length) throw new Error("404 for " + notFound.join(", "));
+    // The viewer count: a second viewer is shown and its leaving too, while
+    // the first page's decoder carries on through the new descriptions.
+    const viewersShown = async (want) => {
+      const until = Date.now() + 15000;
+      while (Date.now() < until) {
+        if ((await page.textContent("#viewers")) === want) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`viewers shown as ${await page.textContent("#viewers")}, not ${want}`);
+    };
+    const configures = () => page.evaluate(() => window.quadStats.configures);
+    const before = await configures();
+    await viewersShown("1");
+    const second = await browser.newPage();
+    await second.goto(`http://127.0.0.1:${port}/`);
+    await viewersShown("2");
+    await second.close();
+    await viewersShown("1");
+    if ((await configures()) !== before) throw new Error("the decoder was set up again as viewers came and went");
   } finally {
     if (browser) await browser.close();
     pipeline.kill("SIGINT");

@@ -1,6 +1,6 @@
-/* Shared by the quadnetsink and quadnetsrc element tests: a raw WebSocket
- * client, a sink fed by appsrc with synthetic access units, buffer recording
- * on a pad, quadnetsrc runs. */
+/* Shared by the quadnetsink and quadnetsrc element tests: the raw WebSocket
+ * client (quadnet_client.h), a sink fed by appsrc with synthetic access
+ * units, buffer recording on a pad, quadnetsrc runs. */
 #pragma once
 
 /* Standard headers first: gstcheck's macros clash with names inside them. */
@@ -11,11 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "quadnet_client.h"
 
 #include <gst/app/gstappsrc.h>
 #include <gst/check/gstcheck.h>
@@ -25,9 +21,17 @@
 
 /* ---- a raw WebSocket client, so tests control every byte ---- */
 
-struct Frame {
-  int opcode = -1;
-  std::vector<guint8> payload;
+using quadnet_test::be;
+using quadnet_test::Frame;
+
+/* The shared client, failing the test on a masked server frame. */
+class RawClient : public quadnet_test::RawClient {
+public:
+  Frame read_frame(int timeout_ms = 5000) {
+    Frame f = quadnet_test::RawClient::read_frame(timeout_ms);
+    fail_if(masked_frame(), "server frames must not be masked");
+    return f;
+  }
 };
 
 /* What the protocol header says (docs/quadnet-protocol.md). */
@@ -39,13 +43,6 @@ struct Unit {
   guint32 skipped = 0;
   size_t payload_size = 0;
 };
-
-inline guint64 be(const guint8 *p, int n) {
-  guint64 v = 0;
-  for (int i = 0; i < n; ++i)
-    v = (v << 8) | p[i];
-  return v;
-}
 
 inline Unit parse_unit(const Frame &f) {
   Unit u;
@@ -61,153 +58,14 @@ inline Unit parse_unit(const Frame &f) {
   return u;
 }
 
-class RawClient {
-public:
-  RawClient() = default;
-  RawClient(const RawClient &) = delete;
-  ~RawClient() { close_socket(); }
-
-  bool connect_to(guint port, int rcvbuf = 0) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    if (rcvbuf > 0)
-      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    sockaddr_in addr = {};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return connect(fd_, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) == 0;
-  }
-
-  void close_socket() {
-    if (fd_ >= 0)
-      close(fd_);
-    fd_ = -1;
-  }
-
-  bool send_all(const void *data, size_t size) {
-    const auto *p = static_cast<const char *>(data);
-    while (size > 0) {
-      const ssize_t n = send(fd_, p, size, MSG_NOSIGNAL);
-      if (n <= 0)
-        return false;
-      p += n;
-      size -= static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  /* Sends a request and returns the response's status code (0: none). */
-  int request(const std::string &text) {
-    if (!send_all(text.data(), text.size()))
-      return 0;
-    std::string head;
-    while (head.find("\r\n\r\n") == std::string::npos) {
-      if (!fill(5000))
-        break;
-      head.assign(buffer_.begin(), buffer_.end());
-    }
-    const size_t end = head.find("\r\n\r\n");
-    if (end == std::string::npos || head.compare(0, 9, "HTTP/1.1 ") != 0)
-      return 0;
-    response_headers_ = head.substr(0, end);
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(end + 4));
-    return atoi(head.c_str() + 9);
-  }
-
-  int upgrade(const std::string &path, const std::string &extra = "") {
-    return request("GET " + path +
-                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
-                   extra + "\r\n");
-  }
-
-  /* A client frame, masked unless told otherwise. */
-  bool send_frame(int opcode, const std::vector<guint8> &payload, bool masked = true,
-                  int first_byte = -1) {
-    std::vector<guint8> f;
-    f.push_back(first_byte >= 0 ? static_cast<guint8>(first_byte)
-                                : static_cast<guint8>(0x80 | opcode));
-    const guint8 mask_bit = masked ? 0x80 : 0;
-    const size_t n = payload.size();
-    if (n < 126) {
-      f.push_back(static_cast<guint8>(mask_bit | n));
-    } else if (n <= 0xffff) {
-      f.push_back(mask_bit | 126);
-      f.push_back(static_cast<guint8>(n >> 8));
-      f.push_back(static_cast<guint8>(n));
-    } else {
-      f.push_back(mask_bit | 127);
-      for (int i = 7; i >= 0; --i)
-        f.push_back(static_cast<guint8>(static_cast<guint64>(n) >> (8 * i)));
-    }
-    const guint8 mask[4] = {0x12, 0x34, 0x56, 0x78};
-    if (masked)
-      f.insert(f.end(), mask, mask + 4);
-    for (size_t i = 0; i < n; ++i)
-      f.push_back(masked ? payload[i] ^ mask[i & 3] : payload[i]);
-    return send_all(f.data(), f.size());
-  }
-
-  /* The next server frame; opcode -1 on timeout or a closed connection. */
-  Frame read_frame(int timeout_ms = 5000) {
-    Frame f;
-    for (;;) {
-      if (buffer_.size() >= 2) {
-        size_t len = buffer_[1] & 0x7f, pos = 2;
-        fail_if(buffer_[1] & 0x80, "server frames must not be masked");
-        if (len == 126 && buffer_.size() >= 4) {
-          len = static_cast<size_t>(be(&buffer_[2], 2));
-          pos = 4;
-        } else if (len == 127 && buffer_.size() >= 10) {
-          len = static_cast<size_t>(be(&buffer_[2], 8));
-          pos = 10;
-        } else if (len >= 126) {
-          pos = 0;
-        }
-        if (pos && buffer_.size() >= pos + len) {
-          f.opcode = buffer_[0] & 0x0f;
-          f.payload.assign(buffer_.begin() + static_cast<std::ptrdiff_t>(pos),
-                           buffer_.begin() + static_cast<std::ptrdiff_t>(pos + len));
-          buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(pos + len));
-          return f;
-        }
-      }
-      if (!fill(timeout_ms))
-        return f;
-    }
-  }
-
-  /* Reads until the server closes the TCP connection. */
-  bool wait_eof(int timeout_ms = 5000) {
-    while (fill(timeout_ms))
-      buffer_.clear();
-    return eof_;
-  }
-
-  const std::string &response_headers() const { return response_headers_; }
-
-private:
-  bool fill(int timeout_ms) {
-    pollfd p = {fd_, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0)
-      return false;
-    guint8 buf[65536];
-    const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-    if (n <= 0) {
-      eof_ = true;
-      return false;
-    }
-    buffer_.insert(buffer_.end(), buf, buf + n);
-    return true;
-  }
-
-  int fd_ = -1;
-  bool eof_ = false;
-  std::vector<guint8> buffer_;
-  std::string response_headers_;
-};
-
 /* ---- a sink fed by appsrc with synthetic access units ---- */
+
+/* The port a started quadnetsink listens on. */
+inline guint current_port(GstElement *sink) {
+  gint port = 0;
+  g_object_get(sink, "current-port", &port, nullptr);
+  return static_cast<guint>(port);
+}
 
 /* An H.264 SPS (High profile, level 3.1), enough for the codec string. */
 inline constexpr guint8 kSps[] = {0, 0, 0, 1, 0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9, 0x40, 0x50};
@@ -252,7 +110,7 @@ struct AppSink {
     sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
     fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PLAYING),
                            GST_STATE_CHANGE_ASYNC);
-    g_object_get(sink, "port", &port, nullptr);
+    port = current_port(sink);
     fail_unless(port > 0);
   }
   ~AppSink() {
@@ -297,16 +155,21 @@ inline std::string upgrade_ok(RawClient &c, guint port, const std::string &path 
   return c.response_headers();
 }
 
-/* Reads the stream info message a joining viewer gets first. */
-inline void expect_stream_info(RawClient &c) {
+/* The text of the next message, which must be a stream description. */
+inline std::string read_description(RawClient &c) {
   const Frame f = c.read_frame();
   fail_unless_equals_int(f.opcode, 2);
-  const Unit u = parse_unit(f);
-  fail_unless_equals_int(u.kind, 1);
-  const std::string text(f.payload.begin() + 28, f.payload.end());
+  fail_unless_equals_int(parse_unit(f).kind, 1);
+  return std::string(f.payload.begin() + 28, f.payload.end());
+}
+
+/* Reads the stream info message a joining viewer gets first. */
+inline std::string expect_stream_info(RawClient &c) {
+  const std::string text = read_description(c);
   fail_unless(text.find("format=h264\n") != std::string::npos, "%s", text.c_str());
   fail_unless(text.find("codec=avc1.64001f\n") != std::string::npos, "%s", text.c_str());
   fail_unless(text.find("width=64\n") != std::string::npos, "%s", text.c_str());
+  return text;
 }
 
 struct Received {

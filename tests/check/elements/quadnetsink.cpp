@@ -2,10 +2,13 @@
  * viewer that never reads is skipped forward without hurting others, bad
  * requests get the right answer, no client leaks, TLS, H.265. */
 #include <memory>
+#include <mutex>
 
 #include <sys/resource.h>
 
 #include "quadnet_check.h"
+
+#include <gio/gio.h>
 
 /* ---- tests ---- */
 
@@ -248,6 +251,181 @@ GST_START_TEST(test_bad_client_messages) {
 }
 GST_END_TEST;
 
+/* The stream description says how many viewers watch, again whenever it
+ * changes (docs/quadnet-protocol.md). */
+GST_START_TEST(test_viewer_count_in_stream_description) {
+  AppSink app;
+  app.push(0, 1000, 500);
+  fail_unless(app.wait_stat("units-in", 1));
+  auto viewers = [](const std::string &text) {
+    const size_t at = text.find("viewers=");
+    fail_unless(at != std::string::npos, "%s", text.c_str());
+    return atoi(text.c_str() + at + 8);
+  };
+  RawClient a;
+  upgrade_ok(a, app.port);
+  fail_unless_equals_int(viewers(expect_stream_info(a)), 1);
+  fail_unless_equals_int(parse_unit(a.read_frame()).sequence, 0);
+  {
+    RawClient b;
+    upgrade_ok(b, app.port);
+    fail_unless_equals_int(viewers(expect_stream_info(b)), 2);
+    fail_unless_equals_int(viewers(read_description(a)), 2);
+    b.say_goodbye();
+  }
+  fail_unless_equals_int(viewers(read_description(a)), 1);
+  {
+    /* One that leaves without a word counts as gone too. */
+    RawClient c;
+    upgrade_ok(c, app.port);
+    fail_unless_equals_int(viewers(read_description(a)), 2);
+  }
+  fail_unless_equals_int(viewers(read_description(a)), 1);
+  app.push(1, 1000, 500);
+  fail_unless_equals_int(parse_unit(a.read_frame()).sequence, 1);
+
+  /* A viewer that does not read gets its waiting description replaced:
+   * 30 others coming and going leave it at most one more to read. */
+  RawClient stuck;
+  fail_unless(stuck.connect_to(app.port, 4096));
+  fail_unless_equals_int(stuck.upgrade("/stream"), 101);
+  fail_unless(app.wait_stat("clients", 2));
+  /* Units until the kernel's buffers are full and its queue holds some. */
+  const std::string stuck_peer = "127.0.0.1:" + std::to_string(stuck.local_port());
+  auto stuck_queued = [&] {
+    GstStructure *st = nullptr;
+    g_object_get(app.sink, "stats", &st, nullptr);
+    const GValue *list = gst_structure_get_value(st, "per-client");
+    guint queued = 0;
+    for (guint i = 0; i < gst_value_list_get_size(list); ++i) {
+      const GstStructure *c = gst_value_get_structure(gst_value_list_get_value(list, i));
+      if (stuck_peer == gst_structure_get_string(c, "peer"))
+        gst_structure_get_uint(c, "queued", &queued);
+    }
+    gst_structure_free(st);
+    return queued;
+  };
+  for (guint i = 2; i < 400 && stuck_queued() == 0; ++i) {
+    app.push(i, 1000, 100000);
+    fail_unless(app.wait_stat("units-in", i + 1));
+  }
+  fail_unless(stuck_queued() > 0);
+  for (int i = 0; i < 30; ++i) {
+    RawClient other;
+    upgrade_ok(other, app.port);
+    fail_unless(app.wait_stat("clients", 3));
+    other.close_socket();
+    fail_unless(app.wait_stat("clients", 2));
+  }
+  int descriptions = 0, last = -1;
+  for (;;) {
+    const Frame f = stuck.read_frame(500);
+    if (f.opcode < 0)
+      break;
+    if (parse_unit(f).kind == 1) {
+      descriptions++;
+      last = viewers(std::string(f.payload.begin() + 28, f.payload.end()));
+    }
+  }
+  fail_unless(descriptions >= 1 && descriptions <= 3, "%d descriptions", descriptions);
+  fail_unless_equals_int(last, 2);
+}
+GST_END_TEST;
+
+struct ClientEvents {
+  std::mutex mutex;
+  std::vector<guint> added, removed; /* peer ports */
+  std::vector<std::string> reasons;
+  bool all_local = true;
+
+  size_t removed_count() {
+    std::lock_guard lock(mutex);
+    return removed.size();
+  }
+  size_t added_count() {
+    std::lock_guard lock(mutex);
+    return added.size();
+  }
+};
+
+static guint peer_port(GSocketAddress *peer, ClientEvents *ev) {
+  fail_unless(G_IS_INET_SOCKET_ADDRESS(peer));
+  auto *inet = G_INET_SOCKET_ADDRESS(peer);
+  gchar *host = g_inet_address_to_string(g_inet_socket_address_get_address(inet));
+  ev->all_local &= g_strcmp0(host, "127.0.0.1") == 0;
+  g_free(host);
+  return g_inet_socket_address_get_port(inet);
+}
+
+static bool wait_for(const std::function<bool()> &done) {
+  for (int i = 0; i < 2000 && !done(); ++i)
+    g_usleep(5000);
+  return done();
+}
+
+/* current-port and the client signals, as tcpserversink has them. */
+GST_START_TEST(test_current_port_and_client_signals) {
+  AppSink app;
+  guint port = 1;
+  g_object_get(app.sink, "port", &port, nullptr);
+  fail_unless_equals_int(port, 0); /* what was asked stays */
+  fail_unless(app.port > 0);
+
+  ClientEvents ev;
+  g_signal_connect(app.sink, "client-added",
+                   G_CALLBACK(+[](GstElement *, GSocketAddress *peer, gpointer d) {
+                     auto *e = static_cast<ClientEvents *>(d);
+                     std::lock_guard lock(e->mutex);
+                     e->added.push_back(peer_port(peer, e));
+                   }),
+                   &ev);
+  g_signal_connect(
+      app.sink, "client-removed",
+      G_CALLBACK(+[](GstElement *sink, GSocketAddress *peer, const gchar *reason, gpointer d) {
+        auto *e = static_cast<ClientEvents *>(d);
+        /* A handler may read the stats: no lock of the sink's is held. */
+        GstStructure *s = nullptr;
+        g_object_get(sink, "stats", &s, nullptr);
+        gst_structure_free(s);
+        std::lock_guard lock(e->mutex);
+        e->removed.push_back(peer_port(peer, e));
+        e->reasons.push_back(reason ? reason : "");
+      }),
+      &ev);
+  RawClient a;
+  upgrade_ok(a, app.port);
+  fail_unless(wait_for([&] { return ev.added_count() == 1; }));
+  guint b_port = 0;
+  {
+    RawClient b;
+    upgrade_ok(b, app.port);
+    b_port = b.local_port();
+    fail_unless(wait_for([&] { return ev.added_count() == 2; }));
+  }
+  fail_unless(wait_for([&] { return ev.removed_count() == 1; }));
+  /* A page request is no viewer. */
+  RawClient page;
+  fail_unless(page.connect_to(app.port));
+  fail_unless_equals_int(page.request("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
+  {
+    std::lock_guard lock(ev.mutex);
+    fail_unless_equals_int(ev.added[0], a.local_port());
+    fail_unless_equals_int(ev.added[1], b_port);
+    fail_unless_equals_int(ev.removed[0], b_port);
+    fail_unless_equals_string(ev.reasons[0].c_str(), "peer closed the connection");
+  }
+  /* Viewers still there when the sink stops are removed too. */
+  gst_element_set_state(app.pipeline, GST_STATE_NULL);
+  std::lock_guard lock(ev.mutex);
+  fail_unless_equals_int(ev.added.size(), 2);
+  fail_unless_equals_int(ev.removed.size(), 2);
+  fail_unless_equals_int(ev.removed[1], a.local_port());
+  fail_unless_equals_string(ev.reasons[1].c_str(), "sink stopped");
+  fail_unless(ev.all_local);
+  fail_unless_equals_int(current_port(app.sink), 0);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_max_clients) {
   AppSink app("max-clients=2");
   RawClient a, b, c;
@@ -469,6 +647,14 @@ MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggYwUgKyeXGW8Gy4V
 -----END PRIVATE KEY-----
 )";
 
+/* Another P-256 key: not the certificate's. */
+static const char kOtherKey[] = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgBBbcobeAyypAiKFI
+wmzMFbeFSPLS21KtY5G5hSTeYRShRANCAATqIs5FvUuaKxFvxTEoNprSskLg3Sih
+G8axjqbMGYy3qzcO/CgYnDxxu2z+RotKZpdMTxNpowqsABPPjU9dQx7+
+-----END PRIVATE KEY-----
+)";
+
 /* Starting a sink with these properties fails with an error naming want. */
 static void expect_start_error(const std::string &props, const std::string &want) {
   const std::string desc = "fakesrc ! quadnetsink name=sink port=0 " + props;
@@ -504,7 +690,9 @@ static std::string temp_file(const char *text) {
 GST_START_TEST(test_tls) {
   const std::string cert = temp_file(kCertificate), key = temp_file(kKey);
   {
-    AppSink app("tls-certificate=" + cert + " tls-key=" + key);
+    /* A TLS handshake in a sanitizer build on a busy machine takes seconds:
+     * the cached group of pictures must still be served after it. */
+    AppSink app("max-lag=60000 tls-certificate=" + cert + " tls-key=" + key);
     for (guint i = 0; i < 5; ++i)
       app.push(i, 5, 400);
     fail_unless(app.wait_stat("units-in", 5));
@@ -534,7 +722,7 @@ GST_END_TEST;
 GST_START_TEST(test_tls_certificate_without_key_property) {
   const std::string both = temp_file((std::string(kCertificate) + kKey).c_str());
   {
-    AppSink app("tls-certificate=" + both);
+    AppSink app("max-lag=60000 tls-certificate=" + both);
     app.push(0, 5, 400);
     fail_unless(app.wait_stat("units-in", 1));
     int units = 0;
@@ -560,8 +748,16 @@ GST_START_TEST(test_tls_misconfiguration_fails_at_start) {
     g_chmod(key.c_str(), 0);
     expect_start_error("tls-certificate=" + cert + " tls-key=" + key, key);
   }
+  /* A key of another pair, in its own file or beside the certificate. */
+  const std::string other = temp_file(kOtherKey);
+  expect_start_error("tls-certificate=" + cert + " tls-key=" + other,
+                     "the TLS key " + other + " does not match the certificate " + cert);
+  const std::string both = temp_file((std::string(kCertificate) + kOtherKey).c_str());
+  expect_start_error("tls-certificate=" + both, "the TLS key " + both + " does not match");
   g_unlink(cert.c_str());
   g_unlink(key.c_str());
+  g_unlink(other.c_str());
+  g_unlink(both.c_str());
 }
 GST_END_TEST;
 
@@ -592,6 +788,9 @@ GST_START_TEST(test_stats_messages_and_key_requests) {
   fail_unless_equals_int(key_requests.load(), 1);
   fail_unless_equals_uint64(app.stat("key-requests"), 1);
   expect_stream_info(a);
+  /* b's arrival is told to a. */
+  const std::string again = read_description(a);
+  fail_unless(again.find("viewers=2\n") != std::string::npos, "%s", again.c_str());
   app.push(1, 100, 500); /* a delta: not for a viewer that waits */
   app.push(2, 1, 500);   /* the key frame that was asked for */
   const Unit u = parse_unit(a.read_frame());
@@ -635,8 +834,7 @@ GST_START_TEST(test_h265_stream) {
   fail_unless(send != nullptr);
   GstElement *sink = gst_bin_get_by_name(GST_BIN(send), "sink");
   gst_element_set_state(send, GST_STATE_PAUSED);
-  guint port = 0;
-  g_object_get(sink, "port", &port, nullptr);
+  const guint port = current_port(sink);
   RawClient c;
   upgrade_ok(c, port);
   for (int i = 0; i < 1000; ++i) {
@@ -679,6 +877,8 @@ static Suite *quadnetsink_suite(void) {
   tcase_add_test(tc, test_http_answers);
   tcase_add_test(tc, test_auth_token);
   tcase_add_test(tc, test_bad_client_messages);
+  tcase_add_test(tc, test_viewer_count_in_stream_description);
+  tcase_add_test(tc, test_current_port_and_client_signals);
   tcase_add_test(tc, test_max_clients);
   tcase_add_test(tc, test_connect_cycles_leak_nothing);
   tcase_add_test(tc, test_request_bodies_refused_unread);

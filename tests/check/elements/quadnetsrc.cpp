@@ -20,8 +20,7 @@ static void check_encoded_loop(const char *stream_format) {
   GstElement *sink = gst_bin_get_by_name(GST_BIN(send), "sink");
   /* Paused: the server listens, the live source produces nothing yet. */
   gst_element_set_state(send, GST_STATE_PAUSED);
-  guint port = 0;
-  g_object_get(sink, "port", &port, nullptr);
+  const guint port = current_port(sink);
   fail_unless(port > 0);
 
   const std::string recv_desc =
@@ -369,6 +368,119 @@ GST_START_TEST(test_src_gives_up_on_a_server_that_drops_after_handshake) {
 }
 GST_END_TEST;
 
+/* The URI handler: ws:// and wss:// find quadnetsrc, other schemes do not
+ * set its location. */
+GST_START_TEST(test_uri_handler) {
+  GError *err = nullptr;
+  GstElement *src =
+      gst_element_make_from_uri(GST_URI_SRC, "wss://127.0.0.1:8443/stream?token=t", nullptr, &err);
+  fail_unless(src != nullptr, "%s", err ? err->message : "");
+  fail_unless_equals_string(G_OBJECT_TYPE_NAME(src), "GstQuadNetSrc");
+  gchar *location = nullptr;
+  g_object_get(src, "location", &location, nullptr);
+  fail_unless_equals_string(location, "wss://127.0.0.1:8443/stream?token=t");
+  g_free(location);
+  fail_if(gst_uri_handler_set_uri(GST_URI_HANDLER(src), "http://127.0.0.1:8080/stream", &err));
+  g_clear_error(&err);
+  fail_if(gst_uri_handler_set_uri(GST_URI_HANDLER(src), "ws:///stream", &err));
+  fail_unless(err && strstr(err->message, "with a host"), "%s", err ? err->message : "no error");
+  g_clear_error(&err);
+  gchar *uri = gst_uri_handler_get_uri(GST_URI_HANDLER(src));
+  fail_unless_equals_string(uri, "wss://127.0.0.1:8443/stream?token=t");
+  g_free(uri);
+  gst_object_unref(src);
+}
+GST_END_TEST;
+
+struct PlaybinRun {
+  std::atomic<int> frames{0};
+  std::atomic<int> caps_events{0};
+  GstCaps *caps = nullptr; /* what reached the video sink */
+};
+
+/* playbin uri=ws://... plays a quadnetsink's H.265 stream, and viewers
+ * coming and going (a new stream description each time) do not renegotiate
+ * it. */
+GST_START_TEST(test_playbin_plays_ws_uri) {
+  GstElement *send =
+      gst_parse_launch("quadcapturesrc ! video/x-raw,width=128,height=96,framerate=30/1 ! "
+                       "quadh265enc key-int-max=30 ! quadnetsink name=sink port=0 stats-interval=0",
+                       nullptr);
+  fail_unless(send != nullptr);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(send), "sink");
+  gst_element_set_state(send, GST_STATE_PLAYING);
+  const guint port = current_port(sink);
+  fail_unless(port > 0);
+
+  GstElement *playbin = gst_element_factory_make("playbin", nullptr);
+  fail_unless(playbin != nullptr);
+  GstElement *video = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(video, "signal-handoffs", TRUE, nullptr);
+  PlaybinRun run;
+  g_signal_connect(video, "handoff",
+                   G_CALLBACK(+[](GstElement *, GstBuffer *, GstPad *pad, gpointer d) {
+                     auto *r = static_cast<PlaybinRun *>(d);
+                     if (r->frames++ == 0)
+                       r->caps = gst_pad_get_current_caps(pad);
+                   }),
+                   &run);
+  g_signal_connect(playbin, "source-setup",
+                   G_CALLBACK(+[](GstElement *, GstElement *source, gpointer d) {
+                     GstPad *pad = gst_element_get_static_pad(source, "src");
+                     gst_pad_add_probe(
+                         pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                         +[](GstPad *, GstPadProbeInfo *info, gpointer d) -> GstPadProbeReturn {
+                           if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_CAPS)
+                             static_cast<PlaybinRun *>(d)->caps_events++;
+                           return GST_PAD_PROBE_OK;
+                         },
+                         d, nullptr);
+                     gst_object_unref(pad);
+                   }),
+                   &run);
+  const std::string uri = "ws://127.0.0.1:" + std::to_string(port) + "/stream";
+  g_object_set(playbin, "uri", uri.c_str(), "video-sink", video, nullptr);
+  gst_element_set_state(playbin, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(playbin);
+  auto play_until = [&](int frames) {
+    const gint64 deadline = g_get_monotonic_time() + 30 * G_TIME_SPAN_SECOND;
+    while (run.frames < frames && g_get_monotonic_time() < deadline) {
+      GstMessage *msg = gst_bus_timed_pop_filtered(bus, 10 * GST_MSECOND, GST_MESSAGE_ERROR);
+      if (msg) {
+        GError *e = nullptr;
+        gst_message_parse_error(msg, &e, nullptr);
+        fail("playbin: %s", e->message);
+      }
+    }
+    fail_unless(run.frames >= frames, "%d frames played", run.frames.load());
+  };
+  play_until(10);
+  {
+    RawClient other;
+    upgrade_ok(other, port);
+    g_usleep(100000);
+  }
+  const int before = run.frames;
+  play_until(before + 10);
+  gst_object_unref(bus);
+  gst_element_set_state(playbin, GST_STATE_NULL);
+  gst_element_set_state(send, GST_STATE_NULL);
+
+  const GstStructure *st = gst_caps_get_structure(run.caps, 0);
+  fail_unless(gst_structure_has_name(st, "video/x-raw"), "%" GST_PTR_FORMAT, run.caps);
+  int width = 0, height = 0;
+  gst_structure_get_int(st, "width", &width);
+  gst_structure_get_int(st, "height", &height);
+  fail_unless_equals_int(width, 128);
+  fail_unless_equals_int(height, 96);
+  fail_unless_equals_int(run.caps_events.load(), 1);
+  gst_caps_unref(run.caps);
+  gst_object_unref(playbin);
+  gst_object_unref(sink);
+  gst_object_unref(send);
+}
+GST_END_TEST;
+
 static Suite *quadnetsrc_suite(void) {
   Suite *s = suite_create("quadnetsrc");
   TCase *tc = tcase_create("general");
@@ -380,6 +492,8 @@ static Suite *quadnetsrc_suite(void) {
   tcase_add_test(tc, test_src_survives_garbage_from_server);
   tcase_add_test(tc, test_src_gives_up_on_a_silent_server);
   tcase_add_test(tc, test_src_gives_up_on_a_server_that_drops_after_handshake);
+  tcase_add_test(tc, test_uri_handler);
+  tcase_add_test(tc, test_playbin_plays_ws_uri);
   return s;
 }
 

@@ -27,7 +27,13 @@ the ratio is ours/peer. With a constant QP every encoder codes its IDR a
 few QP finer than its P pictures (x265's and x264's ipratio; ours 3).
 
   hevc_bench.py BUILD_DIR [--clips DIR] [--frames N] [--presets P,P..]
-                [--quadmotion] [--only NAME] [--intra] [--plot-data FILE]
+                [--quadmotion] [--threads N] [--only NAME] [--intra]
+                [--plot-data FILE]
+
+--threads N (N > 1) gives every encoder N threads (x265 --pools N, x264
+--threads N) and measures wall-clock time; ours runs with --wpp on N
+threads ('pP wpp Nt'), on one ('pP wpp 1t': the speed-up from threads) and
+without wavefront ('pP no-wpp': what wavefront costs in BD-rate).
 
 The gst rows time the whole pipeline (reading the clip, quadmotion's
 search, the encoder), so their ratio to each other is what quadmotion's
@@ -49,6 +55,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 QPS = [22, 27, 32, 37]
 
@@ -68,13 +75,20 @@ def y4m_info(path):
     return w, h, fps, count
 
 
+WALL_CLOCK = False  # --threads > 1: threads only pay off in wall time
+
+
 def timed(cmd):
-    """CPU seconds (user + system) the command took."""
+    """CPU seconds (user + system) the command took, or wall seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         raise RuntimeError('%s failed: %s' % (cmd[0], r.stderr.decode()[-400:]))
+    if WALL_CLOCK:
+        return wall
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -149,6 +163,14 @@ def ours_commands(args, encoder, src, out, qp, frames):
             cmd = [encoder, src, out(name), '--gop', 'p', '--keyint', '0',
                    '--qp', str(qp), '--preset', str(preset), '--frames',
                    str(frames)]
+        if args.threads > 1 and not args.intra:
+            # Wavefront on N threads and on one, and no wavefront.
+            cmds[name + ' no-wpp'] = (cmd, out(name + ' no-wpp'))
+            for threads in (1, args.threads):
+                variant = '%s wpp %dt' % (name, threads)
+                cmds[variant] = (cmd[:2] + [out(variant)] + cmd[3:] + [
+                    '--wpp', '--threads', str(threads)], out(variant))
+            continue
         cmds[name] = (cmd, out(name))
         if args.quadmotion and not args.intra and preset == args.presets[0]:
             for suffix, motion in (('gst', []),
@@ -169,7 +191,7 @@ def ours_commands(args, encoder, src, out, qp, frames):
 def peer_commands(args, src, out, qp, frames):
     """name -> (command line, output file) of each peer for one QP."""
     common_x265 = ['x265', '--tune', 'zerolatency', '--qp', str(qp),
-                   '--pools', '1', '--frame-threads', '1', '--frames',
+                   '--pools', str(args.threads), '--frame-threads', '1', '--frames',
                    str(frames), '--input', src, '-o']
     if args.intra:
         return {'x265 ultrafast': (
@@ -181,7 +203,8 @@ def peer_commands(args, src, out, qp, frames):
         'x265 superfast': (common_x265[:1] + ['--preset', 'superfast'] +
                            common_x265[1:] + [out('x265s')], out('x265s')),
         'x264 veryfast': (['x264', '--preset', 'veryfast', '--tune',
-                           'zerolatency', '--qp', str(qp), '--threads', '1',
+                           'zerolatency', '--qp', str(qp), '--threads',
+                           str(args.threads),
                            '--frames', str(frames), '-o', out('x264'), src],
                           out('x264')),
     }
@@ -205,12 +228,18 @@ def main():
     ap.add_argument('--quadmotion', action='store_true',
                     help='also the element alone and after quadmotion, '
                     'at the first preset')
+    ap.add_argument('--threads', type=int, default=1,
+                    help='threads for everyone (x265 --pools, x264 '
+                    '--threads; ours with --wpp, also on one thread and '
+                    'without wavefront); speeds become wall-clock')
     ap.add_argument('--only', default='', help='clips whose name contains it')
     ap.add_argument('--intra', action='store_true',
                     help='all-intra against x265 ultrafast --keyint 1')
     ap.add_argument('--plot-data', help='write the rate/PSNR points as CSV')
     args = ap.parse_args()
     args.presets = [int(p) for p in args.presets.split(',')]
+    global WALL_CLOCK
+    WALL_CLOCK = args.threads > 1
 
     here = os.path.dirname(os.path.abspath(__file__))
     clips = args.clips or os.path.join(os.path.dirname(here), 'build-clips')
@@ -281,10 +310,12 @@ def main():
 
     mode = 'All-intra' if args.intra else 'Low-delay P (no picture held back)'
     print()
-    print('%s, QP %s, one thread and one reference picture each, CPU-time '
+    print('%s, QP %s, %s and one reference picture each, %s '
           'fps. Ours: tc_encode_y4m --preset P (pP)%s. Peers: x265 %s%s. '
           'BD-rate: PSNR-Y, negative is better; speed: ours/peer.' % (
               mode, '/'.join(map(str, QPS)),
+              '%d threads' % args.threads if args.threads > 1 else 'one thread',
+              'wall-clock' if WALL_CLOCK else 'CPU-time',
               ', the element in gst-launch-1.0 alone (gst) and after '
               'quadmotion (gst+quadmotion)' if args.quadmotion else '',
               versions['x265'],

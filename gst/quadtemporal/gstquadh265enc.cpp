@@ -30,8 +30,11 @@
  * encoder without changing how it is coded, less what the core cannot do
  * yet: `rate-control` is `cbr` (the default: each picture's QP chosen so the
  * stream fits `bitrate` within a buffer of `vbv-buffer-ms`) or `cqp` (P
- * pictures at `qp`, IDRs 3 finer), and there is no `threads` or
- * `intra-refresh` property. `ctu-size` takes 16, 32 or 64; any other value
+ * pictures at `qp`, IDRs 3 finer), and there is no `intra-refresh` property.
+ * With `wavefront` (the default) each row of CTUs is its own CABAC
+ * substream and `threads` rows are coded at once, each two CTUs behind the
+ * row above, on one oneTBB pool shared by every encoder in the process; the
+ * stream does not depend on the thread count. `ctu-size` takes 16, 32 or 64; any other value
  * is refused when it is set, so a pipeline that names one does not parse.
  * `stats` counts pictures by type, bits, QP and encode time.
  *
@@ -96,6 +99,16 @@ static constexpr gboolean DEFAULT_DEBLOCKING = TRUE;
 static constexpr GstQuadH265Gop DEFAULT_GOP = GST_QUAD_H265_GOP_LOW_DELAY_P;
 static constexpr guint DEFAULT_REF_FRAMES = 0; /* the speed preset's */
 static constexpr guint MAX_REF_FRAMES = 4;
+static constexpr gboolean DEFAULT_WAVEFRONT = TRUE;
+static constexpr gboolean DEFAULT_REALTIME = FALSE;
+/* The real-time guard: encode time smoothed over about ten pictures; a
+ * step down after 8 pictures over the frame interval, up after 60 under
+ * half of it (the fallback encoders' guard). */
+static constexpr double GUARD_SMOOTHING = 0.1;
+static constexpr guint GUARD_OVERRUN_FRAMES = 8;
+static constexpr guint GUARD_HEADROOM_FRAMES = 60;
+static const char *const PRESET_NAMES[] = {"ultrafast", "superfast", "veryfast", "faster",
+                                           "fast",      "medium",    "slow"};
 static constexpr gint UNKNOWN_RATE_FPS = 30;
 /* stats' encode-time percentiles are over the last this many pictures. */
 static constexpr gsize ENCODE_TIME_WINDOW = 1024;
@@ -103,7 +116,6 @@ static constexpr gsize ENCODE_TIME_WINDOW = 1024;
 /* The shared properties the core cannot honour yet. */
 static constexpr guint SHARED_PROPS_LEFT_OUT =
     GST_QUAD_ENCODER_PROP_BIT(GST_QUAD_ENCODER_PROP_RATE_CONTROL) |
-    GST_QUAD_ENCODER_PROP_BIT(GST_QUAD_ENCODER_PROP_THREADS) |
     GST_QUAD_ENCODER_PROP_BIT(GST_QUAD_ENCODER_PROP_INTRA_REFRESH);
 
 enum {
@@ -112,6 +124,8 @@ enum {
   PROP_DEBLOCKING,
   PROP_GOP,
   PROP_REF_FRAMES,
+  PROP_WAVEFRONT,
+  PROP_REALTIME,
   PROP_STATS,
   PROP_SHARED_FIRST, /* then the shared encoder properties */
 };
@@ -141,6 +155,9 @@ struct H265Counters {
   gint max_delayed; /* most pictures the encoder held at once */
   gdouble encode_us_total;
   std::array<gdouble, ENCODE_TIME_WINDOW> encode_us; /* a ring, the newest at n_encode_us - 1 */
+  guint64 preset_down; /* real-time guard steps */
+  guint64 preset_up;
+  gint preset; /* the preset in use, -1 before the encoder starts */
 };
 
 struct _GstQuadH265Enc {
@@ -152,12 +169,19 @@ struct _GstQuadH265Enc {
   gboolean deblocking;
   GstQuadH265Gop gop;
   guint ref_frames;
+  gboolean wavefront;
+  gboolean realtime;
   H265Counters counters; /* also under the object lock: stats is read from any thread */
 
   /* Streaming thread only. */
   TCEncoder *encoder;
   TCConfig config; /* the encoder's */
   GstVideoCodecState *input_state;
+  /* The real-time guard's state. */
+  gdouble smoothed_us;
+  guint over;
+  guint under;
+  gint preset;
 };
 
 #define gst_quad_h265_enc_parent_class parent_class
@@ -254,13 +278,16 @@ static GstStructure *h265_stats(GstQuadH265Enc *self) {
       c.min_qp, "max-qp", G_TYPE_INT, c.max_qp, "max-delayed", G_TYPE_INT, c.max_delayed,
       "mean-encode-us", G_TYPE_DOUBLE, c.frames_in ? c.encode_us_total / c.frames_in : 0.0,
       "encode-us-p50", G_TYPE_DOUBLE, percentile(c.encode_us, n, 50.0), "encode-us-p99",
-      G_TYPE_DOUBLE, percentile(c.encode_us, n, 99.0), nullptr);
+      G_TYPE_DOUBLE, percentile(c.encode_us, n, 99.0), "preset-down", G_TYPE_UINT64, c.preset_down,
+      "preset-up", G_TYPE_UINT64, c.preset_up, "preset", G_TYPE_STRING,
+      c.preset >= 0 ? PRESET_NAMES[c.preset] : "", nullptr);
 }
 
 static void reset_counters(GstQuadH265Enc *self) {
   GST_OBJECT_LOCK(self);
   self->counters = H265Counters{};
   self->counters.min_qp = self->counters.max_qp = -1;
+  self->counters.preset = -1;
   GST_OBJECT_UNLOCK(self);
 }
 
@@ -285,6 +312,7 @@ static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   cfg.ctu_size = static_cast<int>(self->ctu_size);
   cfg.deblocking = self->deblocking;
   cfg.gop = self->gop;
+  cfg.wavefront = self->wavefront;
   const guint ref_frames = self->ref_frames;
   GST_OBJECT_UNLOCK(self);
   /* ref-frames 0: one for the two fastest presets, two for the next two,
@@ -296,6 +324,7 @@ static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   cfg.qp = static_cast<int>(settings.qp);
   cfg.key_int_max = static_cast<int>(std::min<guint>(settings.key_int_max, G_MAXINT));
   cfg.speed_preset = settings.speed_preset;
+  cfg.threads = static_cast<int>(settings.threads);
   if (settings.rate_control == GST_QUAD_RATE_CONTROL_CBR) {
     cfg.bitrate_kbps = static_cast<int>(settings.bitrate);
     /* vbv-buffer-ms 0: one frame interval, in whole milliseconds. */
@@ -339,6 +368,12 @@ static gboolean open_encoder(GstQuadH265Enc *self, const TCConfig &cfg) {
     return FALSE;
   }
   self->config = cfg;
+  self->preset = cfg.speed_preset;
+  self->smoothed_us = 0.0;
+  self->over = self->under = 0;
+  GST_OBJECT_LOCK(self);
+  self->counters.preset = cfg.speed_preset;
+  GST_OBJECT_UNLOCK(self);
   const int held = tc_held_pictures(self->encoder);
   const GstClockTime latency =
       gst_util_uint64_scale_int(GST_SECOND * static_cast<guint64>(held), cfg.fps_d, cfg.fps_n);
@@ -468,6 +503,45 @@ static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *code
   return gst_video_encoder_finish_frame(encoder, frame);
 }
 
+/* Steps the speed preset down on sustained overrun of the frame interval
+ * and back up (never above speed-preset) with headroom (realtime=true). */
+static void realtime_guard(GstQuadH265Enc *self, double encode_us) {
+  const double budget_us = 1e6 * self->config.fps_d / self->config.fps_n;
+  self->smoothed_us = self->smoothed_us == 0.0
+                          ? encode_us
+                          : self->smoothed_us + GUARD_SMOOTHING * (encode_us - self->smoothed_us);
+  self->over = self->smoothed_us > budget_us ? self->over + 1 : 0;
+  self->under = self->smoothed_us < budget_us / 2 ? self->under + 1 : 0;
+  const gint current = self->preset;
+  gint target = current;
+  const char *reason = nullptr;
+  if (self->over >= GUARD_OVERRUN_FRAMES && current > 0) {
+    target = current - 1;
+    reason = "overrun";
+  } else if (self->under >= GUARD_HEADROOM_FRAMES && current < self->config.speed_preset) {
+    target = current + 1;
+    reason = "headroom";
+  }
+  if (!reason || tc_set_speed_preset(self->encoder, target) != TC_OK)
+    return;
+  self->over = self->under = 0;
+  self->preset = target;
+  GST_INFO_OBJECT(self, "%s: preset %s -> %s (%.0f us per picture, budget %.0f us)", reason,
+                  PRESET_NAMES[current], PRESET_NAMES[target], self->smoothed_us, budget_us);
+  GST_OBJECT_LOCK(self);
+  self->counters.preset = target;
+  (target < current ? self->counters.preset_down : self->counters.preset_up)++;
+  GST_OBJECT_UNLOCK(self);
+  gst_element_post_message(
+      GST_ELEMENT(self),
+      gst_message_new_element(
+          GST_OBJECT(self),
+          gst_structure_new("quad-realtime-preset", "reason", G_TYPE_STRING, reason, "from",
+                            G_TYPE_STRING, PRESET_NAMES[current], "to", G_TYPE_STRING,
+                            PRESET_NAMES[target], "encode-us", G_TYPE_DOUBLE, self->smoothed_us,
+                            "budget-us", G_TYPE_DOUBLE, budget_us, nullptr)));
+}
+
 static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
                                                     GstVideoCodecFrame *frame) {
   auto *self = GST_QUAD_H265_ENC(encoder);
@@ -521,7 +595,10 @@ static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
   c.encode_us_total += encode_us;
   c.max_delayed = std::max<gint>(
       c.max_delayed, static_cast<gint>(c.frames_in - c.frames_out - (ret == 1 ? 1 : 0)));
+  const gboolean realtime = self->realtime;
   GST_OBJECT_UNLOCK(self);
+  if (realtime && ret >= 0)
+    realtime_guard(self, encode_us);
 
   if (ret < 0) {
     GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("The HEVC encoder failed."),
@@ -585,6 +662,12 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   case PROP_REF_FRAMES:
     self->ref_frames = g_value_get_uint(value);
     break;
+  case PROP_WAVEFRONT:
+    self->wavefront = g_value_get_boolean(value);
+    break;
+  case PROP_REALTIME:
+    self->realtime = g_value_get_boolean(value);
+    break;
   default:
     /* rate-control, with its own enum type, has the shared id and values. */
     if (prop_id < PROP_SHARED_FIRST ||
@@ -615,6 +698,12 @@ static void gst_quad_h265_enc_get_property(GObject *object, guint prop_id, GValu
     break;
   case PROP_REF_FRAMES:
     g_value_set_uint(value, self->ref_frames);
+    break;
+  case PROP_WAVEFRONT:
+    g_value_set_boolean(value, self->wavefront);
+    break;
+  case PROP_REALTIME:
+    g_value_set_boolean(value, self->realtime);
     break;
   default:
     if (prop_id < PROP_SHARED_FIRST ||
@@ -658,12 +747,27 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
                         "for slower presets)",
                         0, MAX_REF_FRAMES, DEFAULT_REF_FRAMES, rw));
   g_object_class_install_property(
+      gobject_class, PROP_WAVEFRONT,
+      g_param_spec_boolean("wavefront", "Wavefront",
+                           "Code each row of CTUs as its own CABAC substream (WPP), so `threads` "
+                           "rows are coded at once; the stream is the same for any thread count",
+                           DEFAULT_WAVEFRONT, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_REALTIME,
+      g_param_spec_boolean("realtime", "Real-time guard",
+                           "Step the speed preset down when encoding falls behind the frame "
+                           "interval, and back up (never above speed-preset) when there is "
+                           "headroom; each step is posted as a quad-realtime-preset message",
+                           DEFAULT_REALTIME,
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                    GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "frames-in, frames-out, keyframes, forced-idr, idr-frames, i-frames, "
                          "p-frames, b-frames, bits, mean-qp, min-qp, max-qp, max-delayed, "
                          "mean-encode-us, encode-us-p50 and encode-us-p99 (over the last 1024 "
-                         "pictures)",
+                         "pictures), preset-down, preset-up and preset (the real-time guard)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   gst_quad_encoder_install_properties_except(gobject_class, PROP_SHARED_FIRST,
@@ -699,5 +803,7 @@ static void gst_quad_h265_enc_init(GstQuadH265Enc *self) {
   self->deblocking = DEFAULT_DEBLOCKING;
   self->gop = DEFAULT_GOP;
   self->ref_frames = DEFAULT_REF_FRAMES;
+  self->wavefront = DEFAULT_WAVEFRONT;
+  self->realtime = DEFAULT_REALTIME;
   reset_counters(self);
 }

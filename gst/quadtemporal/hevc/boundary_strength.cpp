@@ -1,5 +1,6 @@
 #include "boundary_strength.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace quad::hevc {
@@ -36,15 +37,18 @@ int strength(const BlockInfo &p, const BlockInfo &q, bool tu_edge, const int *re
 
 } // namespace
 
-void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, DeblockMap &map) {
-  map.width4 = info.width4();
-  map.height4 = info.height4();
-  const size_t count = static_cast<size_t>(map.width4) * map.height4;
-  map.bs_left.assign(count, 0);
-  map.bs_top.assign(count, 0);
-  map.qp_y.assign(count, 0);
-  map.bypass.assign(count, 0);
-  for (int by = 0; by < map.height4; ++by) {
+void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, DeblockMap &map,
+                               int y_begin, int y_end) {
+  const size_t count = static_cast<size_t>(info.width4()) * info.height4();
+  if (map.width4 != info.width4() || map.height4 != info.height4() || map.bs_left.size() != count) {
+    map.width4 = info.width4();
+    map.height4 = info.height4();
+    map.bs_left.assign(count, 0);
+    map.bs_top.assign(count, 0);
+    map.qp_y.assign(count, 0);
+    map.bypass.assign(count, 0);
+  }
+  for (int by = y_begin / 4; by < std::min(map.height4, y_end / 4); ++by) {
     for (int bx = 0; bx < map.width4; ++bx) {
       const int x = bx * 4;
       const int y = by * 4;
@@ -52,6 +56,8 @@ void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, Deb
       const size_t i = static_cast<size_t>(by) * map.width4 + bx;
       bool tu_edge = false;
       // Picture edges are not filtered; edges lie on the 8x8 grid.
+      map.bs_left[i] = 0;
+      map.bs_top[i] = 0;
       if (x > 0 && (x & 7) == 0 && is_edge(q, x, y, true, tu_edge))
         map.bs_left[i] =
             static_cast<uint8_t>(ref_poc ? strength(info.at(x - 1, y), q, tu_edge, ref_poc) : 2);

@@ -8,8 +8,11 @@
 namespace quad::hevc {
 
 // Fills map's bS of every transform and prediction block edge on the 8x8
-// grid, and the QpY of each 4x4 block. ref_poc: RefPicList0 as POCs (the
-// picture a reference index stands for); nullptr in intra pictures.
-void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, DeblockMap &map);
+// grid, and the QpY of each 4x4 block, for the 4x4 blocks of luma rows
+// y_begin .. y_end - 1 (multiples of 4; the map is sized to the picture).
+// ref_poc: RefPicList0 as POCs (the picture a reference index stands for);
+// nullptr in intra pictures.
+void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, DeblockMap &map,
+                               int y_begin, int y_end);
 
 } // namespace quad::hevc

@@ -222,6 +222,13 @@ int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max) {
   return enc->encoder.init(c) ? TC_OK : TC_ERROR_INVALID_ARGUMENT;
 }
 
+int tc_set_speed_preset(TCEncoder *enc, int preset) {
+  if (!enc || preset < TC_PRESET_ULTRAFAST || preset > TC_PRESET_SLOW)
+    return TC_ERROR_INVALID_ARGUMENT;
+  enc->encoder.set_speed_preset(preset);
+  return TC_OK;
+}
+
 int tc_request_idr(TCEncoder *enc) {
   if (!enc)
     return TC_ERROR_INVALID_ARGUMENT;

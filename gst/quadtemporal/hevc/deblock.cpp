@@ -151,9 +151,11 @@ void filter_chroma_segment(const Segment &s, int qp_p, int qp_q, int c_qp_pic_of
 // Filters every edge of one direction (8.7.2.1: EDGE_VER for the whole
 // picture, then EDGE_HOR).
 void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
-                      const DeblockMap &map, const DeblockParams &params, bool vertical) {
+                      const DeblockMap &map, const DeblockParams &params, bool vertical,
+                      int y_begin, int y_end) {
   const int w4 = std::min(map.width4, (width + 3) / 4);
-  const int h4 = std::min(map.height4, (height + 3) / 4);
+  const int h4 = std::min({map.height4, (height + 3) / 4, (y_end + 3) / 4});
+  const int first4 = y_begin / 4;
   const std::vector<uint8_t> &bs_map = vertical ? map.bs_left : map.bs_top;
   const bool any_bypass =
       std::any_of(map.bypass.begin(), map.bypass.end(), [](uint8_t b) { return b != 0; });
@@ -166,7 +168,8 @@ void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int 
     const ptrdiff_t stride = strides[0];
     const ptrdiff_t across = vertical ? 1 : stride;
     const ptrdiff_t along = vertical ? stride : 1;
-    for (int by = vertical ? 0 : 2; by < h4; by += vertical ? 1 : 2)
+    for (int by = vertical ? first4 : std::max(2, (first4 + 1) & ~1); by < h4;
+         by += vertical ? 1 : 2)
       for (int bx = vertical ? 2 : 0; bx < w4; bx += vertical ? 2 : 1) {
         const int idx = by * map.width4 + bx;
         const int bs = bs_map[static_cast<size_t>(idx)];
@@ -188,7 +191,8 @@ void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int 
     const ptrdiff_t along = vertical ? stride : 1;
     const int offset = c == 1 ? params.cb_qp_offset : params.cr_qp_offset;
     // In 4x4 luma units: edges every 4 blocks, segments every 2 blocks.
-    for (int by = vertical ? 0 : 4; by < h4; by += vertical ? 2 : 4)
+    for (int by = vertical ? (first4 + 1) & ~1 : std::max(4, (first4 + 3) & ~3); by < h4;
+         by += vertical ? 2 : 4)
       for (int bx = vertical ? 4 : 0; bx < w4; bx += vertical ? 4 : 2) {
         const int idx = by * map.width4 + bx;
         if (bs_map[static_cast<size_t>(idx)] != 2)
@@ -205,8 +209,14 @@ void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int 
 
 void deblock_picture(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
                      const DeblockMap &map, const DeblockParams &params) {
-  filter_direction(planes, strides, width, height, map, params, true);
-  filter_direction(planes, strides, width, height, map, params, false);
+  filter_direction(planes, strides, width, height, map, params, true, 0, height);
+  filter_direction(planes, strides, width, height, map, params, false, 0, height);
+}
+
+void deblock_rows(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
+                  const DeblockMap &map, const DeblockParams &params, int y_begin, int y_end) {
+  filter_direction(planes, strides, width, height, map, params, true, y_begin, y_end);
+  filter_direction(planes, strides, width, height, map, params, false, y_begin, y_end);
 }
 
 } // namespace quad::hevc

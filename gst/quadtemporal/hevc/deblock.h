@@ -36,4 +36,13 @@ struct DeblockParams {
 void deblock_picture(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
                      const DeblockMap &map, const DeblockParams &params);
 
+// The same process a band of luma rows y_begin .. y_end - 1 at a time
+// (multiples of 16): vertical edges of the band, then its horizontal edges,
+// the one at y_begin included. Called for consecutive bands from the top,
+// it gives deblock_picture()'s result: a horizontal edge reads and writes 4
+// rows either side, all vertically filtered by then, and never reaches the
+// band below. Rows above y_begin - 3 are final afterwards.
+void deblock_rows(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
+                  const DeblockMap &map, const DeblockParams &params, int y_begin, int y_end);
+
 } // namespace quad::hevc

@@ -161,6 +161,11 @@ void Encoder::set_qp(int qp) {
   config_.qp = std::clamp(qp, 0, 51);
 }
 
+void Encoder::set_speed_preset(int preset) {
+  config_.speed_preset = std::clamp(preset, 0, 6);
+  search_.qp = -1; // the next use_qp() derives the decisions again
+}
+
 void Encoder::use_qp(int qp) {
   if (search_.qp == qp)
     return;
@@ -280,16 +285,60 @@ void Encoder::code_row(CtuWorker &worker, int row, const SliceHeader &sh) {
   state.substream.align_zero();
 }
 
+void Encoder::finish_row(int row, const SliceHeader &sh) {
+  const int ctb = sps_.ctb_size();
+  const int y_begin = row * ctb;
+  const int y_end = std::min(sps_.height, y_begin + ctb);
+  PictureSamples &rec = recon_->samples;
+  if (pps_.deblocking) {
+    derive_boundary_strengths(info_, sh.slice_type == SliceType::I ? nullptr : inter_.ref_poc,
+                              deblock_map_, y_begin, y_end);
+    deblock_rows(rec.planes, rec.stride, sps_.width, sps_.height, deblock_map_, DeblockParams{},
+                 y_begin, y_end);
+  }
+  // Deblocking this row still changed the three rows above it; what lies
+  // above those is final: its margin and its part of the picture hash.
+  const int final_end = row == sps_.ctb_rows() - 1 ? sps_.height : std::max(0, y_begin - 4);
+  if (final_end <= final_rows_)
+    return;
+  if (config_.low_delay_p)
+    rec.extend_borders(final_rows_, final_end);
+  for (int c = 0; c < 3; ++c) {
+    const int sh_c = c ? 1 : 0;
+    for (int y = final_rows_ >> sh_c; y < final_end >> sh_c; ++y)
+      md5_[c].update(rec.planes[c] + y * rec.stride[c], static_cast<size_t>(rec.plane_width(c)));
+  }
+  final_rows_ = final_end;
+}
+
 void Encoder::code_wavefront_rows(SliceHeader &sh) {
   const int rows = sps_.ctb_rows();
   for (auto &row : rows_)
     row->coded.store(0, std::memory_order_relaxed);
+  finished_rows_.store(0, std::memory_order_relaxed);
+  final_rows_ = 0;
+  // Row r is deblocked once row r + 1 is coded (which predicts from its
+  // samples before the filter), after row r - 1, by the worker that coded
+  // row r + 1; the last row right after it is coded.
+  auto finish_in_order = [&](int row) {
+    for (int done = finished_rows_.load(std::memory_order_acquire); done < row;
+         done = finished_rows_.load(std::memory_order_acquire))
+      finished_rows_.wait(done, std::memory_order_acquire);
+    finish_row(row, sh);
+    finished_rows_.store(row + 1, std::memory_order_release);
+    finished_rows_.notify_all();
+  };
   // Rows are claimed in order, so the row a worker waits for is always being
-  // coded by another: no worker waits for a row nobody holds.
+  // coded or finished by another: no worker waits for one nobody holds.
   std::atomic<int> next_row{0};
   auto work = [&](CtuWorker &worker) {
-    for (int row = next_row++; row < rows; row = next_row++)
+    for (int row = next_row++; row < rows; row = next_row++) {
       code_row(worker, row, sh);
+      if (row > 0)
+        finish_in_order(row - 1);
+      if (row == rows - 1)
+        finish_in_order(row);
+    }
   };
   if (!arena_) {
     work(*workers_[0]);
@@ -311,7 +360,7 @@ void Encoder::code_wavefront_rows(SliceHeader &sh) {
 }
 
 void Encoder::deblock(bool intra) {
-  derive_boundary_strengths(info_, intra ? nullptr : inter_.ref_poc, deblock_map_);
+  derive_boundary_strengths(info_, intra ? nullptr : inter_.ref_poc, deblock_map_, 0, sps_.height);
   DeblockParams params;
   deblock_picture(recon_->samples.planes, recon_->samples.stride, sps_.width, sps_.height,
                   deblock_map_, params);
@@ -407,21 +456,25 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   }
   append_nal_unit(out, sh.nal_type, rbsp_.bytes());
 
-  if (pps_.deblocking)
-    deblock(intra);
-  store_motion_field(sh);
-  last_intra_ = intra;
-  // A picture later ones predict from is kept, its margin filled.
-  if (config_.low_delay_p) {
-    recon_->is_reference = true;
-    recon_->samples.extend_borders();
-  }
-
-  // D.3.20: MD5 of each decoded sample array at the coded size.
+  // Wavefront pictures were deblocked, extended and hashed row by row.
   uint8_t md5[3][16];
   const PictureSamples &rec = recon_->samples;
-  for (int c = 0; c < 3; ++c)
-    md5_plane(rec.planes[c], rec.stride[c], rec.plane_width(c), rec.plane_height(c), md5[c]);
+  if (pps_.entropy_coding_sync) {
+    for (int c = 0; c < 3; ++c)
+      md5_[c].finish(md5[c]);
+  } else {
+    if (pps_.deblocking)
+      deblock(intra);
+    // A picture later ones predict from has its margin filled.
+    if (config_.low_delay_p)
+      recon_->samples.extend_borders();
+    // D.3.20: MD5 of each decoded sample array at the coded size.
+    for (int c = 0; c < 3; ++c)
+      md5_plane(rec.planes[c], rec.stride[c], rec.plane_width(c), rec.plane_height(c), md5[c]);
+  }
+  recon_->is_reference = config_.low_delay_p;
+  store_motion_field(sh);
+  last_intra_ = intra;
   rbsp_.clear();
   write_picture_hash_sei(rbsp_, md5);
   append_nal_unit(out, NalUnitType::SuffixSei, rbsp_.bytes());

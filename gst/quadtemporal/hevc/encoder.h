@@ -15,6 +15,7 @@
 #include "coding_tree.h"
 #include "ctu_encoder.h"
 #include "deblock.h"
+#include "md5.h"
 #include "motion_vector_prediction.h"
 #include "parameter_sets.h"
 #include "picture.h"
@@ -119,6 +120,11 @@ public:
   // QP of the next picture (0..51), from then on.
   void set_qp(int qp);
 
+  // Speed preset of the next picture, from then on (a real-time guard
+  // stepping down and up). The parameter sets keep the first preset's
+  // transform depth, so a faster preset still searches that deep.
+  void set_speed_preset(int preset);
+
   // Makes the next picture an IDR (a receiver joining, a scene cut); the
   // IDR period counts again from there.
   void request_idr() { idr_requested_ = true; }
@@ -141,6 +147,9 @@ private:
   // sets the slice header's entry points.
   void code_wavefront_rows(SliceHeader &sh);
   void code_row(CtuWorker &worker, int row, const SliceHeader &sh);
+  // Wavefront: deblocks CTU row `row` (the row below it coded), then fills
+  // the margin and hashes the rows no later filtering changes.
+  void finish_row(int row, const SliceHeader &sh);
   // The decisions for the QP of the next picture.
   void use_qp(int qp);
   // The P slice's reference list, predictors and collocated picture.
@@ -166,6 +175,9 @@ private:
   // CTU (9.3.2.2 storage) and how many of its CTUs are coded.
   std::vector<std::unique_ptr<RowState>> rows_;
   std::unique_ptr<oneapi::tbb::task_arena> arena_;
+  std::atomic<int> finished_rows_{0}; // rows deblocked, in order
+  int final_rows_ = 0;                // luma rows with margin and hash done
+  Md5 md5_[3];                        // the picture hash, row by row
   BitWriter rbsp_;
   int64_t picture_count_ = 0;
   int64_t pictures_since_idr_ = 0;

@@ -47,7 +47,7 @@ void PictureSamples::import(const uint8_t *const src[3], const ptrdiff_t src_str
   }
 }
 
-void PictureSamples::extend_borders() {
+void PictureSamples::extend_borders(int y_begin, int y_end) {
   for (int c = 0; c < 3; ++c) {
     const int m = c ? margin >> 1 : margin;
     if (m == 0)
@@ -56,14 +56,17 @@ void PictureSamples::extend_borders() {
     const int h = plane_height(c);
     const ptrdiff_t s = stride[c];
     uint8_t *p = planes[c];
-    for (int y = 0; y < h; ++y) {
+    const int sh = c ? 1 : 0;
+    for (int y = y_begin >> sh; y < std::min(h, y_end >> sh); ++y) {
       uint8_t *row = p + y * s;
       std::memset(row - m, row[0], m);
       std::memset(row + w, row[w - 1], m);
     }
     for (int y = 1; y <= m; ++y) {
-      std::memcpy(p - y * s - m, p - m, w + 2 * m);
-      std::memcpy(p + (h - 1 + y) * s - m, p + (h - 1) * s - m, w + 2 * m);
+      if (y_begin == 0)
+        std::memcpy(p - y * s - m, p - m, w + 2 * m);
+      if (y_end >= height)
+        std::memcpy(p + (h - 1 + y) * s - m, p + (h - 1) * s - m, w + 2 * m);
     }
   }
 }

@@ -36,7 +36,11 @@ struct PictureSamples {
   // Repeats the edge samples of each plane into its margin, after
   // reconstruction and deblocking, so motion compensation can read outside
   // the picture.
-  void extend_borders();
+  void extend_borders() { extend_borders(0, height); }
+  // The same for luma rows y_begin .. y_end - 1 (even) and their chroma
+  // rows: left and right, above the picture when y_begin is 0, below it
+  // when y_end is the height.
+  void extend_borders(int y_begin, int y_end);
 
 private:
   std::vector<uint8_t> storage_;

@@ -239,7 +239,6 @@ GST_START_TEST(test_unoffered_settings_do_not_parse) {
   } cases[] = {
       {"ctu-size=48", GST_PARSE_ERROR_COULD_NOT_SET_PROPERTY},
       {"rate-control=vbr", GST_PARSE_ERROR_COULD_NOT_SET_PROPERTY},
-      {"threads=2", GST_PARSE_ERROR_NO_SUCH_PROPERTY},
       {"intra-refresh=true", GST_PARSE_ERROR_NO_SUCH_PROPERTY},
   };
   for (const auto &c : cases) {
@@ -426,17 +425,21 @@ GST_START_TEST(test_vectors_match_ground_truth) {
 }
 GST_END_TEST;
 
-/* Bytes of the stream a pipeline description ending in "fakesink name=sink"
+/* The stream a pipeline description ending in "fakesink name=sink"
  * produces. */
-static gsize stream_bytes(const std::string &description) {
+static std::string stream_of(const std::string &description) {
   GstElement *pipeline = gst_parse_launch(description.c_str(), nullptr);
   fail_unless(pipeline != nullptr);
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-  gsize bytes = 0;
+  std::string bytes;
   g_object_set(sink, "signal-handoffs", TRUE, nullptr);
   g_signal_connect(sink, "handoff",
-                   G_CALLBACK(+[](GstElement *, GstBuffer *buf, GstPad *, gpointer n) {
-                     *static_cast<gsize *>(n) += gst_buffer_get_size(buf);
+                   G_CALLBACK(+[](GstElement *, GstBuffer *buf, GstPad *, gpointer out) {
+                     GstMapInfo map;
+                     fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+                     static_cast<std::string *>(out)->append(
+                         reinterpret_cast<const char *>(map.data), map.size);
+                     gst_buffer_unmap(buf, &map);
                    }),
                    &bytes);
   gst_object_unref(sink);
@@ -462,10 +465,61 @@ GST_START_TEST(test_motion_estimate_seeds_the_search) {
   const std::string encoder =
       "quadh265enc rate-control=cqp qp=27 key-int-max=0 speed-preset=ultrafast ! "
       "fakesink name=sink";
-  const gsize alone = stream_bytes(source + encoder);
-  const gsize seeded = stream_bytes(source + "quadmotion ! " + encoder);
+  const gsize alone = stream_of(source + encoder).size();
+  const gsize seeded = stream_of(source + "quadmotion ! " + encoder).size();
   fail_unless(seeded < alone * 95 / 100, "%zu bytes with quadmotion's vectors, %zu without",
               seeded, alone);
+}
+GST_END_TEST;
+
+/* realtime=true: pictures that take longer than the frame interval (1 ms
+ * here) step the preset down, each step a message and a stats count; the
+ * wavefront rows on two threads give the stream one thread gives. */
+GST_START_TEST(test_realtime_guard_and_threads) {
+  GstElement *pipeline = gst_parse_launch(
+      "quadcapturesrc is-live=false num-buffers=30 ! "
+      "video/x-raw,format=I420,width=320,height=192,framerate=1000/1 ! "
+      "quadh265enc name=enc realtime=true speed-preset=fast threads=2 ! fakesink",
+      nullptr);
+  fail_unless(pipeline != nullptr);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  int steps_down = 0;
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered(
+        bus, 60 * GST_SECOND,
+        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT));
+    fail_unless(msg != nullptr && GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
+      gst_message_unref(msg);
+      break;
+    }
+    const GstStructure *s = gst_message_get_structure(msg);
+    if (gst_structure_has_name(s, "quad-realtime-preset") &&
+        g_strcmp0(gst_structure_get_string(s, "reason"), "overrun") == 0)
+      steps_down++;
+    gst_message_unref(msg);
+  }
+  fail_unless(steps_down >= 1, "no step down at 1 ms per picture");
+  GstElement *enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+  GstStructure *stats = nullptr;
+  g_object_get(enc, "stats", &stats, nullptr);
+  guint64 down = 0;
+  fail_unless(gst_structure_get_uint64(stats, "preset-down", &down));
+  fail_unless_equals_int(static_cast<int>(down), steps_down);
+  gst_structure_free(stats);
+  gst_object_unref(enc);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+
+  const std::string pan =
+      "quadcapturesrc is-live=false num-buffers=6 pan-x=7.25 pan-y=-3.5 ! "
+      "video/x-raw,format=I420,width=320,height=192,framerate=30/1 ! "
+      "quadh265enc speed-preset=veryfast rate-control=cqp qp=30 key-int-max=0 threads=";
+  const std::string one = stream_of(pan + "1 ! fakesink name=sink");
+  fail_unless(!one.empty());
+  fail_unless(one == stream_of(pan + "2 ! fakesink name=sink"), "2 threads, another stream");
 }
 GST_END_TEST;
 
@@ -511,6 +565,7 @@ static Suite *quadh265enc_suite(void) {
   tcase_add_test(tc, test_low_delay_p_motion_and_scene_cuts);
   tcase_add_test(tc, test_vectors_match_ground_truth);
   tcase_add_test(tc, test_motion_estimate_seeds_the_search);
+  tcase_add_test(tc, test_realtime_guard_and_threads);
   return s;
 }
 

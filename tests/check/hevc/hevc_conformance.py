@@ -349,6 +349,12 @@ def clip_cases(clip_dir):
         cases.append(Case('clip-p', y4m=path, frames=8, qp=27, ctu=64,
                           preset=index % 4, keyint=0, gop='p',
                           refs=1 + index % 4))
+    # Wavefront on a real clip: the same stream from 1, 2, 3 and 8 threads.
+    foreman = os.path.join(clip_dir, 'foreman_cif_300f.y4m')
+    if os.path.exists(foreman):
+        cases.append(Case('clip-wpp', y4m=foreman, frames=6, qp=30, ctu=32,
+                          preset=1, keyint=0, gop='p', refs=2, wpp=True,
+                          threads=2))
     return cases
 
 

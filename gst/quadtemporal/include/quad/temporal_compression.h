@@ -198,6 +198,11 @@ size_t tc_last_required_size(const TCEncoder *enc);
  * coded 3 QP finer than qp. */
 int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max);
 
+/* Speed preset (TC_PRESET_*) of the next picture, from then on: a real-time
+ * guard stepping down when encoding falls behind. Returns TC_OK or
+ * TC_ERROR_INVALID_ARGUMENT. */
+int tc_set_speed_preset(TCEncoder *enc, int preset);
+
 /* Makes the next picture an IDR, with parameter sets before it (a receiver
  * joins, a scene cut); the IDR period counts again from there. */
 int tc_request_idr(TCEncoder *enc);

@@ -46,6 +46,7 @@
 
 #include "dsp/dsp.h"
 #include "quad/gstquadallocator.h"
+#include "quad/gstquadblocksize.h"
 #include "quad/gstquadbufferpool.h"
 #include "quad/gstquadmotionmeta.h"
 #include "scene.h"
@@ -69,7 +70,7 @@ static constexpr gdouble DEFAULT_OBJECT_SPEED = 3.0;
 static constexpr guint DEFAULT_SCENE_CUT_INTERVAL = 0;
 static constexpr guint DEFAULT_SEED = 1;
 static constexpr gboolean DEFAULT_GROUND_TRUTH = FALSE;
-static constexpr guint DEFAULT_BLOCK_SIZE = 16;
+static constexpr GstQuadBlockSize DEFAULT_BLOCK_SIZE = GST_QUAD_BLOCK_SIZE_16;
 static constexpr gboolean DEFAULT_LOCK_MEMORY = FALSE;
 
 static constexpr gdouble MAX_PAN = 256.0;
@@ -147,7 +148,7 @@ struct _GstQuadCaptureSrc {
   gboolean is_live;
   SceneConfig scene_config;
   gboolean ground_truth;
-  guint block_size;
+  GstQuadBlockSize block_size;
   gboolean lock_memory;
 
   /* Under the object lock too: stats is read from any thread. */
@@ -404,7 +405,7 @@ static PixelFormat pattern_format(GstVideoFormat f) {
 
 static void attach_ground_truth(GstQuadCaptureSrc *self, CaptureState &state, GstBuffer *buf,
                                 guint64 index) {
-  const guint bs = self->block_size;
+  const auto bs = static_cast<guint>(self->block_size);
   const guint cols = (GST_VIDEO_INFO_WIDTH(&state.info) + bs - 1) / bs;
   const guint rows = (GST_VIDEO_INFO_HEIGHT(&state.info) + bs - 1) / bs;
   /* The truth is against the previous frame of the scene; after a drop that
@@ -685,16 +686,7 @@ static gboolean gst_quad_capture_src_start(GstBaseSrc *src) {
   self->counters = CaptureCounters();
   const gboolean lock_memory = self->lock_memory;
   const bool have_location = self->location != nullptr;
-  const guint block_size = self->block_size;
   GST_OBJECT_UNLOCK(self);
-
-  if (block_size & (block_size - 1)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                      ("block-size %u is not one of 8, 16, 32 or 64.", block_size), (nullptr));
-    gst_caps_unref(state->timestamp_caps);
-    delete state;
-    return FALSE;
-  }
 
   if (have_location && !open_file(self, *state)) {
     gst_caps_unref(state->timestamp_caps);
@@ -809,8 +801,7 @@ static void gst_quad_capture_src_set_property(GObject *object, guint prop_id, co
     self->ground_truth = g_value_get_boolean(value);
     break;
   case PROP_BLOCK_SIZE:
-    /* Checked at start, where a bad value can fail with an error. */
-    self->block_size = g_value_get_uint(value);
+    self->block_size = static_cast<GstQuadBlockSize>(g_value_get_enum(value));
     break;
   case PROP_LOCK_MEMORY:
     self->lock_memory = g_value_get_boolean(value);
@@ -862,7 +853,7 @@ static void gst_quad_capture_src_get_property(GObject *object, guint prop_id, GV
     g_value_set_boolean(value, self->ground_truth);
     break;
   case PROP_BLOCK_SIZE:
-    g_value_set_uint(value, self->block_size);
+    g_value_set_enum(value, self->block_size);
     break;
   case PROP_LOCK_MEMORY:
     g_value_set_boolean(value, self->lock_memory);
@@ -947,10 +938,9 @@ static void gst_quad_capture_src_class_init(GstQuadCaptureSrcClass *klass) {
                            DEFAULT_GROUND_TRUTH, rw));
   g_object_class_install_property(
       gobject_class, PROP_BLOCK_SIZE,
-      g_param_spec_uint("block-size", "Block size",
-                        "Block size of the ground-truth grid in luma pixels: 8, 16, 32 or 64 "
-                        "(another value fails at start)",
-                        8, 64, DEFAULT_BLOCK_SIZE, rw));
+      g_param_spec_enum("block-size", "Block size",
+                        "Side of the square blocks of the ground-truth grid, in luma samples",
+                        GST_TYPE_QUAD_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, rw));
   g_object_class_install_property(
       gobject_class, PROP_LOCK_MEMORY,
       g_param_spec_boolean("lock-memory", "Lock memory",

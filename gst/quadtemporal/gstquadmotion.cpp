@@ -14,7 +14,8 @@
  * diamond pattern on each finer level, and quarter-sample refinement with
  * H.265's interpolation filters at full resolution. It runs on the CPU (SIMD,
  * rows in parallel), or on a CUDA or HIP device where the build has one and
- * a device answers.
+ * a device answers. `backend=cuda` or `hip` without a usable device posts a
+ * warning message and searches on the CPU.
  *
  * The first frame, a frame after a discontinuity, a flush or a caps change,
  * and a frame its GstQuadAnalysisMeta marks as a scene cut have no
@@ -111,6 +112,7 @@ struct MotionState {
   std::unique_ptr<quad::me::MotionSearch> search;
   quad::me::SearchParams params; /* those `search` was made with */
   GstQuadMotionBackend backend = DEFAULT_BACKEND;
+  bool warned = false; /* that `backend` has no device */
   quad::me::FramePyramid pyramids[2];
   int current = 0; /* index of the pyramid being built */
   bool have_reference = false;
@@ -242,9 +244,15 @@ static bool ensure_search(GstQuadMotion *self) {
                       ("%s", e.what()));
     return false;
   }
-  if (!note.empty()) {
-    GST_WARNING_OBJECT(self, "%s", note.c_str());
+  /* A GPU asked for by name and not there: the user should hear of it, once
+   * per choice of backend rather than on every parameter change. */
+  if (!note.empty() && !(st->warned && backend == st->backend)) {
+    GST_ELEMENT_WARNING(self, RESOURCE, NOT_FOUND,
+                        ("backend=%s has no usable device: searching on the CPU.",
+                         backend == GST_QUAD_MOTION_BACKEND_CUDA ? "cuda" : "hip"),
+                        ("%s", note.c_str()));
   }
+  st->warned = !note.empty();
   const char *name = quad::me::backend_name(st->search->backend());
   GST_INFO_OBJECT(self, "motion search on %s", name);
   GST_OBJECT_LOCK(self);
@@ -557,8 +565,8 @@ static void gst_quad_motion_class_init(GstQuadMotionClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_BACKEND,
       g_param_spec_enum("backend", "Backend",
-                        "Where the search runs; a GPU backend without a device falls back to "
-                        "the CPU",
+                        "Where the search runs; cuda or hip without a usable device posts a "
+                        "warning and falls back to the CPU",
                         GST_TYPE_QUAD_MOTION_BACKEND, DEFAULT_BACKEND, flags));
   g_object_class_install_property(
       gobject_class, PROP_QP,

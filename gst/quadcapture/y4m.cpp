@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <numeric>
 #include <optional>
 #include <system_error>
 
@@ -69,6 +70,16 @@ std::optional<Y4mRatio> parse_ratio(std::string_view s) {
   return Y4mRatio{*num, *den};
 }
 
+// num:den in lowest terms (0:0 stays 0:0).
+Y4mRatio reduced(Y4mRatio r) {
+  const uint32_t g = std::gcd(r.num, r.den);
+  return g > 1 ? Y4mRatio{r.num / g, r.den / g} : r;
+}
+
+bool fits_terms(Y4mRatio r) {
+  return r.num <= kY4mMaxRatioTerm && r.den <= kY4mMaxRatioTerm;
+}
+
 struct Colourspace {
   std::string_view tag;
   Y4mSubsampling subsampling;
@@ -80,7 +91,7 @@ constexpr Colourspace kColourspaces[] = {
     {"420mpeg2", Y4mSubsampling::k420, Y4mChromaSiting::kLeft},
     {"420paldv", Y4mSubsampling::k420, Y4mChromaSiting::kPalDv},
     {"420", Y4mSubsampling::k420, Y4mChromaSiting::kCentre},
-    {"422", Y4mSubsampling::k422, Y4mChromaSiting::kUnspecified},
+    {"422", Y4mSubsampling::k422, Y4mChromaSiting::kLeft},
     {"444", Y4mSubsampling::k444, Y4mChromaSiting::kUnspecified},
 };
 
@@ -247,15 +258,23 @@ Y4mResult<Y4mHeader> parse_y4m_header(std::span<const uint8_t> data) {
       // 0:0 is the conventional "unknown"; any other zero is nonsense.
       if (!r || (r->num == 0) != (r->den == 0))
         return fail("bad frame rate F" + quote(value) + " (expected F<num>:<den>)");
-      h.frame_rate = *r;
+      h.frame_rate = reduced(*r);
+      if (!fits_terms(h.frame_rate))
+        return fail("frame rate F" + quote(value) + " out of range (terms up to " +
+                    std::to_string(kY4mMaxRatioTerm) + " once reduced)");
+      if (uint64_t{h.frame_rate.num} > uint64_t{kY4mMaxFrameRate} * h.frame_rate.den)
+        return fail("frame rate F" + quote(value) + " above " + std::to_string(kY4mMaxFrameRate) +
+                    " frames per second");
       break;
     }
     case 'A': {
       const auto r = parse_ratio(value);
       if (!r)
         return fail("bad pixel aspect ratio A" + quote(value) + " (expected A<num>:<den>)");
-      // The aspect ratio is only advice: any zero means "unknown".
-      h.pixel_aspect = r->known() ? *r : Y4mRatio{};
+      // The aspect ratio is only advice: any zero, or terms too large to
+      // pass on, mean "unknown".
+      const Y4mRatio par = reduced(*r);
+      h.pixel_aspect = par.known() && fits_terms(par) ? par : Y4mRatio{};
       break;
     }
     case 'I': {

@@ -18,6 +18,12 @@ namespace quad::capture {
 // narrower range its caps allow (16..7680 x 16..4320) on top of this.
 inline constexpr uint32_t kY4mMaxDimension = 16384;
 
+// Frame rates the reader accepts: above kY4mMaxFrameRate frames per second,
+// or with a term above kY4mMaxRatioTerm once reduced, F is refused.
+// quadcapturesrc's caps template states the same range.
+inline constexpr uint32_t kY4mMaxFrameRate = 1000;
+inline constexpr uint32_t kY4mMaxRatioTerm = 2147483647; // fits a signed 32-bit int
+
 // Longest stream or FRAME header line accepted, newline included.
 inline constexpr size_t kY4mMaxHeaderLine = 4096;
 
@@ -59,9 +65,9 @@ enum class Y4mSubsampling : uint8_t { k420, k422, k444 };
 
 // Where 4:2:0 chroma samples sit relative to luma.
 enum class Y4mChromaSiting : uint8_t {
-  kUnspecified, // 4:2:2 and 4:4:4
+  kUnspecified, // 4:4:4
   kCentre,      // C420jpeg, and plain C420 as common readers take it
-  kLeft,        // C420mpeg2: co-sited horizontally, centred vertically
+  kLeft,        // C420mpeg2 (centred vertically) and C422: co-sited horizontally
   kPalDv,       // C420paldv
 };
 
@@ -79,7 +85,7 @@ struct Y4mRatio {
   uint32_t num = 0;
   uint32_t den = 0;
 
-  // 0:0 stands for "unknown" in both F and A.
+  // 0:0 stands for "unknown" in both F and A. Known ratios are kept reduced.
   bool known() const { return num != 0 && den != 0; }
   friend bool operator==(const Y4mRatio &, const Y4mRatio &) = default;
 };

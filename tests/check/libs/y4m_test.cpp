@@ -87,7 +87,7 @@ TEST(Y4mHeader, EveryColourspaceAndItsPlaneSizes) {
       {"420mpeg2", Y4mSubsampling::k420, Y4mChromaSiting::kLeft, 3, 2},
       {"420paldv", Y4mSubsampling::k420, Y4mChromaSiting::kPalDv, 3, 2},
       {"420", Y4mSubsampling::k420, Y4mChromaSiting::kCentre, 3, 2},
-      {"422", Y4mSubsampling::k422, Y4mChromaSiting::kUnspecified, 3, 3},
+      {"422", Y4mSubsampling::k422, Y4mChromaSiting::kLeft, 3, 3},
       {"444", Y4mSubsampling::k444, Y4mChromaSiting::kUnspecified, 5, 3},
   };
   for (const Case &c : cases) {
@@ -120,6 +120,19 @@ TEST(Y4mHeader, RatesAndAspects) {
   EXPECT_FALSE(header_of("YUV4MPEG2 W4 H4 A0:0").pixel_aspect.known());
   // Aspect is advice only: a half-zero ratio reads as unknown.
   EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 A1:0").pixel_aspect, Y4mRatio{});
+}
+
+// Ratios are kept in lowest terms, so each term fits a signed 32-bit int
+// where it can; an aspect that cannot is dropped (it is advice).
+TEST(Y4mHeader, RatiosAreReduced) {
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F60:2 A32:22").frame_rate, (Y4mRatio{30, 1}));
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F60:2 A32:22").pixel_aspect, (Y4mRatio{16, 11}));
+  // 4294967295 = 3 * 1431655765.
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F3:4294967295").frame_rate, (Y4mRatio{1, 1431655765}));
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F1000:1").frame_rate, (Y4mRatio{1000, 1}));
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F4000:4").frame_rate, (Y4mRatio{1000, 1}));
+  EXPECT_FALSE(header_of("YUV4MPEG2 W4 H4 A4294967295:2").pixel_aspect.known());
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 A2147483647:1").pixel_aspect, (Y4mRatio{2147483647, 1}));
 }
 
 // The token sets FFmpeg writes for the project's clips.
@@ -224,6 +237,19 @@ TEST(Y4mHeaderError, BadFrameRate) {
     const std::string msg = header_error(std::string("YUV4MPEG2 W4 H4 ") + f + "\n");
     EXPECT_EQ(msg, std::string("bad frame rate ") + f + " (expected F<num>:<den>)");
   }
+}
+
+// What the reader accepts is what quadcapturesrc's template says: up to 1000
+// frames per second, terms up to 2^31 - 1 once reduced.
+TEST(Y4mHeaderError, FrameRateOutOfRange) {
+  EXPECT_EQ(header_error("YUV4MPEG2 W4 H4 F1001:1\n"),
+            "frame rate F1001:1 above 1000 frames per second");
+  EXPECT_EQ(header_error("YUV4MPEG2 W4 H4 F4294967295:4294967294\n"),
+            "frame rate F4294967295:4294967294 out of range (terms up to 2147483647 once reduced)");
+  EXPECT_EQ(header_error("YUV4MPEG2 W4 H4 F1:4294967294\n"),
+            "frame rate F1:4294967294 out of range (terms up to 2147483647 once reduced)");
+  EXPECT_EQ(header_error("YUV4MPEG2 W4 H4 F2000001:2000\n"),
+            "frame rate F2000001:2000 above 1000 frames per second");
 }
 
 TEST(Y4mHeaderError, BadAspectAndInterlace) {

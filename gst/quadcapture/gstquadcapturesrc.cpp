@@ -11,7 +11,10 @@
  *
  * With `location` it plays a Y4M file (8-bit 4:2:0, 4:2:2 or 4:4:4). The file
  * is memory-mapped and frames are handed downstream without a copy when the
- * layout and the alignment downstream asked for allow it.
+ * layout and the alignment downstream asked for allow it. If the file is cut
+ * while such a frame is still being read downstream, the lost part reads as
+ * zeros instead of crashing the process (a SIGBUS handler maps zeros over
+ * the pages the file lost), and the source stops with an error.
  *
  * With `is-live=false` and without `loop`, a Y4M file behaves like a file
  * source: it answers duration queries (time and frames) and seeks, forward,
@@ -358,7 +361,10 @@ static GstFlowReturn file_frame(GstQuadCaptureSrc *self, CaptureState &state, Gs
   size_t alignment = frame->alignment;
   for (const auto &plane : frame->planes)
     alignment = MIN(alignment, plane.alignment);
-  if ((is_default || state.downstream_video_meta) && alignment > state.downstream_align) {
+  /* Unguarded, a frame downstream would crash the process if the file were
+   * cut while it is read: copy. */
+  if (file.guarded() && (is_default || state.downstream_video_meta) &&
+      alignment > state.downstream_align) {
     GstBuffer *buf = gst_buffer_new_wrapped_full(
         GST_MEMORY_FLAG_READONLY, const_cast<guint8 *>(frame->payload), frame->payload_size, 0,
         frame->payload_size, new std::shared_ptr<Y4mFile>(state.file), release_file_ref);

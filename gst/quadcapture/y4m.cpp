@@ -472,13 +472,15 @@ Y4mFrame Y4mStream::make_frame(size_t index, size_t marker, size_t payload) cons
   return f;
 }
 
-Y4mFile::Y4mFile(int fd, void *map, size_t size, std::string path, Y4mStream stream)
-    : fd_(fd), map_(map), map_size_(size), path_(std::move(path)), stream_(std::move(stream)) {}
+Y4mFile::Y4mFile(int fd, void *map, size_t size, TruncationGuard guard, std::string path,
+                 Y4mStream stream)
+    : fd_(fd), map_(map), map_size_(size), guard_(std::move(guard)), path_(std::move(path)),
+      stream_(std::move(stream)) {}
 
 Y4mFile::Y4mFile(Y4mFile &&other) noexcept
     : fd_(std::exchange(other.fd_, -1)), map_(std::exchange(other.map_, nullptr)),
-      map_size_(std::exchange(other.map_size_, 0)), path_(std::move(other.path_)),
-      stream_(std::move(other.stream_)) {}
+      map_size_(std::exchange(other.map_size_, 0)), guard_(std::move(other.guard_)),
+      path_(std::move(other.path_)), stream_(std::move(other.stream_)) {}
 
 Y4mFile &Y4mFile::operator=(Y4mFile &&other) noexcept {
   if (this != &other) {
@@ -486,6 +488,7 @@ Y4mFile &Y4mFile::operator=(Y4mFile &&other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     map_ = std::exchange(other.map_, nullptr);
     map_size_ = std::exchange(other.map_size_, 0);
+    guard_ = std::move(other.guard_);
     path_ = std::move(other.path_);
     stream_ = std::move(other.stream_);
   }
@@ -497,6 +500,7 @@ Y4mFile::~Y4mFile() {
 }
 
 void Y4mFile::unmap() {
+  guard_ = TruncationGuard();
   if (map_ != nullptr)
     munmap(map_, map_size_);
   if (fd_ >= 0)
@@ -510,8 +514,11 @@ std::string Y4mFile::shrunk() const {
   struct stat st {};
   if (fstat(fd_, &st) != 0)
     return "cannot stat " + path_ + ": " + std::generic_category().message(errno);
-  if (static_cast<uint64_t>(st.st_size) >= map_size_)
+  if (static_cast<uint64_t>(st.st_size) >= map_size_) {
+    if (guard_.faulted())
+      return path_ + " was cut while mapped (pages read as zeros)";
     return {};
+  }
   return path_ + " shrank to " + std::to_string(st.st_size) + " bytes (was " +
          std::to_string(map_size_) + ")";
 }
@@ -567,13 +574,16 @@ Y4mResult<Y4mFile> Y4mFile::open(const std::string &path) {
   // Advice only: playback reads front to back.
   madvise(map, size, MADV_SEQUENTIAL);
 
+  // Parsing reads the mapping too.
+  TruncationGuard guard(map, size);
   auto stream = Y4mStream::parse(std::span(static_cast<const uint8_t *>(map), size));
   if (!stream) {
+    guard = TruncationGuard();
     munmap(map, size);
     ::close(fd);
     return fail(stream.error());
   }
-  return Y4mFile(fd, map, size, path, std::move(stream).value());
+  return Y4mFile(fd, map, size, std::move(guard), path, std::move(stream).value());
 }
 
 } // namespace quad::capture

@@ -12,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "truncation_guard.h"
+
 namespace quad::capture {
 
 // The reader's own limit on width and height. quadcapturesrc enforces the
@@ -199,10 +201,12 @@ private:
 };
 
 // A Y4M file mapped read-only (MAP_PRIVATE, MADV_SEQUENTIAL); frames point
-// into the mapping, which lives as long as this object. Reading a page the
-// file no longer has raises SIGBUS, so callers check shrunk() before they
-// touch a frame and copy with read_payload(), which fails instead. A frame
-// already handed out stays exposed if the file is cut while it is read.
+// into the mapping, which lives as long as this object. The mapping is under
+// a TruncationGuard: if the file is cut while a frame is read, the lost pages
+// read as zeros instead of raising SIGBUS, and shrunk() says so. Callers
+// check shrunk() before handing out a frame and copy with read_payload(),
+// which fails on a cut file. Without a guard (guarded() false: no slot was
+// free) a frame handed out is not safe from a cut.
 class Y4mFile {
 public:
   // Errors: "cannot open PATH: REASON", "cannot map PATH: REASON", and those
@@ -225,9 +229,12 @@ public:
   bool last_frame_truncated() const { return stream_.last_frame_truncated(); }
   Y4mResult<Y4mFrame> frame(size_t index) { return stream_.frame(index); }
 
-  // Why the mapping is no longer safe to read: "PATH shrank to N bytes
-  // (was M)" or "cannot stat PATH: REASON"; empty while the file on disk
-  // still covers the whole mapping.
+  bool guarded() const { return guard_.active(); }
+
+  // Why the mapping no longer shows the file: "PATH shrank to N bytes (was
+  // M)", "PATH was cut while mapped (pages read as zeros)" or "cannot stat
+  // PATH: REASON"; empty while the file on disk still covers the whole
+  // mapping and no page was lost.
   std::string shrunk() const;
 
   // Copies a frame's payload with pread(): a file cut short meanwhile gives
@@ -235,12 +242,14 @@ public:
   Y4mResult<bool> read_payload(const Y4mFrame &frame, uint8_t *dst) const;
 
 private:
-  Y4mFile(int fd, void *map, size_t size, std::string path, Y4mStream stream);
+  Y4mFile(int fd, void *map, size_t size, TruncationGuard guard, std::string path,
+          Y4mStream stream);
   void unmap();
 
   int fd_ = -1; // kept open to check and read the file the mapping shows
   void *map_ = nullptr;
   size_t map_size_ = 0;
+  TruncationGuard guard_;
   std::string path_;
   Y4mStream stream_;
 };

@@ -2,6 +2,10 @@
 // mutation run that must stay in bounds and agree with a plain reference scan.
 #include "gst/quadcapture/y4m.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -631,6 +635,44 @@ TEST_F(Y4mFileTest, OpenErrors) {
   EXPECT_EQ(Y4mFile::open(write_temp("text.y4m", "hello\n")).error(), "not a Y4M file (bad magic)");
   EXPECT_EQ(Y4mFile::open(write_temp("deep.y4m", "YUV4MPEG2 W4 H4 C420p10\n")).error(),
             "unsupported colourspace C420p10 (only 8-bit 4:2:0, 4:2:2, 4:4:4)");
+}
+
+// A file cut while a frame is mapped: the lost pages read as zeros, not
+// SIGBUS, and shrunk() says what happened, also once the file has grown back.
+TEST_F(Y4mFileTest, CutWhileMappedReadsZeros) {
+  const size_t frame_size = 64 * 64 * 3 / 2;
+  const std::string path =
+      write_temp("cut.y4m", make_stream("YUV4MPEG2 W64 H64 F25:1", frame_size, 8));
+  auto r = Y4mFile::open(path);
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_TRUE(r->guarded());
+  auto last = r->frame(7);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(r->shrunk(), "");
+  ASSERT_EQ(truncate(path.c_str(), 100), 0);
+  EXPECT_EQ(r->shrunk(), path + " shrank to 100 bytes (was " + std::to_string(8 * (6 + frame_size) + 24) + ")");
+  unsigned sum = 0;
+  for (size_t i = 0; i < last->payload_size; ++i)
+    sum += last->payload[i];
+  EXPECT_EQ(sum, 0u);
+  ASSERT_EQ(truncate(path.c_str(), 1 << 20), 0);
+  EXPECT_EQ(r->shrunk(), path + " was cut while mapped (pages read as zeros)");
+}
+
+// Faults outside a guarded mapping still end the process.
+TEST_F(Y4mFileTest, OtherFaultsStillKill) {
+  const std::string path = write_temp("other_fault.y4m", std::string(3 * 4096, 'x'));
+  auto guarded = Y4mFile::open(write_temp("guarded.y4m", make_stream("YUV4MPEG2 W4 H4", 24, 1)));
+  ASSERT_TRUE(guarded.ok() && guarded->guarded());
+  EXPECT_DEATH(
+      {
+        const int fd = open(path.c_str(), O_RDONLY);
+        auto *p = static_cast<volatile const char *>(
+            mmap(nullptr, 3 * 4096, PROT_READ, MAP_PRIVATE, fd, 0));
+        if (ftruncate(open(path.c_str(), O_WRONLY), 0) == 0)
+          std::printf("%d\n", p[2 * 4096]);
+      },
+      "");
 }
 
 // Clip names carry their frame count as "_<frames>f" (foreman_cif_300f,

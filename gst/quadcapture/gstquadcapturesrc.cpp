@@ -665,16 +665,15 @@ static gboolean gst_quad_capture_src_negotiate(GstBaseSrc *src) {
   if (peer && !gst_caps_can_intersect(file_caps, peer)) {
     const std::string field = refused_field(file_caps, peer);
     if (field.empty())
-      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
-                        ("Downstream does not accept Y4M file \"%s\" as it is.", self->location),
-                        ("file caps %" GST_PTR_FORMAT ", downstream accepts %" GST_PTR_FORMAT,
-                         file_caps, peer));
+      GST_ELEMENT_ERROR(
+          self, CORE, NEGOTIATION,
+          ("Downstream does not accept Y4M file \"%s\" as it is.", self->location),
+          ("file caps %" GST_PTR_FORMAT ", downstream accepts %" GST_PTR_FORMAT, file_caps, peer));
     else
-      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
-                        ("Downstream does not accept %s of Y4M file \"%s\".", field.c_str(),
-                         self->location),
-                        ("file caps %" GST_PTR_FORMAT ", downstream accepts %" GST_PTR_FORMAT,
-                         file_caps, peer));
+      GST_ELEMENT_ERROR(
+          self, CORE, NEGOTIATION,
+          ("Downstream does not accept %s of Y4M file \"%s\".", field.c_str(), self->location),
+          ("file caps %" GST_PTR_FORMAT ", downstream accepts %" GST_PTR_FORMAT, file_caps, peer));
   }
   gst_clear_caps(&peer);
   gst_caps_unref(file_caps);

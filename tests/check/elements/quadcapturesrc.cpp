@@ -413,9 +413,9 @@ GST_END_TEST;
 
 GST_START_TEST(test_block_size_sets_grid) {
   for (int bs : {8, 32, 64}) {
-    GstHarness *h =
-        capture_harness(("is-live=false ground-truth=true block-size=" + std::to_string(bs)).c_str(),
-                        "video/x-raw,format=I420,width=100,height=64,framerate=30/1");
+    GstHarness *h = capture_harness(
+        ("is-live=false ground-truth=true block-size=" + std::to_string(bs)).c_str(),
+        "video/x-raw,format=I420,width=100,height=64,framerate=30/1");
     GstBuffer *buf = gst_harness_pull(h);
     GstQuadMotionMeta *m = gst_buffer_get_quad_motion_meta(buf);
     fail_unless(m != nullptr);
@@ -840,7 +840,6 @@ GST_START_TEST(test_y4m_not_live_duration_and_seek) {
   gst_object_unref(pipeline);
 }
 GST_END_TEST;
-
 
 GST_START_TEST(test_y4m_errors_name_file_and_reason) {
   TempY4m file;

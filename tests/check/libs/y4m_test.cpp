@@ -650,7 +650,8 @@ TEST_F(Y4mFileTest, CutWhileMappedReadsZeros) {
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(r->shrunk(), "");
   ASSERT_EQ(truncate(path.c_str(), 100), 0);
-  EXPECT_EQ(r->shrunk(), path + " shrank to 100 bytes (was " + std::to_string(8 * (6 + frame_size) + 24) + ")");
+  EXPECT_EQ(r->shrunk(),
+            path + " shrank to 100 bytes (was " + std::to_string(8 * (6 + frame_size) + 24) + ")");
   unsigned sum = 0;
   for (size_t i = 0; i < last->payload_size; ++i)
     sum += last->payload[i];

@@ -65,7 +65,7 @@ private:
 
 enum class Y4mSubsampling : uint8_t { k420, k422, k444 };
 
-// Where 4:2:0 chroma samples sit relative to luma.
+// Where subsampled chroma samples sit relative to luma.
 enum class Y4mChromaSiting : uint8_t {
   kUnspecified, // 4:4:4
   kCentre,      // C420jpeg, and plain C420 as common readers take it

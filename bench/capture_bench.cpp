@@ -18,8 +18,9 @@
 static constexpr int kRounds = 5;
 
 /* Frames per second of a pipeline that ends by itself (num-buffers, EOS);
- * a negative value when it failed (the reason goes to stderr). */
-static double run_fps(const std::string &description, int frames) {
+ * a negative value when it failed (the reason goes to stderr). With `stats`,
+ * the "stats" of the element named "src", when there is one. */
+static double run_fps(const std::string &description, int frames, GstStructure **stats = nullptr) {
   GError *err = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
   if (!pipeline) {
@@ -41,6 +42,13 @@ static double run_fps(const std::string &description, int frames) {
   }
   gst_message_unref(msg);
   gst_object_unref(bus);
+  if (stats) {
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    if (src) {
+      g_object_get(src, "stats", stats, nullptr);
+      gst_object_unref(src);
+    }
+  }
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
   return failed ? -1.0 : frames / std::chrono::duration<double>(end - start).count();
@@ -51,13 +59,18 @@ static double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-/* Runs ours and each peer alternately; prints fps and ratios. */
+/* Runs ours and each peer alternately; prints fps and ratios, and for a
+ * source named "src" how many of its frames went out without a copy. */
 static void compare(const char *label, const std::string &ours,
                     const std::vector<std::pair<std::string, std::string>> &peers, int frames) {
   std::vector<double> a;
   std::vector<std::vector<double>> b(peers.size());
+  GstStructure *stats = nullptr;
   for (int r = 0; r < kRounds; r++) {
-    a.push_back(run_fps(ours, frames));
+    if (stats)
+      gst_structure_free(stats);
+    stats = nullptr;
+    a.push_back(run_fps(ours, frames, &stats));
     for (size_t p = 0; p < peers.size(); p++)
       b[p].push_back(run_fps(peers[p].second, frames));
   }
@@ -70,6 +83,13 @@ static void compare(const char *label, const std::string &ours,
     else
       printf(" | %s %8.1f fps  ratio %5.2fx", peers[p].first.c_str(), fb, fa / fb);
   }
+  guint64 zero_copy = 0, copied = 0;
+  if (stats && gst_structure_get_uint64(stats, "zero-copy", &zero_copy) &&
+      gst_structure_get_uint64(stats, "copied", &copied) && zero_copy + copied > 0)
+    printf(" | zero-copy %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " frames", zero_copy,
+           zero_copy + copied);
+  if (stats)
+    gst_structure_free(stats);
   printf("\n");
   fflush(stdout);
 }
@@ -112,7 +132,8 @@ int main(int argc, char **argv) {
     const std::string path = std::string(dir) + "/" + c.name + ".y4m";
     char label[96];
     snprintf(label, sizeof label, "Y4M %s", c.name);
-    compare(label, "quadcapturesrc is-live=false location=" + path + " ! fakesink sync=false",
+    compare(label,
+            "quadcapturesrc name=src is-live=false location=" + path + " ! fakesink sync=false",
             {{"filesrc ! y4mdec", "filesrc location=" + path + " ! y4mdec ! fakesink sync=false"}},
             c.frames);
   }

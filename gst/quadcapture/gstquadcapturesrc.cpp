@@ -11,7 +11,10 @@
  *
  * With `location` it plays a Y4M file (8-bit 4:2:0, 4:2:2 or 4:4:4). The file
  * is memory-mapped and frames are handed downstream without a copy when the
- * layout and the alignment downstream asked for allow it.
+ * layout and the alignment downstream asked for allow it. If the file is cut
+ * while such a frame is still being read downstream, the lost part reads as
+ * zeros instead of crashing the process (a SIGBUS handler maps zeros over
+ * the pages the file lost), and the source stops with an error.
  *
  * With `is-live=false` and without `loop`, a Y4M file behaves like a file
  * source: it answers duration queries (time and frames) and seeks, forward,
@@ -24,11 +27,25 @@
  * GstReferenceTimestampMeta (`timestamp/x-unix`) with the wall-clock capture
  * time.
  *
+ * Caps: a synthetic scene is progressive BT.601 limited range (`bt601`, 4:2:0
+ * chroma MPEG-2 sited) or `sRGB` for BGRx, with any pixel aspect ratio
+ * downstream asks for (1/1 by default). A Y4M file's caps come from its
+ * header: frame rate (`F`, 30/1 when unknown; up to 1000 frames per second),
+ * pixel aspect ratio (`A`), interlace mode and field order (`I`; `Im` gives
+ * mixed caps with each interlaced frame flagged, `I?` plays as progressive),
+ * chroma siting (`C420jpeg`, `C420mpeg2`, `C420paldv`, `C422`) and range
+ * (`XCOLORRANGE`), with GStreamer's default matrix for the frame size.
+ * Downstream that refuses one of these fails to negotiate with an error
+ * naming the field.
+ *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 quadcapturesrc pan-x=2.5 ground-truth=true !
- * video/x-raw,width=1920,height=1080,framerate=60/1 ! fakesink gst-launch-1.0 quadcapturesrc
- * location=foreman.y4m is-live=false ! videoconvert ! autovideosink
+ * gst-launch-1.0 quadcapturesrc pan-x=2.5 ground-truth=true ! \
+ *     video/x-raw,width=1920,height=1080,framerate=60/1 ! fakesink
+ * ]|
+ * |[
+ * gst-launch-1.0 quadcapturesrc location=foreman.y4m is-live=false ! videoconvert ! \
+ *     autovideosink
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -46,6 +63,7 @@
 
 #include "dsp/dsp.h"
 #include "quad/gstquadallocator.h"
+#include "quad/gstquadblocksize.h"
 #include "quad/gstquadbufferpool.h"
 #include "quad/gstquadmotionmeta.h"
 #include "scene.h"
@@ -69,7 +87,7 @@ static constexpr gdouble DEFAULT_OBJECT_SPEED = 3.0;
 static constexpr guint DEFAULT_SCENE_CUT_INTERVAL = 0;
 static constexpr guint DEFAULT_SEED = 1;
 static constexpr gboolean DEFAULT_GROUND_TRUTH = FALSE;
-static constexpr guint DEFAULT_BLOCK_SIZE = 16;
+static constexpr GstQuadBlockSize DEFAULT_BLOCK_SIZE = GST_QUAD_BLOCK_SIZE_16;
 static constexpr gboolean DEFAULT_LOCK_MEMORY = FALSE;
 
 static constexpr gdouble MAX_PAN = 256.0;
@@ -96,15 +114,25 @@ enum {
   PROP_STATS,
 };
 
-#define PATTERN_CAPS                                                                               \
-  "video/x-raw, format = (string) { I420, NV12, Y444, BGRx }, "                                    \
+/* What the scene renders: BT.601 limited range, 4:2:0 chroma MPEG-2 sited,
+ * BGRx converted from it (scene.h). The pixel aspect ratio is a label only. */
+#define PATTERN_COMMON                                                                             \
   "width = (int) [ 16, 7680 ], height = (int) [ 16, 4320 ], "                                      \
-  "framerate = (fraction) [ 1/10000, 1000/1 ]"
-/* Y4M files add 4:2:2 and any size the reader accepts. */
+  "framerate = (fraction) [ 1/10000, 1000/1 ], "                                                   \
+  "pixel-aspect-ratio = (fraction) [ 1/2147483647, 2147483647/1 ], "                               \
+  "interlace-mode = (string) progressive"
+#define PATTERN_CAPS                                                                               \
+  "video/x-raw, format = (string) { I420, NV12 }, " PATTERN_COMMON ", "                            \
+  "colorimetry = (string) bt601, chroma-site = (string) mpeg2; "                                   \
+  "video/x-raw, format = (string) Y444, " PATTERN_COMMON ", colorimetry = (string) bt601; "        \
+  "video/x-raw, format = (string) BGRx, " PATTERN_COMMON ", colorimetry = (string) sRGB"
+/* Y4M files add 4:2:2, interlacing and any size and frame rate the reader
+ * accepts (y4m.h: kY4mMaxDimension, kY4mMaxFrameRate, kY4mMaxRatioTerm). */
 #define SRC_CAPS                                                                                   \
   PATTERN_CAPS "; video/x-raw, format = (string) { I420, Y42B, Y444 }, "                           \
                "width = (int) [ 1, 16384 ], height = (int) [ 1, 16384 ], "                         \
-               "framerate = (fraction) [ 0/1, 1000/1 ]"
+               "framerate = (fraction) [ 1/2147483647, 1000/1 ], "                                 \
+               "interlace-mode = (string) { progressive, interleaved, mixed }"
 
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(SRC_CAPS));
@@ -147,7 +175,7 @@ struct _GstQuadCaptureSrc {
   gboolean is_live;
   SceneConfig scene_config;
   gboolean ground_truth;
-  guint block_size;
+  GstQuadBlockSize block_size;
   gboolean lock_memory;
 
   /* Under the object lock too: stats is read from any thread. */
@@ -207,6 +235,7 @@ static GstCaps *y4m_caps(GstQuadCaptureSrc *self, const quad::capture::Y4mHeader
     GST_VIDEO_INFO_PAR_N(&info) = static_cast<gint>(h.pixel_aspect.num);
     GST_VIDEO_INFO_PAR_D(&info) = static_cast<gint>(h.pixel_aspect.den);
   }
+  /* I? has no GStreamer counterpart: frames play as they are, progressive. */
   switch (h.interlace) {
   case Y4mInterlace::kTopFieldFirst:
   case Y4mInterlace::kBottomFieldFirst:
@@ -332,7 +361,10 @@ static GstFlowReturn file_frame(GstQuadCaptureSrc *self, CaptureState &state, Gs
   size_t alignment = frame->alignment;
   for (const auto &plane : frame->planes)
     alignment = MIN(alignment, plane.alignment);
-  if ((is_default || state.downstream_video_meta) && alignment > state.downstream_align) {
+  /* Unguarded, a frame downstream would crash the process if the file were
+   * cut while it is read: copy. */
+  if (file.guarded() && (is_default || state.downstream_video_meta) &&
+      alignment > state.downstream_align) {
     GstBuffer *buf = gst_buffer_new_wrapped_full(
         GST_MEMORY_FLAG_READONLY, const_cast<guint8 *>(frame->payload), frame->payload_size, 0,
         frame->payload_size, new std::shared_ptr<Y4mFile>(state.file), release_file_ref);
@@ -383,6 +415,11 @@ static GstFlowReturn file_frame(GstQuadCaptureSrc *self, CaptureState &state, Gs
     GST_OBJECT_UNLOCK(self);
     *out = buf;
   }
+  /* Interleaved caps give the field order; mixed caps need it per frame. */
+  if (frame->interlace == quad::capture::Y4mInterlace::kTopFieldFirst)
+    GST_BUFFER_FLAG_SET(*out, GST_VIDEO_BUFFER_FLAG_INTERLACED | GST_VIDEO_BUFFER_FLAG_TFF);
+  else if (frame->interlace == quad::capture::Y4mInterlace::kBottomFieldFirst)
+    GST_BUFFER_FLAG_SET(*out, GST_VIDEO_BUFFER_FLAG_INTERLACED);
   state.file_position++;
   return GST_FLOW_OK;
 }
@@ -404,7 +441,7 @@ static PixelFormat pattern_format(GstVideoFormat f) {
 
 static void attach_ground_truth(GstQuadCaptureSrc *self, CaptureState &state, GstBuffer *buf,
                                 guint64 index) {
-  const guint bs = self->block_size;
+  const auto bs = static_cast<guint>(self->block_size);
   const guint cols = (GST_VIDEO_INFO_WIDTH(&state.info) + bs - 1) / bs;
   const guint rows = (GST_VIDEO_INFO_HEIGHT(&state.info) + bs - 1) / bs;
   /* The truth is against the previous frame of the scene; after a drop that
@@ -586,8 +623,61 @@ static GstCaps *gst_quad_capture_src_fixate(GstBaseSrc *src, GstCaps *caps) {
   gst_structure_fixate_field_nearest_int(s, "width", 1280);
   gst_structure_fixate_field_nearest_int(s, "height", 720);
   gst_structure_fixate_field_nearest_fraction(s, "framerate", 30, 1);
+  gst_structure_fixate_field_nearest_fraction(s, "pixel-aspect-ratio", 1, 1);
   gst_structure_fixate_field_string(s, "format", "I420");
   return GST_BASE_SRC_CLASS(parent_class)->fixate(src, caps);
+}
+
+/* The first field of the file's caps that downstream refuses on its own, as
+ * "name=value"; empty when only a combination is refused. */
+static std::string refused_field(GstCaps *file_caps, GstCaps *peer) {
+  const GstStructure *s = gst_caps_get_structure(file_caps, 0);
+  for (gint i = 0; i < gst_structure_n_fields(s); i++) {
+    const gchar *name = gst_structure_nth_field_name(s, i);
+    const GValue *value = gst_structure_get_value(s, name);
+    GstCaps *one = gst_caps_new_empty_simple(gst_structure_get_name(s));
+    gst_caps_set_value(one, name, value);
+    const bool accepted = gst_caps_can_intersect(one, peer);
+    gst_caps_unref(one);
+    if (accepted)
+      continue;
+    gchar *text = gst_value_serialize(value);
+    std::string field = std::string(name) + "=" + (text ? text : "?");
+    g_free(text);
+    return field;
+  }
+  return {};
+}
+
+/* A file's caps are fixed: when downstream refuses them, say which field of
+ * the file it refuses rather than a bare not-negotiated. */
+static gboolean gst_quad_capture_src_negotiate(GstBaseSrc *src) {
+  auto *self = GST_QUAD_CAPTURE_SRC(src);
+  if (GST_BASE_SRC_CLASS(parent_class)->negotiate(src))
+    return TRUE;
+  GST_OBJECT_LOCK(self);
+  GstCaps *file_caps =
+      self->state && self->state->file_caps ? gst_caps_ref(self->state->file_caps) : nullptr;
+  GST_OBJECT_UNLOCK(self);
+  if (!file_caps)
+    return FALSE;
+  GstCaps *peer = gst_pad_peer_query_caps(GST_BASE_SRC_PAD(src), nullptr);
+  if (peer && !gst_caps_can_intersect(file_caps, peer)) {
+    const std::string field = refused_field(file_caps, peer);
+    if (field.empty())
+      GST_ELEMENT_ERROR(
+          self, CORE, NEGOTIATION,
+          ("Downstream does not accept Y4M file \"%s\" as it is.", self->location),
+          ("file caps %" GST_PTR_FORMAT ", downstream accepts %" GST_PTR_FORMAT, file_caps, peer));
+    else
+      GST_ELEMENT_ERROR(
+          self, CORE, NEGOTIATION,
+          ("Downstream does not accept %s of Y4M file \"%s\".", field.c_str(), self->location),
+          ("file caps %" GST_PTR_FORMAT ", downstream accepts %" GST_PTR_FORMAT, file_caps, peer));
+  }
+  gst_clear_caps(&peer);
+  gst_caps_unref(file_caps);
+  return FALSE;
 }
 
 static gboolean gst_quad_capture_src_set_caps(GstBaseSrc *src, GstCaps *caps) {
@@ -685,16 +775,7 @@ static gboolean gst_quad_capture_src_start(GstBaseSrc *src) {
   self->counters = CaptureCounters();
   const gboolean lock_memory = self->lock_memory;
   const bool have_location = self->location != nullptr;
-  const guint block_size = self->block_size;
   GST_OBJECT_UNLOCK(self);
-
-  if (block_size & (block_size - 1)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                      ("block-size %u is not one of 8, 16, 32 or 64.", block_size), (nullptr));
-    gst_caps_unref(state->timestamp_caps);
-    delete state;
-    return FALSE;
-  }
 
   if (have_location && !open_file(self, *state)) {
     gst_caps_unref(state->timestamp_caps);
@@ -809,8 +890,7 @@ static void gst_quad_capture_src_set_property(GObject *object, guint prop_id, co
     self->ground_truth = g_value_get_boolean(value);
     break;
   case PROP_BLOCK_SIZE:
-    /* Checked at start, where a bad value can fail with an error. */
-    self->block_size = g_value_get_uint(value);
+    self->block_size = static_cast<GstQuadBlockSize>(g_value_get_enum(value));
     break;
   case PROP_LOCK_MEMORY:
     self->lock_memory = g_value_get_boolean(value);
@@ -862,7 +942,7 @@ static void gst_quad_capture_src_get_property(GObject *object, guint prop_id, GV
     g_value_set_boolean(value, self->ground_truth);
     break;
   case PROP_BLOCK_SIZE:
-    g_value_set_uint(value, self->block_size);
+    g_value_set_enum(value, self->block_size);
     break;
   case PROP_LOCK_MEMORY:
     g_value_set_boolean(value, self->lock_memory);
@@ -947,10 +1027,9 @@ static void gst_quad_capture_src_class_init(GstQuadCaptureSrcClass *klass) {
                            DEFAULT_GROUND_TRUTH, rw));
   g_object_class_install_property(
       gobject_class, PROP_BLOCK_SIZE,
-      g_param_spec_uint("block-size", "Block size",
-                        "Block size of the ground-truth grid in luma pixels: 8, 16, 32 or 64 "
-                        "(another value fails at start)",
-                        8, 64, DEFAULT_BLOCK_SIZE, rw));
+      g_param_spec_enum("block-size", "Block size",
+                        "Side of the square blocks of the ground-truth grid, in luma samples",
+                        GST_TYPE_QUAD_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, rw));
   g_object_class_install_property(
       gobject_class, PROP_LOCK_MEMORY,
       g_param_spec_boolean("lock-memory", "Lock memory",
@@ -974,6 +1053,7 @@ static void gst_quad_capture_src_class_init(GstQuadCaptureSrcClass *klass) {
 
   basesrc_class->get_caps = gst_quad_capture_src_get_caps;
   basesrc_class->fixate = gst_quad_capture_src_fixate;
+  basesrc_class->negotiate = gst_quad_capture_src_negotiate;
   basesrc_class->set_caps = gst_quad_capture_src_set_caps;
   basesrc_class->decide_allocation = gst_quad_capture_src_decide_allocation;
   basesrc_class->query = gst_quad_capture_src_query;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <optional>
 
+#include "dsp/hsv.h"
+
 namespace quad::capture::detail {
 
 uint64_t mix64(uint64_t z) {
@@ -72,34 +74,11 @@ Yuv rgb_to_yuv(double r, double g, double b) {
 }
 
 Yuv random_colour(Rng &rng, double sat_lo, double sat_hi, double val_lo, double val_hi) {
-  const double h = rng.uniform(0.0, 6.0);
+  const double hue = rng.uniform(0.0, 360.0);
   const double s = rng.uniform(sat_lo, sat_hi);
   const double v = rng.uniform(val_lo, val_hi);
-  const double c = v * s;
-  const double x = c * (1.0 - std::fabs(std::fmod(h, 2.0) - 1.0));
-  double r = 0, g = 0, b = 0;
-  switch (static_cast<int>(h)) {
-  case 0:
-    r = c, g = x;
-    break;
-  case 1:
-    r = x, g = c;
-    break;
-  case 2:
-    g = c, b = x;
-    break;
-  case 3:
-    g = x, b = c;
-    break;
-  case 4:
-    r = x, b = c;
-    break;
-  default:
-    r = c, b = x;
-    break;
-  }
-  const double m = v - c;
-  return rgb_to_yuv(r + m, g + m, b + m);
+  const dsp::RgbUnit c = dsp::rgb_from_hsv(hue, s, v);
+  return rgb_to_yuv(c.r, c.g, c.b);
 }
 
 // A periodic lattice of values under a cubic B-spline: C2-smooth, with

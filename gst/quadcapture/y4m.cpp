@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <numeric>
 #include <optional>
 #include <system_error>
 
@@ -69,6 +70,16 @@ std::optional<Y4mRatio> parse_ratio(std::string_view s) {
   return Y4mRatio{*num, *den};
 }
 
+// num:den in lowest terms (0:0 stays 0:0).
+Y4mRatio reduced(Y4mRatio r) {
+  const uint32_t g = std::gcd(r.num, r.den);
+  return g > 1 ? Y4mRatio{r.num / g, r.den / g} : r;
+}
+
+bool fits_terms(Y4mRatio r) {
+  return r.num <= kY4mMaxRatioTerm && r.den <= kY4mMaxRatioTerm;
+}
+
 struct Colourspace {
   std::string_view tag;
   Y4mSubsampling subsampling;
@@ -80,7 +91,7 @@ constexpr Colourspace kColourspaces[] = {
     {"420mpeg2", Y4mSubsampling::k420, Y4mChromaSiting::kLeft},
     {"420paldv", Y4mSubsampling::k420, Y4mChromaSiting::kPalDv},
     {"420", Y4mSubsampling::k420, Y4mChromaSiting::kCentre},
-    {"422", Y4mSubsampling::k422, Y4mChromaSiting::kUnspecified},
+    {"422", Y4mSubsampling::k422, Y4mChromaSiting::kLeft},
     {"444", Y4mSubsampling::k444, Y4mChromaSiting::kUnspecified},
 };
 
@@ -247,15 +258,23 @@ Y4mResult<Y4mHeader> parse_y4m_header(std::span<const uint8_t> data) {
       // 0:0 is the conventional "unknown"; any other zero is nonsense.
       if (!r || (r->num == 0) != (r->den == 0))
         return fail("bad frame rate F" + quote(value) + " (expected F<num>:<den>)");
-      h.frame_rate = *r;
+      h.frame_rate = reduced(*r);
+      if (!fits_terms(h.frame_rate))
+        return fail("frame rate F" + quote(value) + " out of range (terms up to " +
+                    std::to_string(kY4mMaxRatioTerm) + " once reduced)");
+      if (uint64_t{h.frame_rate.num} > uint64_t{kY4mMaxFrameRate} * h.frame_rate.den)
+        return fail("frame rate F" + quote(value) + " above " + std::to_string(kY4mMaxFrameRate) +
+                    " frames per second");
       break;
     }
     case 'A': {
       const auto r = parse_ratio(value);
       if (!r)
         return fail("bad pixel aspect ratio A" + quote(value) + " (expected A<num>:<den>)");
-      // The aspect ratio is only advice: any zero means "unknown".
-      h.pixel_aspect = r->known() ? *r : Y4mRatio{};
+      // The aspect ratio is only advice: any zero, or terms too large to
+      // pass on, mean "unknown".
+      const Y4mRatio par = reduced(*r);
+      h.pixel_aspect = par.known() && fits_terms(par) ? par : Y4mRatio{};
       break;
     }
     case 'I': {
@@ -453,13 +472,15 @@ Y4mFrame Y4mStream::make_frame(size_t index, size_t marker, size_t payload) cons
   return f;
 }
 
-Y4mFile::Y4mFile(int fd, void *map, size_t size, std::string path, Y4mStream stream)
-    : fd_(fd), map_(map), map_size_(size), path_(std::move(path)), stream_(std::move(stream)) {}
+Y4mFile::Y4mFile(int fd, void *map, size_t size, TruncationGuard guard, std::string path,
+                 Y4mStream stream)
+    : fd_(fd), map_(map), map_size_(size), guard_(std::move(guard)), path_(std::move(path)),
+      stream_(std::move(stream)) {}
 
 Y4mFile::Y4mFile(Y4mFile &&other) noexcept
     : fd_(std::exchange(other.fd_, -1)), map_(std::exchange(other.map_, nullptr)),
-      map_size_(std::exchange(other.map_size_, 0)), path_(std::move(other.path_)),
-      stream_(std::move(other.stream_)) {}
+      map_size_(std::exchange(other.map_size_, 0)), guard_(std::move(other.guard_)),
+      path_(std::move(other.path_)), stream_(std::move(other.stream_)) {}
 
 Y4mFile &Y4mFile::operator=(Y4mFile &&other) noexcept {
   if (this != &other) {
@@ -467,6 +488,7 @@ Y4mFile &Y4mFile::operator=(Y4mFile &&other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     map_ = std::exchange(other.map_, nullptr);
     map_size_ = std::exchange(other.map_size_, 0);
+    guard_ = std::move(other.guard_);
     path_ = std::move(other.path_);
     stream_ = std::move(other.stream_);
   }
@@ -478,6 +500,7 @@ Y4mFile::~Y4mFile() {
 }
 
 void Y4mFile::unmap() {
+  guard_ = TruncationGuard();
   if (map_ != nullptr)
     munmap(map_, map_size_);
   if (fd_ >= 0)
@@ -491,8 +514,11 @@ std::string Y4mFile::shrunk() const {
   struct stat st {};
   if (fstat(fd_, &st) != 0)
     return "cannot stat " + path_ + ": " + std::generic_category().message(errno);
-  if (static_cast<uint64_t>(st.st_size) >= map_size_)
+  if (static_cast<uint64_t>(st.st_size) >= map_size_) {
+    if (guard_.faulted())
+      return path_ + " was cut while mapped (pages read as zeros)";
     return {};
+  }
   return path_ + " shrank to " + std::to_string(st.st_size) + " bytes (was " +
          std::to_string(map_size_) + ")";
 }
@@ -548,13 +574,16 @@ Y4mResult<Y4mFile> Y4mFile::open(const std::string &path) {
   // Advice only: playback reads front to back.
   madvise(map, size, MADV_SEQUENTIAL);
 
+  // Parsing reads the mapping too.
+  TruncationGuard guard(map, size);
   auto stream = Y4mStream::parse(std::span(static_cast<const uint8_t *>(map), size));
   if (!stream) {
+    guard = TruncationGuard();
     munmap(map, size);
     ::close(fd);
     return fail(stream.error());
   }
-  return Y4mFile(fd, map, size, path, std::move(stream).value());
+  return Y4mFile(fd, map, size, std::move(guard), path, std::move(stream).value());
 }
 
 } // namespace quad::capture

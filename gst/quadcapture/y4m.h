@@ -12,11 +12,19 @@
 #include <variant>
 #include <vector>
 
+#include "truncation_guard.h"
+
 namespace quad::capture {
 
 // The reader's own limit on width and height. quadcapturesrc enforces the
 // narrower range its caps allow (16..7680 x 16..4320) on top of this.
 inline constexpr uint32_t kY4mMaxDimension = 16384;
+
+// Frame rates the reader accepts: above kY4mMaxFrameRate frames per second,
+// or with a term above kY4mMaxRatioTerm once reduced, F is refused.
+// quadcapturesrc's caps template states the same range.
+inline constexpr uint32_t kY4mMaxFrameRate = 1000;
+inline constexpr uint32_t kY4mMaxRatioTerm = 2147483647; // fits a signed 32-bit int
 
 // Longest stream or FRAME header line accepted, newline included.
 inline constexpr size_t kY4mMaxHeaderLine = 4096;
@@ -57,11 +65,11 @@ private:
 
 enum class Y4mSubsampling : uint8_t { k420, k422, k444 };
 
-// Where 4:2:0 chroma samples sit relative to luma.
+// Where subsampled chroma samples sit relative to luma.
 enum class Y4mChromaSiting : uint8_t {
-  kUnspecified, // 4:2:2 and 4:4:4
+  kUnspecified, // 4:4:4
   kCentre,      // C420jpeg, and plain C420 as common readers take it
-  kLeft,        // C420mpeg2: co-sited horizontally, centred vertically
+  kLeft,        // C420mpeg2 (centred vertically) and C422: co-sited horizontally
   kPalDv,       // C420paldv
 };
 
@@ -79,7 +87,7 @@ struct Y4mRatio {
   uint32_t num = 0;
   uint32_t den = 0;
 
-  // 0:0 stands for "unknown" in both F and A.
+  // 0:0 stands for "unknown" in both F and A. Known ratios are kept reduced.
   bool known() const { return num != 0 && den != 0; }
   friend bool operator==(const Y4mRatio &, const Y4mRatio &) = default;
 };
@@ -193,10 +201,12 @@ private:
 };
 
 // A Y4M file mapped read-only (MAP_PRIVATE, MADV_SEQUENTIAL); frames point
-// into the mapping, which lives as long as this object. Reading a page the
-// file no longer has raises SIGBUS, so callers check shrunk() before they
-// touch a frame and copy with read_payload(), which fails instead. A frame
-// already handed out stays exposed if the file is cut while it is read.
+// into the mapping, which lives as long as this object. The mapping is under
+// a TruncationGuard: if the file is cut while a frame is read, the lost pages
+// read as zeros instead of raising SIGBUS, and shrunk() says so. Callers
+// check shrunk() before handing out a frame and copy with read_payload(),
+// which fails on a cut file. Without a guard (guarded() false: no slot was
+// free) a frame handed out is not safe from a cut.
 class Y4mFile {
 public:
   // Errors: "cannot open PATH: REASON", "cannot map PATH: REASON", and those
@@ -219,9 +229,12 @@ public:
   bool last_frame_truncated() const { return stream_.last_frame_truncated(); }
   Y4mResult<Y4mFrame> frame(size_t index) { return stream_.frame(index); }
 
-  // Why the mapping is no longer safe to read: "PATH shrank to N bytes
-  // (was M)" or "cannot stat PATH: REASON"; empty while the file on disk
-  // still covers the whole mapping.
+  bool guarded() const { return guard_.active(); }
+
+  // Why the mapping no longer shows the file: "PATH shrank to N bytes (was
+  // M)", "PATH was cut while mapped (pages read as zeros)" or "cannot stat
+  // PATH: REASON"; empty while the file on disk still covers the whole
+  // mapping and no page was lost.
   std::string shrunk() const;
 
   // Copies a frame's payload with pread(): a file cut short meanwhile gives
@@ -229,12 +242,14 @@ public:
   Y4mResult<bool> read_payload(const Y4mFrame &frame, uint8_t *dst) const;
 
 private:
-  Y4mFile(int fd, void *map, size_t size, std::string path, Y4mStream stream);
+  Y4mFile(int fd, void *map, size_t size, TruncationGuard guard, std::string path,
+          Y4mStream stream);
   void unmap();
 
   int fd_ = -1; // kept open to check and read the file the mapping shows
   void *map_ = nullptr;
   size_t map_size_ = 0;
+  TruncationGuard guard_;
   std::string path_;
   Y4mStream stream_;
 };

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "dsp/hsv.h"
+
 namespace quad::overlay {
 
 namespace {
@@ -26,32 +28,9 @@ Ycc to_ycc(Rgb c) {
 } // namespace
 
 Rgb rgb_from_hsv(double hue_degrees, double saturation, double value) {
-  const double h = std::fmod(std::fmod(hue_degrees, 360.0) + 360.0, 360.0) / 60.0;
-  const double s = std::clamp(saturation, 0.0, 1.0), v = std::clamp(value, 0.0, 1.0);
-  const double c = v * s, x = c * (1 - std::fabs(std::fmod(h, 2.0) - 1)), m = v - c;
-  double r = 0, g = 0, b = 0;
-  switch (static_cast<int>(h)) {
-  case 0:
-    r = c, g = x;
-    break;
-  case 1:
-    r = x, g = c;
-    break;
-  case 2:
-    g = c, b = x;
-    break;
-  case 3:
-    g = x, b = c;
-    break;
-  case 4:
-    r = x, b = c;
-    break;
-  default:
-    r = c, b = x;
-    break;
-  }
-  auto byte = [m](double u) { return static_cast<uint8_t>(std::lround((u + m) * 255)); };
-  return {byte(r), byte(g), byte(b)};
+  const dsp::RgbUnit c = dsp::rgb_from_hsv(hue_degrees, saturation, value);
+  auto byte = [](double u) { return static_cast<uint8_t>(std::lround(u * 255)); };
+  return {byte(c.r), byte(c.g), byte(c.b)};
 }
 
 Canvas::Canvas(PixelFormat format, uint8_t *const planes[3], const ptrdiff_t strides[3], int width,

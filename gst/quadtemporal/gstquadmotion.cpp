@@ -14,7 +14,8 @@
  * diamond pattern on each finer level, and quarter-sample refinement with
  * H.265's interpolation filters at full resolution. It runs on the CPU (SIMD,
  * rows in parallel), or on a CUDA or HIP device where the build has one and
- * a device answers.
+ * a device answers. `backend=cuda` or `hip` without a usable device posts a
+ * warning message and searches on the CPU.
  *
  * The first frame, a frame after a discontinuity, a flush or a caps change,
  * and a frame its GstQuadAnalysisMeta marks as a scene cut have no
@@ -45,13 +46,14 @@
 
 #include "motion_search.h"
 #include "quad/gstquadanalysismeta.h"
+#include "quad/gstquadblocksize.h"
 #include "quad/gstquadmotionmeta.h"
 #include "quadmotion_config.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_quad_motion_debug);
 #define GST_CAT_DEFAULT gst_quad_motion_debug
 
-static constexpr GstQuadMotionBlockSize DEFAULT_BLOCK_SIZE = GST_QUAD_MOTION_BLOCK_16;
+static constexpr GstQuadBlockSize DEFAULT_BLOCK_SIZE = GST_QUAD_BLOCK_SIZE_16;
 static constexpr guint DEFAULT_SEARCH_RANGE = 64;
 static constexpr guint MIN_SEARCH_RANGE = 4;
 static constexpr guint MAX_SEARCH_RANGE = 256;
@@ -110,6 +112,7 @@ struct MotionState {
   std::unique_ptr<quad::me::MotionSearch> search;
   quad::me::SearchParams params; /* those `search` was made with */
   GstQuadMotionBackend backend = DEFAULT_BACKEND;
+  bool warned = false; /* that `backend` has no device */
   quad::me::FramePyramid pyramids[2];
   int current = 0; /* index of the pyramid being built */
   bool have_reference = false;
@@ -127,7 +130,7 @@ struct _GstQuadMotion {
   GstBaseTransform parent;
 
   /* Properties, under the object lock. */
-  GstQuadMotionBlockSize block_size;
+  GstQuadBlockSize block_size;
   guint search_range;
   GstQuadMotionPattern pattern;
   gboolean subpel;
@@ -145,21 +148,6 @@ struct _GstQuadMotion {
 #define gst_quad_motion_parent_class parent_class
 G_DEFINE_TYPE(GstQuadMotion, gst_quad_motion, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE(quadmotion, "quadmotion", GST_RANK_NONE, GST_TYPE_QUAD_MOTION);
-
-GType gst_quad_motion_block_size_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_QUAD_MOTION_BLOCK_8, "8x8 luma samples", "8"},
-      {GST_QUAD_MOTION_BLOCK_16, "16x16 luma samples", "16"},
-      {GST_QUAD_MOTION_BLOCK_32, "32x32 luma samples", "32"},
-      {GST_QUAD_MOTION_BLOCK_64, "64x64 luma samples", "64"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    g_once_init_leave(&type, g_enum_register_static("GstQuadMotionBlockSize", values));
-  }
-  return type;
-}
 
 GType gst_quad_motion_pattern_get_type(void) {
   static GType type = 0;
@@ -256,9 +244,15 @@ static bool ensure_search(GstQuadMotion *self) {
                       ("%s", e.what()));
     return false;
   }
-  if (!note.empty()) {
-    GST_WARNING_OBJECT(self, "%s", note.c_str());
+  /* A GPU asked for by name and not there: the user should hear of it, once
+   * per choice of backend rather than on every parameter change. */
+  if (!note.empty() && !(st->warned && backend == st->backend)) {
+    GST_ELEMENT_WARNING(self, RESOURCE, NOT_FOUND,
+                        ("backend=%s has no usable device: searching on the CPU.",
+                         backend == GST_QUAD_MOTION_BACKEND_CUDA ? "cuda" : "hip"),
+                        ("%s", note.c_str()));
   }
+  st->warned = !note.empty();
   const char *name = quad::me::backend_name(st->search->backend());
   GST_INFO_OBJECT(self, "motion search on %s", name);
   GST_OBJECT_LOCK(self);
@@ -458,7 +452,7 @@ static void gst_quad_motion_set_property(GObject *object, guint prop_id, const G
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
   case PROP_BLOCK_SIZE:
-    self->block_size = static_cast<GstQuadMotionBlockSize>(g_value_get_enum(value));
+    self->block_size = static_cast<GstQuadBlockSize>(g_value_get_enum(value));
     break;
   case PROP_SEARCH_RANGE:
     self->search_range = g_value_get_uint(value);
@@ -552,7 +546,7 @@ static void gst_quad_motion_class_init(GstQuadMotionClass *klass) {
       gobject_class, PROP_BLOCK_SIZE,
       g_param_spec_enum("block-size", "Block size",
                         "Side of the square blocks that get one vector each, in luma samples",
-                        GST_TYPE_QUAD_MOTION_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, flags));
+                        GST_TYPE_QUAD_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, flags));
   g_object_class_install_property(
       gobject_class, PROP_SEARCH_RANGE,
       g_param_spec_uint("search-range", "Search range",
@@ -571,8 +565,8 @@ static void gst_quad_motion_class_init(GstQuadMotionClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_BACKEND,
       g_param_spec_enum("backend", "Backend",
-                        "Where the search runs; a GPU backend without a device falls back to "
-                        "the CPU",
+                        "Where the search runs; cuda or hip without a usable device posts a "
+                        "warning and falls back to the CPU",
                         GST_TYPE_QUAD_MOTION_BACKEND, DEFAULT_BACKEND, flags));
   g_object_class_install_property(
       gobject_class, PROP_QP,
@@ -614,7 +608,6 @@ static void gst_quad_motion_class_init(GstQuadMotionClass *klass) {
   trans_class->start = GST_DEBUG_FUNCPTR(gst_quad_motion_start);
   trans_class->stop = GST_DEBUG_FUNCPTR(gst_quad_motion_stop);
 
-  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_MOTION_BLOCK_SIZE, static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(GST_TYPE_QUAD_MOTION_PATTERN, static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(GST_TYPE_QUAD_MOTION_BACKEND, static_cast<GstPluginAPIFlags>(0));
 }

@@ -8,14 +8,6 @@ G_BEGIN_DECLS
 #define GST_TYPE_QUAD_MOTION (gst_quad_motion_get_type())
 G_DECLARE_FINAL_TYPE(GstQuadMotion, gst_quad_motion, GST, QUAD_MOTION, GstBaseTransform)
 
-/* Block sizes, as the `block-size` property takes them. */
-typedef enum {
-  GST_QUAD_MOTION_BLOCK_8 = 8,
-  GST_QUAD_MOTION_BLOCK_16 = 16,
-  GST_QUAD_MOTION_BLOCK_32 = 32,
-  GST_QUAD_MOTION_BLOCK_64 = 64,
-} GstQuadMotionBlockSize;
-
 typedef enum {
   GST_QUAD_MOTION_PATTERN_DIAMOND = 0,
   GST_QUAD_MOTION_PATTERN_HEXAGON = 1,
@@ -28,8 +20,6 @@ typedef enum {
   GST_QUAD_MOTION_BACKEND_HIP = 3,
 } GstQuadMotionBackend;
 
-#define GST_TYPE_QUAD_MOTION_BLOCK_SIZE (gst_quad_motion_block_size_get_type())
-GType gst_quad_motion_block_size_get_type(void);
 #define GST_TYPE_QUAD_MOTION_PATTERN (gst_quad_motion_pattern_get_type())
 GType gst_quad_motion_pattern_get_type(void);
 #define GST_TYPE_QUAD_MOTION_BACKEND (gst_quad_motion_backend_get_type())

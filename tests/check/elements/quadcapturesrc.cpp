@@ -114,6 +114,15 @@ struct TempY4m {
         g_file_set_contents(path.c_str(), data.data(), static_cast<gssize>(data.size()), nullptr));
   }
 
+  /* Header + n frames of frame_size bytes, frame f headed "FRAME" + params[f]. */
+  void write_with_params(const std::string &header, size_t frame_size,
+                         const std::vector<std::string> &params) {
+    std::string data = header + "\n";
+    for (const std::string &p : params)
+      data += "FRAME" + p + "\n" + std::string(frame_size, '\x80');
+    write_raw(data);
+  }
+
   void write_raw(const std::string &bytes) {
     fail_unless(g_file_set_contents(path.c_str(), bytes.data(), static_cast<gssize>(bytes.size()),
                                     nullptr));
@@ -164,6 +173,16 @@ static guint64 stat_of(GstElement *element, const char *field) {
   fail_unless(gst_structure_get_uint64(stats, field, &value));
   gst_structure_free(stats);
   return value;
+}
+
+static void expect_error(const std::string &path, const char *reason) {
+  RunResult r =
+      run_pipeline("quadcapturesrc is-live=false location=" + path + " ! fakesink name=sink");
+  fail_unless(!r.error.empty(), "no error for %s", reason);
+  fail_unless(r.error.find(path) != std::string::npos, "error does not name the file: %s",
+              r.error.c_str());
+  fail_unless(r.error.find(reason) != std::string::npos, "error does not say '%s': %s", reason,
+              r.error.c_str());
 }
 
 /* ---- synthetic scenes ---- */
@@ -349,14 +368,25 @@ GST_START_TEST(test_not_live_runs_ahead_of_clock) {
 }
 GST_END_TEST;
 
+/* block-size is an enum: a size that is not one does not parse, and the
+ * error names the property. */
 GST_START_TEST(test_bad_properties_and_caps) {
-  for (const char *bs : {"12", "24"}) {
-    RunResult r = run_pipeline(std::string("quadcapturesrc ground-truth=true block-size=") + bs +
-                               " ! video/x-raw,width=64,height=64 ! fakesink name=sink");
-    fail_unless(r.error.find(std::string("block-size ") + bs) != std::string::npos,
-                "block-size=%s: '%s'", bs, r.error.c_str());
-    fail_unless_equals_int(r.buffers, 0);
+  for (const char *bs : {"12", "24", "128"}) {
+    GError *err = nullptr;
+    GstElement *pipeline = gst_parse_launch_full(
+        (std::string("quadcapturesrc ground-truth=true block-size=") + bs + " ! fakesink").c_str(),
+        nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+    fail_unless(pipeline == nullptr);
+    fail_unless(g_error_matches(err, GST_PARSE_ERROR, GST_PARSE_ERROR_COULD_NOT_SET_PROPERTY));
+    fail_unless(strstr(err->message, "block-size") != nullptr, "%s", err->message);
+    g_error_free(err);
   }
+  GstElement *src = gst_element_factory_make("quadcapturesrc", nullptr);
+  gst_util_set_object_arg(G_OBJECT(src), "block-size", "32");
+  gint bs = 0;
+  g_object_get(src, "block-size", &bs, nullptr);
+  fail_unless_equals_int(bs, 32);
+  gst_object_unref(src);
   RunResult r = run_pipeline("quadcapturesrc ! video/x-raw,width=8,height=8 ! fakesink name=sink");
   fail_unless(!r.error.empty(), "8x8 is below the minimum size and must not negotiate");
 }
@@ -381,7 +411,193 @@ GST_START_TEST(test_not_live_prerolls_on_first_start) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_block_size_sets_grid) {
+  for (int bs : {8, 32, 64}) {
+    GstHarness *h = capture_harness(
+        ("is-live=false ground-truth=true block-size=" + std::to_string(bs)).c_str(),
+        "video/x-raw,format=I420,width=100,height=64,framerate=30/1");
+    GstBuffer *buf = gst_harness_pull(h);
+    GstQuadMotionMeta *m = gst_buffer_get_quad_motion_meta(buf);
+    fail_unless(m != nullptr);
+    fail_unless_equals_int(m->block_width, bs);
+    fail_unless_equals_int(m->cols, (100 + bs - 1) / bs);
+    gst_buffer_unref(buf);
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
+/* The caps of the harness's sink pad after one buffer. */
+static GstCaps *negotiated_caps(const char *properties, const char *caps) {
+  GstHarness *h = capture_harness(properties, caps);
+  GstBuffer *buf = gst_harness_pull(h);
+  fail_unless(buf != nullptr);
+  gst_buffer_unref(buf);
+  GstCaps *out = gst_pad_get_current_caps(h->sinkpad);
+  gst_harness_teardown(h);
+  return out;
+}
+
+static std::string field_text(GstCaps *caps, const char *field) {
+  const GValue *v = gst_structure_get_value(gst_caps_get_structure(caps, 0), field);
+  if (!v)
+    return "(none)";
+  gchar *text = gst_value_serialize(v);
+  std::string out = text;
+  g_free(text);
+  return out;
+}
+
+static void expect_field(GstCaps *caps, const char *field, const std::string &value) {
+  const std::string got = field_text(caps, field);
+  fail_unless(got == value, "%s is %s, not %s in %" GST_PTR_FORMAT, field, got.c_str(),
+              value.c_str(), caps);
+}
+
+/* A scene is what the generator renders: progressive BT.601 limited range
+ * with MPEG-2 sited 4:2:0 chroma, or sRGB; the pixel aspect ratio is 1/1
+ * unless downstream asks for another, and a colorimetry the scene does not
+ * have does not negotiate. */
+GST_START_TEST(test_pattern_caps_complete) {
+  struct Case {
+    const char *format, *colorimetry, *chroma_site;
+  } cases[] = {{"I420", "bt601", "mpeg2"},
+               {"NV12", "bt601", "mpeg2"},
+               {"Y444", "bt601", "(none)"},
+               {"BGRx", "sRGB", "(none)"}};
+  for (const Case &c : cases) {
+    const std::string request =
+        std::string("video/x-raw,format=") + c.format + ",width=64,height=48,framerate=30/1";
+    GstCaps *caps = negotiated_caps("is-live=false", request.c_str());
+    fail_unless(gst_caps_is_fixed(caps));
+    expect_field(caps, "pixel-aspect-ratio", "1/1");
+    expect_field(caps, "interlace-mode", "progressive");
+    expect_field(caps, "colorimetry", c.colorimetry);
+    expect_field(caps, "chroma-site", c.chroma_site);
+    gst_caps_unref(caps);
+  }
+  GstCaps *caps = negotiated_caps(
+      "is-live=false", "video/x-raw,width=64,height=48,framerate=30/1,pixel-aspect-ratio=12/11");
+  expect_field(caps, "pixel-aspect-ratio", "12/11");
+  gst_caps_unref(caps);
+  RunResult r = run_pipeline("quadcapturesrc is-live=false num-buffers=2 ! "
+                             "video/x-raw,format=I420,colorimetry=bt709 ! fakesink name=sink");
+  fail_unless(!r.error.empty(), "bt709 negotiated from a BT.601 scene");
+}
+GST_END_TEST;
+
 /* ---- Y4M files ---- */
+
+/* Each header token that says something about the pictures reaches the caps. */
+GST_START_TEST(test_y4m_caps_from_header) {
+  struct Case {
+    const char *tokens;
+    size_t frame_size; /* of a 16x8 frame */
+    const char *field, *value;
+  } cases[] = {
+      {"A128:117", 192, "pixel-aspect-ratio", "128/117"},
+      {"A0:0", 192, "pixel-aspect-ratio", "1/1"},
+      {"F60:2", 192, "framerate", "30/1"},
+      {"F1000:1", 192, "framerate", "1000/1"},
+      {"F3:4294967295", 192, "framerate", "1/1431655765"},
+      {"C420jpeg", 192, "chroma-site", "jpeg"},
+      {"C420", 192, "chroma-site", "jpeg"},
+      {"C420mpeg2", 192, "chroma-site", "mpeg2"},
+      {"C420paldv", 192, "chroma-site", "dv"},
+      {"C422", 256, "chroma-site", "mpeg2"},
+      {"C422", 256, "format", "Y42B"},
+      {"C444", 384, "format", "Y444"},
+      {"Ip", 192, "interlace-mode", "progressive"},
+      {"I?", 192, "interlace-mode", "progressive"},
+      {"It", 192, "interlace-mode", "interleaved"},
+      {"It", 192, "field-order", "top-field-first"},
+      {"Ib", 192, "field-order", "bottom-field-first"},
+      {"Im", 192, "interlace-mode", "mixed"},
+  };
+  TempY4m file;
+  for (const Case &c : cases) {
+    file.write_with_params(std::string("YUV4MPEG2 W16 H8 F25:1 ") + c.tokens, c.frame_size, {""});
+    GstCaps *caps = negotiated_caps(("is-live=false location=" + file.path).c_str(), nullptr);
+    expect_field(caps, c.field, c.value);
+    gst_caps_unref(caps);
+  }
+  /* The range, where the header gives it; the matrix is GStreamer's default
+   * for the size (BT.601 here). */
+  const std::pair<const char *, GstVideoColorRange> ranges[] = {
+      {"", GST_VIDEO_COLOR_RANGE_16_235},
+      {"XCOLORRANGE=LIMITED", GST_VIDEO_COLOR_RANGE_16_235},
+      {"XCOLORRANGE=FULL", GST_VIDEO_COLOR_RANGE_0_255}};
+  for (const auto &[token, range] : ranges) {
+    file.write_with_params(std::string("YUV4MPEG2 W16 H8 F25:1 ") + token, 192, {""});
+    GstCaps *caps = negotiated_caps(("is-live=false location=" + file.path).c_str(), nullptr);
+    GstVideoInfo info;
+    fail_unless(gst_video_info_from_caps(&info, caps));
+    fail_unless_equals_int(info.colorimetry.range, range);
+    fail_unless_equals_int(info.colorimetry.matrix, GST_VIDEO_COLOR_MATRIX_BT601);
+    gst_caps_unref(caps);
+  }
+}
+GST_END_TEST;
+
+/* Im: each frame's own I parameter flags its buffer; frames without one are
+ * progressive. It: every buffer is flagged top field first. */
+GST_START_TEST(test_y4m_interlace_flags_per_frame) {
+  TempY4m file;
+  file.write_with_params("YUV4MPEG2 W16 H8 F25:1 Im", 192, {" Itip", " Ibi?", " I1pp", ""});
+  GstHarness *h = capture_harness(("is-live=false location=" + file.path).c_str(), nullptr);
+  const guint interlaced = GST_VIDEO_BUFFER_FLAG_INTERLACED, tff = GST_VIDEO_BUFFER_FLAG_TFF;
+  const guint expect[] = {interlaced | tff, interlaced, 0, 0};
+  for (guint flags : expect) {
+    GstBuffer *buf = gst_harness_pull(h);
+    fail_unless_equals_int(GST_BUFFER_FLAGS(buf) & (interlaced | tff), flags);
+    gst_buffer_unref(buf);
+  }
+  gst_harness_teardown(h);
+
+  file.write_with_params("YUV4MPEG2 W16 H8 F25:1 It", 192, {"", ""});
+  h = capture_harness(("is-live=false location=" + file.path).c_str(), nullptr);
+  for (int i = 0; i < 2; i++) {
+    GstBuffer *buf = gst_harness_pull(h);
+    fail_unless_equals_int(GST_BUFFER_FLAGS(buf) & (interlaced | tff), interlaced | tff);
+    gst_buffer_unref(buf);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* Downstream that cannot take what the file is gets an error naming the
+ * file and the field it refuses, not a bare not-negotiated. */
+GST_START_TEST(test_y4m_refused_caps_name_the_field) {
+  TempY4m file;
+  struct Case {
+    const char *tokens, *capsfilter, *field;
+  } cases[] = {
+      {"It", "video/x-raw,interlace-mode=progressive", "interlace-mode=interleaved"},
+      {"A16:11", "video/x-raw,pixel-aspect-ratio=1/1", "pixel-aspect-ratio=16/11"},
+      {"C420paldv", "video/x-raw,chroma-site=jpeg", "chroma-site=dv"},
+      {"XCOLORRANGE=FULL", "video/x-raw,colorimetry=bt601", "colorimetry="},
+  };
+  for (const Case &c : cases) {
+    file.write_with_params(std::string("YUV4MPEG2 W16 H8 F25:1 ") + c.tokens, 192, {"", ""});
+    RunResult r = run_pipeline("quadcapturesrc is-live=false location=" + file.path + " ! " +
+                               c.capsfilter + " ! fakesink name=sink");
+    fail_unless(r.error.find(c.field) != std::string::npos, "%s: %s", c.tokens, r.error.c_str());
+    fail_unless(r.error.find(file.path) != std::string::npos, "%s: %s", c.tokens, r.error.c_str());
+    fail_unless_equals_int(r.buffers, 0);
+  }
+}
+GST_END_TEST;
+
+/* Frame rates beyond what the template says are refused at start, naming
+ * the file and the reason. */
+GST_START_TEST(test_y4m_frame_rate_out_of_range) {
+  TempY4m file;
+  file.write_with_params("YUV4MPEG2 W16 H8 F1001:1", 192, {""});
+  expect_error(file.path, "above 1000 frames per second");
+  file.write_with_params("YUV4MPEG2 W16 H8 F1:4294967294", 192, {""});
+  expect_error(file.path, "out of range");
+}
+GST_END_TEST;
 
 GST_START_TEST(test_y4m_frames_equal_file) {
   TempY4m file;
@@ -524,6 +740,34 @@ GST_START_TEST(test_y4m_cut_while_playing_is_an_error) {
 }
 GST_END_TEST;
 
+/* Frames handed out without a copy and still held downstream when the file
+ * is cut: reading them gives zeros where the file lost its pages, never
+ * SIGBUS, and the next frame is an error. */
+GST_START_TEST(test_y4m_cut_while_frames_held) {
+  TempY4m file;
+  file.write("YUV4MPEG2 W256 H144 F25:1", 256, 144, 8);
+  GstHarness *h = capture_harness(("is-live=false location=" + file.path).c_str(), nullptr);
+  std::vector<GstBuffer *> held;
+  for (int i = 0; i < 4; i++)
+    held.push_back(gst_harness_pull(h));
+  fail_unless(stat_of(h->element, "zero-copy") >= 4);
+  fail_unless(truncate(file.path.c_str(), 100) == 0);
+  for (size_t i = 0; i < held.size(); i++) {
+    GstMapInfo map;
+    fail_unless(gst_buffer_map(held[i], &map, GST_MAP_READ));
+    guint64 sum = 0;
+    for (gsize b = 0; b < map.size; b++)
+      sum += map.data[b];
+    /* Frame 0 starts inside the 100 bytes that are left. */
+    if (i > 0)
+      fail_unless_equals_uint64(sum, 0);
+    gst_buffer_unmap(held[i], &map);
+    gst_buffer_unref(held[i]);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 /* The offset of the buffer a paused pipeline prerolls on after a flushing
  * seek to `position`. */
 static guint64 first_after_seek(GstElement *pipeline, GstElement *sink, GstClockTime position,
@@ -597,16 +841,6 @@ GST_START_TEST(test_y4m_not_live_duration_and_seek) {
 }
 GST_END_TEST;
 
-static void expect_error(const std::string &path, const char *reason) {
-  RunResult r =
-      run_pipeline("quadcapturesrc is-live=false location=" + path + " ! fakesink name=sink");
-  fail_unless(!r.error.empty(), "no error for %s", reason);
-  fail_unless(r.error.find(path) != std::string::npos, "error does not name the file: %s",
-              r.error.c_str());
-  fail_unless(r.error.find(reason) != std::string::npos, "error does not say '%s': %s", reason,
-              r.error.c_str());
-}
-
 GST_START_TEST(test_y4m_errors_name_file_and_reason) {
   TempY4m file;
   expect_error(file.dir + "/missing.y4m", "cannot open");
@@ -675,6 +909,12 @@ static Suite *quadcapturesrc_suite(void) {
   tcase_add_test(tc, test_live_drops_counted);
   tcase_add_test(tc, test_not_live_runs_ahead_of_clock);
   tcase_add_test(tc, test_bad_properties_and_caps);
+  tcase_add_test(tc, test_block_size_sets_grid);
+  tcase_add_test(tc, test_pattern_caps_complete);
+  tcase_add_test(tc, test_y4m_caps_from_header);
+  tcase_add_test(tc, test_y4m_interlace_flags_per_frame);
+  tcase_add_test(tc, test_y4m_refused_caps_name_the_field);
+  tcase_add_test(tc, test_y4m_frame_rate_out_of_range);
   tcase_add_test(tc, test_y4m_frames_equal_file);
   tcase_add_test(tc, test_y4m_odd_layout_copy_or_meta);
   tcase_add_test(tc, test_y4m_real_clip);
@@ -684,6 +924,7 @@ static Suite *quadcapturesrc_suite(void) {
   tcase_add_test(tc, test_y4m_mutations_never_crash);
   tcase_add_test(tc, test_not_live_prerolls_on_first_start);
   tcase_add_test(tc, test_y4m_cut_while_playing_is_an_error);
+  tcase_add_test(tc, test_y4m_cut_while_frames_held);
   tcase_add_test(tc, test_y4m_not_live_duration_and_seek);
   return s;
 }

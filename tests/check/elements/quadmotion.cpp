@@ -350,6 +350,63 @@ GST_START_TEST(test_settings_and_backend_fallback) {
 }
 GST_END_TEST;
 
+/* backend=cuda or hip without a device says so on the bus, once per start,
+ * then searches on the CPU; a build and machine with the device post nothing. */
+GST_START_TEST(test_missing_gpu_is_a_bus_warning) {
+  for (const char *backend : {"cuda", "hip"}) {
+    const std::string desc = std::string("quadcapturesrc is-live=false num-buffers=4 ! "
+                                         "video/x-raw,width=128,height=96 ! quadmotion name=m "
+                                         "backend=") +
+                             backend + " ! fakesink";
+    GError *err = nullptr;
+    GstElement *pipeline = gst_parse_launch(desc.c_str(), &err);
+    fail_unless(pipeline != nullptr, "%s", err ? err->message : "");
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    GstBus *bus = gst_element_get_bus(pipeline);
+    int warnings = 0;
+    std::string text;
+    for (;;) {
+      GstMessage *msg = gst_bus_timed_pop_filtered(
+          bus, 60 * GST_SECOND,
+          static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING));
+      fail_unless(msg != nullptr, "%s: pipeline hung", backend);
+      const GstMessageType type = GST_MESSAGE_TYPE(msg);
+      fail_unless(type != GST_MESSAGE_ERROR, "%s: error", backend);
+      if (type == GST_MESSAGE_WARNING) {
+        GError *w = nullptr;
+        gchar *debug = nullptr;
+        gst_message_parse_warning(msg, &w, &debug);
+        text = std::string(w->message) + " | " + (debug ? debug : "");
+        warnings++;
+        g_error_free(w);
+        g_free(debug);
+      }
+      gst_message_unref(msg);
+      if (type == GST_MESSAGE_EOS)
+        break;
+    }
+    gst_object_unref(bus);
+    GstElement *m = gst_bin_get_by_name(GST_BIN(pipeline), "m");
+    GstStructure *stats = nullptr;
+    g_object_get(m, "stats", &stats, nullptr);
+    const std::string ran = gst_structure_get_string(stats, "backend");
+    gst_structure_free(stats);
+    gst_object_unref(m);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+    if (ran == backend) {
+      fail_unless_equals_int(warnings, 0);
+      continue;
+    }
+    fail_unless_equals_string(ran.c_str(), "cpu");
+    fail_unless_equals_int(warnings, 1);
+    fail_unless(text.find(std::string("backend=") + backend) != std::string::npos, "%s",
+                text.c_str());
+    fail_unless(text.find("CPU") != std::string::npos, "%s", text.c_str());
+  }
+}
+GST_END_TEST;
+
 /* quadpreproc's pyramid, when the frame carries one, replaces our own. */
 GST_START_TEST(test_preproc_pyramid_is_used) {
   GstElementFactory *preproc = gst_element_factory_find("quadpreproc");
@@ -403,6 +460,7 @@ static Suite *quadmotion_suite(void) {
   tcase_add_test(tc, test_no_stale_reference);
   tcase_add_test(tc, test_properties);
   tcase_add_test(tc, test_settings_and_backend_fallback);
+  tcase_add_test(tc, test_missing_gpu_is_a_bus_warning);
   tcase_add_test(tc, test_preproc_pyramid_is_used);
   tcase_add_test(tc, test_short_buffer_is_an_error);
   return s;

@@ -2,6 +2,10 @@
 // mutation run that must stay in bounds and agree with a plain reference scan.
 #include "gst/quadcapture/y4m.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -87,7 +91,7 @@ TEST(Y4mHeader, EveryColourspaceAndItsPlaneSizes) {
       {"420mpeg2", Y4mSubsampling::k420, Y4mChromaSiting::kLeft, 3, 2},
       {"420paldv", Y4mSubsampling::k420, Y4mChromaSiting::kPalDv, 3, 2},
       {"420", Y4mSubsampling::k420, Y4mChromaSiting::kCentre, 3, 2},
-      {"422", Y4mSubsampling::k422, Y4mChromaSiting::kUnspecified, 3, 3},
+      {"422", Y4mSubsampling::k422, Y4mChromaSiting::kLeft, 3, 3},
       {"444", Y4mSubsampling::k444, Y4mChromaSiting::kUnspecified, 5, 3},
   };
   for (const Case &c : cases) {
@@ -120,6 +124,19 @@ TEST(Y4mHeader, RatesAndAspects) {
   EXPECT_FALSE(header_of("YUV4MPEG2 W4 H4 A0:0").pixel_aspect.known());
   // Aspect is advice only: a half-zero ratio reads as unknown.
   EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 A1:0").pixel_aspect, Y4mRatio{});
+}
+
+// Ratios are kept in lowest terms, so each term fits a signed 32-bit int
+// where it can; an aspect that cannot is dropped (it is advice).
+TEST(Y4mHeader, RatiosAreReduced) {
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F60:2 A32:22").frame_rate, (Y4mRatio{30, 1}));
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F60:2 A32:22").pixel_aspect, (Y4mRatio{16, 11}));
+  // 4294967295 = 3 * 1431655765.
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F3:4294967295").frame_rate, (Y4mRatio{1, 1431655765}));
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F1000:1").frame_rate, (Y4mRatio{1000, 1}));
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 F4000:4").frame_rate, (Y4mRatio{1000, 1}));
+  EXPECT_FALSE(header_of("YUV4MPEG2 W4 H4 A4294967295:2").pixel_aspect.known());
+  EXPECT_EQ(header_of("YUV4MPEG2 W4 H4 A2147483647:1").pixel_aspect, (Y4mRatio{2147483647, 1}));
 }
 
 // The token sets FFmpeg writes for the project's clips.
@@ -224,6 +241,19 @@ TEST(Y4mHeaderError, BadFrameRate) {
     const std::string msg = header_error(std::string("YUV4MPEG2 W4 H4 ") + f + "\n");
     EXPECT_EQ(msg, std::string("bad frame rate ") + f + " (expected F<num>:<den>)");
   }
+}
+
+// What the reader accepts is what quadcapturesrc's template says: up to 1000
+// frames per second, terms up to 2^31 - 1 once reduced.
+TEST(Y4mHeaderError, FrameRateOutOfRange) {
+  EXPECT_EQ(header_error("YUV4MPEG2 W4 H4 F1001:1\n"),
+            "frame rate F1001:1 above 1000 frames per second");
+  EXPECT_EQ(header_error("YUV4MPEG2 W4 H4 F4294967295:4294967294\n"),
+            "frame rate F4294967295:4294967294 out of range (terms up to 2147483647 once reduced)");
+  EXPECT_EQ(header_error("YUV4MPEG2 W4 H4 F1:4294967294\n"),
+            "frame rate F1:4294967294 out of range (terms up to 2147483647 once reduced)");
+  EXPECT_EQ(header_error("YUV4MPEG2 W4 H4 F2000001:2000\n"),
+            "frame rate F2000001:2000 above 1000 frames per second");
 }
 
 TEST(Y4mHeaderError, BadAspectAndInterlace) {
@@ -605,6 +635,45 @@ TEST_F(Y4mFileTest, OpenErrors) {
   EXPECT_EQ(Y4mFile::open(write_temp("text.y4m", "hello\n")).error(), "not a Y4M file (bad magic)");
   EXPECT_EQ(Y4mFile::open(write_temp("deep.y4m", "YUV4MPEG2 W4 H4 C420p10\n")).error(),
             "unsupported colourspace C420p10 (only 8-bit 4:2:0, 4:2:2, 4:4:4)");
+}
+
+// A file cut while a frame is mapped: the lost pages read as zeros, not
+// SIGBUS, and shrunk() says what happened, also once the file has grown back.
+TEST_F(Y4mFileTest, CutWhileMappedReadsZeros) {
+  const size_t frame_size = 64 * 64 * 3 / 2;
+  const std::string path =
+      write_temp("cut.y4m", make_stream("YUV4MPEG2 W64 H64 F25:1", frame_size, 8));
+  auto r = Y4mFile::open(path);
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_TRUE(r->guarded());
+  auto last = r->frame(7);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(r->shrunk(), "");
+  ASSERT_EQ(truncate(path.c_str(), 100), 0);
+  EXPECT_EQ(r->shrunk(),
+            path + " shrank to 100 bytes (was " + std::to_string(8 * (6 + frame_size) + 24) + ")");
+  unsigned sum = 0;
+  for (size_t i = 0; i < last->payload_size; ++i)
+    sum += last->payload[i];
+  EXPECT_EQ(sum, 0u);
+  ASSERT_EQ(truncate(path.c_str(), 1 << 20), 0);
+  EXPECT_EQ(r->shrunk(), path + " was cut while mapped (pages read as zeros)");
+}
+
+// Faults outside a guarded mapping still end the process.
+TEST_F(Y4mFileTest, OtherFaultsStillKill) {
+  const std::string path = write_temp("other_fault.y4m", std::string(3 * 4096, 'x'));
+  auto guarded = Y4mFile::open(write_temp("guarded.y4m", make_stream("YUV4MPEG2 W4 H4", 24, 1)));
+  ASSERT_TRUE(guarded.ok() && guarded->guarded());
+  EXPECT_DEATH(
+      {
+        const int fd = open(path.c_str(), O_RDONLY);
+        auto *p = static_cast<volatile const char *>(
+            mmap(nullptr, 3 * 4096, PROT_READ, MAP_PRIVATE, fd, 0));
+        if (ftruncate(open(path.c_str(), O_WRONLY), 0) == 0)
+          std::printf("%d\n", p[2 * 4096]);
+      },
+      "");
 }
 
 // Clip names carry their frame count as "_<frames>f" (foreman_cif_300f,

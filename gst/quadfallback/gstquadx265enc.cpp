@@ -48,7 +48,7 @@ GST_ELEMENT_REGISTER_DEFINE(quadx265enc, "quadx265enc", GST_RANK_SECONDARY, GST_
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS("video/x-raw, format = (string) { I420, NV12, I420_10LE }, "
-                    "width = (int) [ 16, 16384 ], height = (int) [ 16, 16384 ], "
+                    "width = (int) [ 16, 16384, 2 ], height = (int) [ 16, 16384, 2 ], "
                     "framerate = (fraction) [ 0/1, MAX ]"));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
@@ -65,6 +65,9 @@ static void gst_quad_x265_enc_class_init(GstQuadX265EncClass *klass) {
       "Low-latency H.265 encoder on libx265: zero-copy input, real latency, meta-driven AQ, "
       "real-time guard",
       "gst-quad developers");
+  gst_element_class_add_static_metadata(element_class, GST_ELEMENT_METADATA_DOC_URI,
+                                        GST_PACKAGE_ORIGIN
+                                        "/blob/main/docs/elements/quadx265enc.md");
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
 }

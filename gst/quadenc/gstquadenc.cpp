@@ -18,26 +18,36 @@
  * `reason`, `replayed`); when no backend is left, the error names every
  * backend tried and why it failed.
  *
- * The output caps stay those of the first backend as long as a later one
- * describes the same stream (codec, stream format, size, rate; profile when
- * both name one); the next backend is asked for the same profile. The new
- * parameter sets travel in band, so a muxer needs a format that allows them
- * to change (`h264parse ! video/x-h264,stream-format=avc3 ! matroskamux`,
- * `hev1` for H.265); with `avc`/`hvc1` codec_data changes and matroskamux
- * refuses that.
+ * Backends code byte-stream; quadenc frames it as downstream asks:
+ * byte-stream, or for a muxer avc3 / hev1 (length-prefixed, codec_data from
+ * the first backend's parameter sets, a later backend's in band), or avc /
+ * hvc1. The output caps stay those of the first backend as long as a later
+ * one describes the same stream (codec, size, rate; profile when both name
+ * one); the next backend is asked for the same profile. So
+ * `quadenc ! matroskamux` and `quadenc ! mp4mux` survive a failover. avc and
+ * hvc1 keep every parameter set in codec_data (ISO/IEC 14496-15), which the
+ * next backend's would change: quadenc produces them only when no backend
+ * is left to fail over to, and otherwise refuses them before the first
+ * frame with an error that names avc3 / hev1. A parser after quadenc that
+ * converts to avc or hvc1 changes codec_data at a failover, which muxers
+ * refuse: let quadenc do the framing.
  *
  * The shared encoder properties (rate-control, bitrate, qp, vbv-buffer-ms,
  * key-int-max, speed-preset, threads, intra-refresh) are passed to every
  * backend that has them, translated for x264enc and x265enc; every backend
  * is asked for zero-latency tuning and no B-frames where it offers them. A
  * backend with the shared set that does not offer the rate-control asked
- * for (quadh265enc and vbr) is passed over.
+ * for (quadh265enc and vbr) is passed over. bitrate, qp, vbv-buffer-ms,
+ * key-int-max and speed-preset may change in PLAYING: the running backend
+ * gets the change where it takes that property while running, and the next
+ * backend starts with it.
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 quadcapturesrc ! video/x-raw,width=1280,height=720,framerate=30/1 ! quadenc
- * codec=h264 ! h264parse ! fakesink gst-launch-1.0 quadcapturesrc ! quadenc codec=h265
- * backends=nvh265enc,quadx265enc,x265enc ! h265parse ! matroskamux ! filesink location=out.mkv
+ * gst-launch-1.0 quadcapturesrc ! video/x-raw,width=1280,height=720,framerate=30/1 ! \
+ *     quadenc codec=h264 ! h264parse ! fakesink
+ * gst-launch-1.0 quadcapturesrc is-live=false num-buffers=300 ! quadenc codec=h265 \
+ *     backends=nvh265enc,quadx265enc,x265enc ! matroskamux ! filesink location=out.mkv
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -49,9 +59,11 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "nal/nal_units.h"
 #include "quad/gstquadencoderprops.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_quad_enc_debug);
@@ -71,9 +83,9 @@ static const char *const default_h264_backends[] = {
     "nvh264enc", "vah264enc", "vah264lpenc", "qsvh264enc", "quadx264enc", "x264enc", nullptr};
 /* quadh265enc before quadx265enc: in low delay it codes 7-19% fewer bits
  * than x265 ultrafast at 1.1-1.7x its speed (docs/benchmarks.md). */
-static const char *const default_h265_backends[] = {
-    "nvh265enc",   "vah265enc",   "vah265lpenc", "qsvh265enc",
-    "quadh265enc", "quadx265enc", "x265enc",     nullptr};
+static const char *const default_h265_backends[] = {"nvh265enc",  "vah265enc",   "vah265lpenc",
+                                                    "qsvh265enc", "quadh265enc", "quadx265enc",
+                                                    "x265enc",    nullptr};
 
 enum {
   PROP_0,
@@ -89,8 +101,17 @@ enum {
 #define SINK_CAPS                                                                                  \
   "video/x-raw, format = (string) { I420, NV12 }, width = (int) [ 16, 16384 ], "                   \
   "height = (int) [ 16, 16384 ], framerate = (fraction) [ 0/1, MAX ]"
-#define H264_CAPS "video/x-h264, stream-format = (string) byte-stream, alignment = (string) au"
-#define H265_CAPS "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au"
+/* Backends code byte-stream; quadenc frames it as downstream asks. */
+#define H264_CAPS                                                                                  \
+  "video/x-h264, stream-format = (string) { byte-stream, avc3, avc }, alignment = (string) au"
+#define H265_CAPS                                                                                  \
+  "video/x-h265, stream-format = (string) { byte-stream, hev1, hvc1 }, alignment = (string) au"
+
+/* Output formats by preference: byte-stream as the backends make it; then
+ * the ISO format that lets parameter sets change in band, so a failover
+ * keeps the caps; last the one that keeps them only in codec_data. */
+static const char *const H264_FORMATS[] = {"byte-stream", "avc3", "avc"};
+static const char *const H265_FORMATS[] = {"byte-stream", "hev1", "hvc1"};
 
 static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(SINK_CAPS));
@@ -147,6 +168,20 @@ struct QuadEncState {
   guint64 next_number = 0;
   guint overruns = 0; /* in a row */
 
+  /* Encoder output thread: the framing chosen on the first backend's caps. */
+  GstCaps *backend_caps = nullptr; /* what the backends describe, byte-stream */
+  std::string format;              /* the output stream-format */
+  bool caps_pending = false;       /* output caps wait for the first parameter sets */
+  GstEvent *held_segment = nullptr;
+  std::vector<uint8_t> framed;
+
+  void reset_output() {
+    gst_clear_caps(&backend_caps);
+    gst_clear_event(&held_segment);
+    format.clear();
+    caps_pending = false;
+  }
+
   /* Under the object lock: written by handle_message from any thread. */
   bool active_failed = false;
   std::string failure;
@@ -178,6 +213,8 @@ struct _GstQuadEnc {
 
 #define gst_quad_enc_parent_class parent_class
 G_DEFINE_TYPE(GstQuadEnc, gst_quad_enc, GST_TYPE_BIN);
+/* Rank none: the codec is a property, not read from caps, so an autoplugger
+ * could not ask it for the one it wants. */
 GST_ELEMENT_REGISTER_DEFINE(quadenc, "quadenc", GST_RANK_NONE, GST_TYPE_QUAD_ENC);
 
 #define GST_TYPE_QUAD_ENC_CODEC (gst_quad_enc_codec_get_type())
@@ -303,6 +340,58 @@ static bool configure_backend(GstQuadEnc *self, GstElement *element, const std::
     set_if_present(element, "qp-const", qp.c_str());
   }
   return true;
+}
+
+/* The active backend's name for a shared rate setting, where it has one. */
+static const char *backend_property(const std::string &backend, bool shared_set, guint id) {
+  static const char *const shared[] = {"bitrate",       nullptr,       "qp",
+                                       "vbv-buffer-ms", "key-int-max", "speed-preset"};
+  if (id >= G_N_ELEMENTS(shared) || !shared[id])
+    return nullptr;
+  if (shared_set)
+    return shared[id];
+  if (id == GST_QUAD_ENCODER_PROP_QP)
+    return backend == "x264enc" ? "quantizer" : backend == "x265enc" ? "qp" : "qp-const";
+  if (id == GST_QUAD_ENCODER_PROP_VBV_BUFFER_MS)
+    return backend == "x264enc" ? "vbv-buf-capacity" : nullptr;
+  return shared[id];
+}
+
+/* A rate setting changed in PLAYING reaches the running backend when it
+ * takes that setting while running; the next backend gets it at its start
+ * (configure_backend) either way. */
+static void pass_live_setting(GstQuadEnc *self, GstElement *backend, const std::string &name,
+                              guint id, const GValue *value) {
+  GObjectClass *klass = G_OBJECT_GET_CLASS(backend);
+  GParamSpec *preset = g_object_class_find_property(klass, "speed-preset");
+  const bool shared_set = preset && G_PARAM_SPEC_VALUE_TYPE(preset) == GST_TYPE_QUAD_SPEED_PRESET;
+  const char *property = backend_property(name, shared_set, id);
+  GParamSpec *pspec = property ? g_object_class_find_property(klass, property) : nullptr;
+  if (!pspec || !(pspec->flags & GST_PARAM_MUTABLE_PLAYING)) {
+    GST_INFO_OBJECT(self,
+                    "%s does not take this setting while running; a restart or failover "
+                    "applies it",
+                    name.c_str());
+    return;
+  }
+  if (shared_set) {
+    g_object_set_property(G_OBJECT(backend), property, value);
+  } else {
+    /* Other encoders by their own names, values in their own terms; their qp
+     * would switch them to constant QP (x265enc), so it goes only with cqp. */
+    GST_OBJECT_LOCK(self);
+    const bool cqp = self->settings.rate_control == GST_QUAD_RATE_CONTROL_CQP;
+    GST_OBJECT_UNLOCK(self);
+    if (id == GST_QUAD_ENCODER_PROP_QP && !cqp)
+      return;
+    gchar *text = id == GST_QUAD_ENCODER_PROP_SPEED_PRESET
+                      ? g_strdup(gst_quad_speed_preset_nick(
+                            static_cast<GstQuadSpeedPreset>(g_value_get_enum(value))))
+                      : g_strdup_printf("%u", g_value_get_uint(value));
+    gst_util_set_object_arg(G_OBJECT(backend), property, text);
+    g_free(text);
+  }
+  GST_DEBUG_OBJECT(self, "passed %s on to %s", property, name.c_str());
 }
 
 /* Creates, links and starts the next backend that takes caps; false when
@@ -629,6 +718,68 @@ static bool take_frame_number(GstQuadEnc *self, GstBuffer **buffer, guint64 *num
   return true;
 }
 
+static quad::nal::Codec codec_of(GstQuadEnc *self) {
+  GST_OBJECT_LOCK(self);
+  const bool h264 = self->codec == GST_QUAD_ENC_CODEC_H264;
+  GST_OBJECT_UNLOCK(self);
+  return h264 ? quad::nal::Codec::H264 : quad::nal::Codec::H265;
+}
+
+/* avc and hvc1 keep every parameter set in codec_data (ISO/IEC 14496-15). */
+static bool parameter_sets_out_of_band(const std::string &format) {
+  return format == "avc" || format == "hvc1";
+}
+
+/* An access unit from a backend (byte-stream) as length-prefixed NAL units
+ * in *buffer; the output caps, held until now, go first with codec_data
+ * from its parameter sets. */
+static bool frame_for_iso(GstQuadEnc *self, GstBuffer **buffer) {
+  QuadEncState *st = self->st;
+  const quad::nal::Codec codec = codec_of(self);
+  const bool out_of_band = parameter_sets_out_of_band(st->format);
+  GstMapInfo map;
+  if (!gst_buffer_map(*buffer, &map, GST_MAP_READ))
+    return false;
+  const std::span<const uint8_t> au(map.data, map.size);
+  if (st->caps_pending) {
+    const std::vector<uint8_t> record = quad::nal::decoder_configuration(au, codec, out_of_band);
+    if (record.empty()) {
+      gst_buffer_unmap(*buffer, &map);
+      GST_OBJECT_LOCK(self);
+      const std::string name = st->active_name;
+      GST_OBJECT_UNLOCK(self);
+      GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                        ("%s sent no parameter sets with its first picture; stream-format %s "
+                         "needs them for codec_data.",
+                         name.c_str(), st->format.c_str()),
+                        (nullptr));
+      return false;
+    }
+    GstCaps *caps = gst_caps_copy(st->backend_caps);
+    GstBuffer *codec_data = gst_buffer_new_memdup(record.data(), record.size());
+    gst_caps_set_simple(caps, "stream-format", G_TYPE_STRING, st->format.c_str(), "codec_data",
+                        GST_TYPE_BUFFER, codec_data, nullptr);
+    gst_buffer_unref(codec_data);
+    GST_DEBUG_OBJECT(self, "output caps %" GST_PTR_FORMAT, caps);
+    gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
+    gst_caps_unref(caps);
+    if (st->held_segment) {
+      gst_pad_push_event(self->srcpad, st->held_segment);
+      st->held_segment = nullptr;
+    }
+    st->caps_pending = false;
+  }
+  /* A later backend's parameter sets differ from codec_data: in band they
+   * stay (avc3, hev1); avc and hvc1 only run where no failover can follow. */
+  quad::nal::to_length_prefixed(au, codec, out_of_band, st->framed);
+  gst_buffer_unmap(*buffer, &map);
+  GstBuffer *framed = gst_buffer_new_memdup(st->framed.data(), st->framed.size());
+  gst_buffer_copy_into(framed, *buffer, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_unref(*buffer);
+  *buffer = framed;
+  return true;
+}
+
 static GstFlowReturn gst_quad_enc_collect_chain(GstPad *pad, GstObject *, GstBuffer *buffer) {
   GstQuadEnc *self = self_of_pad(pad);
   QuadEncState *st = self->st;
@@ -672,6 +823,8 @@ static GstFlowReturn gst_quad_enc_collect_chain(GstPad *pad, GstObject *, GstBuf
     }
     st->overruns = overrun ? st->overruns + 1 : 0;
   }
+  if (st->format != "byte-stream" && !frame_for_iso(self, &buffer))
+    return GST_FLOW_ERROR;
   GST_OBJECT_LOCK(self);
   st->counters.frames_out++;
   st->counters.overrun_frames += overrun ? 1 : 0;
@@ -702,6 +855,44 @@ static bool same_stream(GstCaps *current, GstCaps *next) {
   return same;
 }
 
+/* The output stream-format for a backend's caps: the first downstream
+ * takes, by preference; nullptr (and an error) when avc or hvc1 is the only
+ * one and a failover could follow, since the next backend's parameter sets
+ * would need a codec_data those formats cannot change. */
+static const char *choose_format(GstQuadEnc *self, GstCaps *backend_caps) {
+  const bool h264 = codec_of(self) == quad::nal::Codec::H264;
+  GstCaps *peer = gst_pad_peer_query_caps(self->srcpad, nullptr);
+  const char *chosen = nullptr;
+  for (const char *format : h264 ? H264_FORMATS : H265_FORMATS) {
+    GstCaps *candidate = gst_caps_copy(backend_caps);
+    gst_caps_set_simple(candidate, "stream-format", G_TYPE_STRING, format, nullptr);
+    for (guint i = 0; i < gst_caps_get_size(candidate); i++)
+      gst_structure_remove_field(gst_caps_get_structure(candidate, i), "codec_data");
+    const bool taken = gst_caps_can_intersect(candidate, peer);
+    gst_caps_unref(candidate);
+    if (taken) {
+      chosen = format;
+      break;
+    }
+  }
+  gst_caps_unref(peer);
+  const QuadEncState *st = self->st;
+  if (chosen && parameter_sets_out_of_band(chosen) && st->next_backend < st->backends.size()) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("Downstream takes only stream-format %s, which keeps the parameter sets "
+                       "in codec_data; a failover to the next backend would change them.",
+                       chosen),
+                      ("let downstream take %s or byte-stream, or give quadenc one backend",
+                       h264 ? "avc3" : "hev1"));
+    return nullptr;
+  }
+  if (!chosen)
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("Downstream takes no stream format quadenc can produce."),
+                      ("backend caps %" GST_PTR_FORMAT, backend_caps));
+  return chosen;
+}
+
 /* Events the encoder sends on: a switch repeats stream-start, caps and
  * segment, which go on only when they say something new. */
 static gboolean gst_quad_enc_collect_event(GstPad *pad, GstObject *, GstEvent *event) {
@@ -713,6 +904,12 @@ static gboolean gst_quad_enc_collect_event(GstPad *pad, GstObject *, GstEvent *e
     if (GstEvent *input = gst_pad_get_sticky_event(self->sinkpad, GST_EVENT_SEGMENT, 0)) {
       gst_event_unref(event);
       event = input;
+    }
+    /* After caps, which may still wait for the first access unit. */
+    if (self->st->caps_pending) {
+      gst_clear_event(&self->st->held_segment);
+      self->st->held_segment = event;
+      return TRUE;
     }
     [[fallthrough]];
   case GST_EVENT_STREAM_START: {
@@ -740,12 +937,22 @@ static gboolean gst_quad_enc_collect_event(GstPad *pad, GstObject *, GstEvent *e
   case GST_EVENT_CAPS: {
     GstCaps *caps;
     gst_event_parse_caps(event, &caps);
-    GstCaps *current = gst_pad_get_current_caps(self->srcpad);
-    const bool repeat = current && same_stream(current, caps);
-    if (current)
-      gst_caps_unref(current);
-    if (repeat) {
+    QuadEncState *st = self->st;
+    if (st->backend_caps && same_stream(st->backend_caps, caps)) {
       GST_DEBUG_OBJECT(self, "keeping the output caps for %" GST_PTR_FORMAT, caps);
+      gst_event_unref(event);
+      return TRUE;
+    }
+    const char *format = choose_format(self, caps);
+    if (!format) {
+      gst_event_unref(event);
+      return FALSE;
+    }
+    gst_caps_replace(&st->backend_caps, caps);
+    st->format = format;
+    st->caps_pending = st->format != "byte-stream";
+    if (st->caps_pending) {
+      /* Sent with the first access unit, whose parameter sets make codec_data. */
       gst_event_unref(event);
       return TRUE;
     }
@@ -757,37 +964,58 @@ static gboolean gst_quad_enc_collect_event(GstPad *pad, GstObject *, GstEvent *e
   return gst_pad_push_event(self->srcpad, event);
 }
 
-/* What downstream accepts, limited to the codec quadenc was asked for. */
+/* What downstream accepts, limited to the codec quadenc was asked for, in
+ * any format quadenc frames, as the byte-stream a backend codes for it. */
+static GstCaps *backend_caps_allowed(GstQuadEnc *self, GstCaps *filter) {
+  GST_OBJECT_LOCK(self);
+  const bool h264 = self->codec == GST_QUAD_ENC_CODEC_H264;
+  GST_OBJECT_UNLOCK(self);
+  GstCaps *allowed = gst_caps_from_string(h264 ? H264_CAPS : H265_CAPS);
+  /* After a failover the next backend is asked for the profile the first
+   * one sent (size and rate follow the input, which may change). */
+  GstCaps *current = gst_pad_get_current_caps(self->srcpad);
+  const char *profile =
+      current ? gst_structure_get_string(gst_caps_get_structure(current, 0), "profile") : nullptr;
+  if (profile) {
+    allowed = gst_caps_make_writable(allowed);
+    for (guint i = 0; i < gst_caps_get_size(allowed); i++)
+      gst_structure_set(gst_caps_get_structure(allowed, i), "profile", G_TYPE_STRING, profile,
+                        nullptr);
+  }
+  if (current)
+    gst_caps_unref(current);
+  GstCaps *peer = gst_pad_peer_query_caps(self->srcpad, allowed);
+  gst_caps_unref(allowed);
+  peer = gst_caps_make_writable(peer);
+  for (guint i = 0; i < gst_caps_get_size(peer); i++) {
+    GstStructure *st = gst_caps_get_structure(peer, i);
+    gst_structure_set(st, "stream-format", G_TYPE_STRING, "byte-stream", nullptr);
+    gst_structure_remove_field(st, "codec_data");
+  }
+  peer = gst_caps_simplify(peer);
+  if (filter) {
+    GstCaps *f = gst_caps_intersect_full(filter, peer, GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref(peer);
+    peer = f;
+  }
+  return peer;
+}
+
 static gboolean gst_quad_enc_collect_query(GstPad *pad, GstObject *, GstQuery *query) {
   GstQuadEnc *self = self_of_pad(pad);
   if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
-    GST_OBJECT_LOCK(self);
-    const bool h264 = self->codec == GST_QUAD_ENC_CODEC_H264;
-    GST_OBJECT_UNLOCK(self);
     GstCaps *filter;
     gst_query_parse_caps(query, &filter);
-    GstCaps *allowed = gst_caps_from_string(h264 ? H264_CAPS : H265_CAPS);
-    /* After a failover the next backend is asked for the profile the first
-     * one sent (size and rate follow the input, which may change). */
-    GstCaps *current = gst_pad_get_current_caps(self->srcpad);
-    const char *profile =
-        current ? gst_structure_get_string(gst_caps_get_structure(current, 0), "profile") : nullptr;
-    if (profile) {
-      allowed = gst_caps_make_writable(allowed);
-      for (guint i = 0; i < gst_caps_get_size(allowed); i++)
-        gst_structure_set(gst_caps_get_structure(allowed, i), "profile", G_TYPE_STRING, profile,
-                          nullptr);
-    }
-    if (current)
-      gst_caps_unref(current);
-    if (filter) {
-      GstCaps *f = gst_caps_intersect_full(filter, allowed, GST_CAPS_INTERSECT_FIRST);
-      gst_caps_unref(allowed);
-      allowed = f;
-    }
-    GstCaps *peer = gst_pad_peer_query_caps(self->srcpad, allowed);
-    gst_query_set_caps_result(query, peer);
-    gst_caps_unref(peer);
+    GstCaps *allowed = backend_caps_allowed(self, filter);
+    gst_query_set_caps_result(query, allowed);
+    gst_caps_unref(allowed);
+    return TRUE;
+  }
+  if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
+    GstCaps *caps;
+    gst_query_parse_accept_caps(query, &caps);
+    GstCaps *allowed = backend_caps_allowed(self, nullptr);
+    gst_query_set_accept_caps_result(query, gst_caps_can_intersect(caps, allowed));
     gst_caps_unref(allowed);
     return TRUE;
   }
@@ -854,6 +1082,7 @@ static GstStateChangeReturn gst_quad_enc_change_state(GstElement *element,
     self->st->pending.clear();
     self->st->next_number = 0;
     self->st->overruns = 0;
+    self->st->reset_output();
   }
   return ret;
 }
@@ -881,7 +1110,14 @@ static void gst_quad_enc_set_property(GObject *object, guint prop_id, const GVal
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
   }
+  GstElement *active = self->active ? GST_ELEMENT(gst_object_ref(self->active)) : nullptr;
+  const std::string name = self->st->active_name;
   GST_OBJECT_UNLOCK(self);
+  if (active) {
+    if (prop_id >= PROP_SHARED_FIRST && gst_quad_encoder_prop_is_rate(prop_id - PROP_SHARED_FIRST))
+      pass_live_setting(self, active, name, prop_id - PROP_SHARED_FIRST, value);
+    gst_object_unref(active);
+  }
 }
 
 static void gst_quad_enc_get_property(GObject *object, guint prop_id, GValue *value,
@@ -926,6 +1162,7 @@ static void gst_quad_enc_finalize(GObject *object) {
   gst_object_unref(self->feed);
   gst_object_unref(self->collect);
   gst_caps_unref(self->frame_number_caps);
+  self->st->reset_output();
   delete self->st;
   G_OBJECT_CLASS(parent_class)->finalize(object);
 }
@@ -977,14 +1214,17 @@ static void gst_quad_enc_class_init(GstQuadEncClass *klass) {
       g_param_spec_boxed("stats", "Statistics",
                          "frames-in, frames-out, failovers, overrun-frames, backend",
                          GST_TYPE_STRUCTURE, ro));
-  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST,
-                                      static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY));
+  gst_quad_encoder_install_properties_full(gobject_class, PROP_SHARED_FIRST,
+                                           static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY),
+                                           GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING);
 
   gst_element_class_set_static_metadata(
       element_class, "Quad encoder with failover", "Codec/Encoder/Video",
       "Picks the best available H.264 or H.265 encoder and fails over to the next one "
       "mid-stream without losing a frame",
       "gst-quad developers");
+  gst_element_class_add_static_metadata(element_class, GST_ELEMENT_METADATA_DOC_URI,
+                                        GST_PACKAGE_ORIGIN "/blob/main/docs/elements/quadenc.md");
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
 

@@ -94,12 +94,18 @@ public:
   virtual int delayed_frames() const = 0;
 
   /* Applies bitrate, vbv-buffer-ms, qp, key_int_max and preset from config
-   * to the next picture, without restarting: rate settings and the preset
-   * through the library's reconfigure call, a changed constant QP as a
-   * per-picture quantiser, the key interval by forcing IDRs here. Other
-   * fields are ignored. False (and error()) when the library refused. */
+   * to the next picture: rate settings and the preset through the library's
+   * reconfigure call (x265's rate through restart_needed()), a changed
+   * constant QP as a per-picture quantiser, the key interval by forcing IDRs
+   * here. Other fields are ignored. False (and error()) when the library
+   * refused. */
   bool reconfigure(const EncoderConfig &config);
   const EncoderConfig &config() const { return config_; }
+
+  /* True when reconfigure() took settings the running library cannot apply
+   * (x265's rate): the caller drains this encoder and starts a new one with
+   * config(), which begins with an IDR, before the next picture. */
+  bool restart_needed() const { return restart_needed_; }
 
   /* Switches the speed preset while running; false when the library refused. */
   bool set_preset(int preset);
@@ -130,6 +136,7 @@ protected:
   int width_ = 0;
   int height_ = 0;
   std::string error_;
+  bool restart_needed_ = false;
 
 private:
   int since_key_ = 0; /* pictures from the last key picture, counting it */

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "codec_config.h"
 #include "fallback_encoder.h"
+#include "nal/nal_units.h"
 #include "quad/gstquadanalysismeta.h"
 #include "quad/gstquadbufferpool.h"
 #include "quad/gstquadencoderprops.h"
@@ -329,24 +329,22 @@ static bool choose_output(GstQuadFallbackEnc *self, const GstVideoInfo *info,
   return found;
 }
 
-static gboolean gst_quad_fallback_enc_set_format(GstVideoEncoder *encoder,
-                                                 GstVideoCodecState *state) {
-  auto *self = GST_QUAD_FALLBACK_ENC(encoder);
+/* The output caps for the running encoder: the stream format and profile
+ * chosen, and for the ISO formats codec_data from its parameter sets;
+ * with only_if_changed, caps equal to the current ones are not sent again. */
+static gboolean set_output_caps(GstQuadFallbackEnc *self, GstVideoCodecState *state,
+                                bool only_if_changed) {
   auto *priv = priv_of(self);
-  /* A new format starts a new stream: send what the old one still holds. */
-  drain(self);
-  OutputChoice output;
-  if (!choose_output(self, &state->info, &output) || !open_encoder(self, state, output))
-    return FALSE;
-
+  auto *encoder = GST_VIDEO_ENCODER(self);
+  const OutputChoice &output = priv->state->output;
   const bool h264 = codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264;
   GstCaps *caps = gst_caps_new_simple(
       h264 ? "video/x-h264" : "video/x-h265", "stream-format", G_TYPE_STRING, output.stream_format,
       "alignment", G_TYPE_STRING, "au", "profile", G_TYPE_STRING, output.profile, nullptr);
   if (output.length_prefixed) {
-    const std::vector<uint8_t> record = quad::fallback::decoder_configuration(
-        priv->state->encoder->headers(),
-        h264 ? quad::fallback::Codec::H264 : quad::fallback::Codec::H265);
+    const std::vector<uint8_t> record = quad::nal::decoder_configuration(
+        priv->state->encoder->headers(), h264 ? quad::nal::Codec::H264 : quad::nal::Codec::H265,
+        !output.parameter_sets_in_band);
     if (record.empty()) {
       gst_caps_unref(caps);
       GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("Could not read the encoder's parameter sets."),
@@ -357,9 +355,29 @@ static gboolean gst_quad_fallback_enc_set_format(GstVideoEncoder *encoder,
     gst_caps_set_simple(caps, "codec_data", GST_TYPE_BUFFER, codec_data, nullptr);
     gst_buffer_unref(codec_data);
   }
+  GstCaps *current =
+      only_if_changed ? gst_pad_get_current_caps(GST_VIDEO_ENCODER_SRC_PAD(self)) : nullptr;
+  const bool same = current && gst_caps_is_equal(current, caps);
+  if (current)
+    gst_caps_unref(current);
+  if (same) {
+    gst_caps_unref(caps);
+    return TRUE;
+  }
   GstVideoCodecState *out = gst_video_encoder_set_output_state(encoder, caps, state);
   gst_video_codec_state_unref(out);
   return gst_video_encoder_negotiate(encoder);
+}
+
+static gboolean gst_quad_fallback_enc_set_format(GstVideoEncoder *encoder,
+                                                 GstVideoCodecState *state) {
+  auto *self = GST_QUAD_FALLBACK_ENC(encoder);
+  /* A new format starts a new stream: send what the old one still holds. */
+  drain(self);
+  OutputChoice output;
+  if (!choose_output(self, &state->info, &output) || !open_encoder(self, state, output))
+    return FALSE;
+  return set_output_caps(self, state, false);
 }
 
 /* Sends one access unit with the frame it belongs to. */
@@ -375,10 +393,10 @@ static GstFlowReturn push_packet(GstQuadFallbackEnc *self, const quad::fallback:
   }
   std::span<const uint8_t> data = packet.data;
   if (priv->state->output.length_prefixed) {
-    quad::fallback::to_length_prefixed(
+    quad::nal::to_length_prefixed(
         packet.data,
-        codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264 ? quad::fallback::Codec::H264
-                                                       : quad::fallback::Codec::H265,
+        codec_of(self) == GST_QUAD_FALLBACK_CODEC_H264 ? quad::nal::Codec::H264
+                                                       : quad::nal::Codec::H265,
         !priv->state->output.parameter_sets_in_band, priv->state->converted);
     data = priv->state->converted;
   }
@@ -467,6 +485,31 @@ static void apply_live_settings(GstQuadFallbackEnc *self, FallbackState *st,
   GST_OBJECT_UNLOCK(self);
 }
 
+/* The library kept settings it had accepted while running: what it holds
+ * leaves first, then a new encoder with the settings in force takes the
+ * next picture, at an IDR, so no frame is lost or coded twice. */
+static GstFlowReturn restart_encoder(GstQuadFallbackEnc *self, FallbackState *st) {
+  const GstFlowReturn drained = drain(self);
+  if (drained != GST_FLOW_OK)
+    return drained;
+  const EncoderConfig config = st->encoder->config();
+  std::string error;
+  std::unique_ptr<Encoder> next = quad::fallback::create_encoder(config, &error);
+  if (!next) {
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Could not restart the encoder."),
+                      ("%s", error.c_str()));
+    return GST_FLOW_ERROR;
+  }
+  GST_INFO_OBJECT(self, "restarted the encoder at %d kbit/s: the library kept its old rate",
+                  config.bitrate_kbps);
+  st->encoder = std::move(next);
+  st->held = 0;
+  if (!set_output_caps(self, st->input_state, true))
+    return GST_FLOW_NOT_NEGOTIATED;
+  post_latency(self, st, st->encoder->delayed_frames());
+  return GST_FLOW_OK;
+}
+
 /* Quant offsets from the analysis meta; false when there is none to use. */
 static bool offsets_from_meta(GstQuadFallbackEnc *self, FallbackState *st, GstBuffer *buffer,
                               gdouble strength) {
@@ -509,6 +552,13 @@ static GstFlowReturn gst_quad_fallback_enc_handle_frame(GstVideoEncoder *encoder
     EncoderConfig wanted = st->config;
     apply_settings(settings, wanted);
     apply_live_settings(self, st, wanted);
+  }
+  if (st->encoder->restart_needed()) {
+    const GstFlowReturn ret = restart_encoder(self, st);
+    if (ret != GST_FLOW_OK) {
+      gst_video_encoder_finish_frame(encoder, frame);
+      return ret;
+    }
   }
 
   GstVideoFrame vframe;

@@ -12,7 +12,9 @@
  * bitrate, qp, vbv-buffer-ms, key-int-max, speed-preset, threads,
  * intra-refresh), so quadenc can move a stream between encoders; bitrate,
  * qp, vbv-buffer-ms, key-int-max and speed-preset may change in PLAYING and
- * apply from the next picture. key-int-max=0 is automatic (250), and
+ * apply from the next picture. Sizes are even (4:2:0); what x264 refuses
+ * (lossless qp=0 outside High 4:4:4, an option it rejects) stops the start
+ * with x264's reason. key-int-max=0 is automatic (250), and
  * `tune` and `option-string` are x264enc's and x265enc's. Downstream caps
  * choose the stream format (byte-stream, or avc with codec_data) and the
  * profile (high, main, constrained-baseline (x264's baseline) or high-10 for I420_10LE); a profile
@@ -41,12 +43,14 @@ struct _GstQuadX264Enc {
 };
 
 G_DEFINE_TYPE(GstQuadX264Enc, gst_quad_x264_enc, GST_TYPE_QUAD_FALLBACK_ENC);
+/* Secondary, under x264enc's primary: an autoplugger keeps GStreamer's own
+ * encoder, and a pipeline that wants this one names it. */
 GST_ELEMENT_REGISTER_DEFINE(quadx264enc, "quadx264enc", GST_RANK_SECONDARY, GST_TYPE_QUAD_X264_ENC);
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS("video/x-raw, format = (string) { I420, NV12, I420_10LE }, "
-                    "width = (int) [ 16, 16384 ], height = (int) [ 16, 16384 ], "
+                    "width = (int) [ 16, 16384, 2 ], height = (int) [ 16, 16384, 2 ], "
                     "framerate = (fraction) [ 0/1, MAX ]"));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
@@ -63,6 +67,9 @@ static void gst_quad_x264_enc_class_init(GstQuadX264EncClass *klass) {
       "Low-latency H.264 encoder on libx264: zero-copy input, real latency, meta-driven AQ, "
       "real-time guard",
       "gst-quad developers");
+  gst_element_class_add_static_metadata(element_class, GST_ELEMENT_METADATA_DOC_URI,
+                                        GST_PACKAGE_ORIGIN
+                                        "/blob/main/docs/elements/quadx264enc.md");
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
 }

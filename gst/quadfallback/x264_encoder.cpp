@@ -1,8 +1,11 @@
 /* libx264 backend: no B-frames, zero-latency tuning by default (sliced
  * threads, no lookahead), Annex B with parameter sets repeated on every IDR
  * unless the caller keeps them out of band. */
+#include <cstdarg>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -44,6 +47,49 @@ bool apply_options(x264_param_t *p, const std::string &options, std::string *why
   return true;
 }
 
+/* x264's own words for what it refused: its error messages, collected
+ * through the param's log callback (the library copies the param, so the
+ * callback reaches every call on the encoder). */
+class LibraryLog {
+public:
+  static void collect(void *self, int level, const char *format, va_list args) {
+    if (level > X264_LOG_ERROR)
+      return;
+    char line[512];
+    vsnprintf(line, sizeof line, format, args);
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+      text.pop_back();
+    auto *log = static_cast<LibraryLog *>(self);
+    const std::lock_guard<std::mutex> lock(log->mutex_);
+    log->text_ += (log->text_.empty() ? "" : "; ") + text;
+  }
+  /* What was collected since the last take, as ": reason" or empty. */
+  std::string take() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    std::string reason = text_.empty() ? std::string() : ": " + text_;
+    text_.clear();
+    return reason;
+  }
+
+private:
+  std::mutex mutex_; /* sliced threads may log while the caller reads */
+  std::string text_;
+};
+
+/* x264_param_apply_profile prints its reason instead of returning it; these
+ * are its refusals for the input this encoder takes, in its own terms. */
+std::string profile_refusal(const x264_param_t &p, const std::string &profile) {
+  const bool lossless = (p.rc.i_rc_method == X264_RC_CQP && p.rc.i_qp_constant <= 0) ||
+                        (p.rc.i_rc_method == X264_RC_CRF &&
+                         static_cast<int>(p.rc.f_rf_constant + 6 * (p.i_bitdepth - 8)) <= 0);
+  if (lossless)
+    return profile + " profile doesn't support lossless (qp 0 needs High 4:4:4 Predictive)";
+  if (p.i_bitdepth > 8 && profile != "high10")
+    return profile + " profile doesn't support a bit depth of " + std::to_string(p.i_bitdepth);
+  return "x264 cannot code this input in profile " + profile;
+}
+
 class X264Encoder final : public Encoder {
 public:
   ~X264Encoder() override {
@@ -60,7 +106,7 @@ public:
       return false;
     encoder_ = x264_encoder_open(&param);
     if (!encoder_) {
-      *error = "x264_encoder_open failed";
+      *error = "x264_encoder_open refused the settings" + log_.take();
       return false;
     }
     return true;
@@ -101,7 +147,7 @@ public:
     const int size =
         x264_encoder_encode(encoder_, &nals, &nal_count, picture ? &in : nullptr, &pic_out);
     if (size < 0) {
-      error_ = "x264_encoder_encode failed";
+      error_ = "x264_encoder_encode failed" + log_.take();
       return EncodeResult::Error;
     }
     if (size == 0 || nal_count == 0)
@@ -131,14 +177,15 @@ protected:
     x264_param_t param;
     std::string why;
     if (!make_param(config, &param, &why) || x264_encoder_reconfig(encoder_, &param) < 0) {
-      error_ = "x264_encoder_reconfig refused the settings" + (why.empty() ? "" : ": " + why);
+      error_ =
+          "x264_encoder_reconfig refused the settings" + (why.empty() ? log_.take() : ": " + why);
       return false;
     }
     return true;
   }
 
 private:
-  static bool make_param(const EncoderConfig &c, x264_param_t *p, std::string *why) {
+  bool make_param(const EncoderConfig &c, x264_param_t *p, std::string *why) {
     const std::string tune = tune_names(c.tune);
     if (x264_param_default_preset(p, kPresetNames[c.preset],
                                   tune.empty() ? nullptr : tune.c_str()) < 0) {
@@ -146,6 +193,8 @@ private:
       return false;
     }
     p->i_log_level = X264_LOG_ERROR;
+    p->pf_log = LibraryLog::collect;
+    p->p_log_private = &log_;
     p->i_width = c.width;
     p->i_height = c.height;
     p->i_csp = c.layout == ChromaLayout::NV12 ? X264_CSP_NV12 : X264_CSP_I420;
@@ -195,12 +244,13 @@ private:
     const std::string profile =
         !c.profile.empty() ? c.profile : (c.layout == ChromaLayout::I420_10 ? "high10" : "high");
     if (x264_param_apply_profile(p, profile.c_str()) < 0) {
-      *why = "x264 cannot code this input in profile " + profile;
+      *why = profile_refusal(*p, profile);
       return false;
     }
     return true;
   }
 
+  LibraryLog log_;
   x264_t *encoder_ = nullptr;
   std::vector<uint8_t> headers_;
 };

@@ -136,6 +136,16 @@ public:
 
 protected:
   bool apply_reconfig(const EncoderConfig &config) override {
+    /* x265 3.5 takes a new bitrate or VBV through x265_encoder_reconfig and
+     * codes on at the old rate: within the level it signals its rate
+     * controller ignores the change, and across levels it drops it. A new
+     * encoder takes them instead, from the next picture. */
+    if (config.rate_control != RateControl::ConstantQp &&
+        (config.bitrate_kbps != config_.bitrate_kbps ||
+         config.vbv_buffer_ms != config_.vbv_buffer_ms)) {
+      restart_needed_ = true;
+      return true;
+    }
     x265_param *param = api_->param_alloc();
     std::string why;
     const bool ok =
@@ -206,6 +216,19 @@ private:
     }
     if (!apply_options(c.options, p, why))
       return false;
+    /* x265 refuses a picture smaller than one CTU: below the preset's size
+     * the largest CTU that fits is used (16 at the least), unless the
+     * options chose one. */
+    const uint32_t smaller_side = static_cast<uint32_t>(std::min(c.width, c.height));
+    if (!option_given(c.options, "ctu"))
+      while (p->maxCUSize > 16 && p->maxCUSize > smaller_side)
+        p->maxCUSize /= 2;
+    p->minCUSize = std::min(p->minCUSize, p->maxCUSize);
+    if (p->maxCUSize > smaller_side) {
+      *why = "x265 needs the picture at least one CTU (" + std::to_string(p->maxCUSize) + "x" +
+             std::to_string(p->maxCUSize) + ") in each direction";
+      return false;
+    }
     /* Output order is input order whatever the options say: the elements
      * time-stamp access units as pictures. */
     p->bframes = 0;
@@ -263,6 +286,13 @@ private:
         vr[x] = row[2 * x + 1];
       }
     }
+  }
+
+  static bool option_given(const std::string &options, const char *name) {
+    for (const auto &option : split_options(options))
+      if (option.first == name)
+        return true;
+    return false;
   }
 
   const x265_api *api_ = nullptr;

@@ -2,6 +2,7 @@
  * quadtestfailenc (a subclass of a real H.264 encoder registered inside this
  * program), fails, stalls or goes slow at a chosen frame. */
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
 #include <string>
@@ -310,6 +311,151 @@ GST_START_TEST(test_failover_keeps_output_caps) {
 }
 GST_END_TEST;
 
+/* Straight into a muxer, quadenc frames its output as avc3 / hev1 (codec_data
+ * from the first backend, later parameter sets in band), so a failover
+ * between encoders with different parameter sets keeps the caps and the
+ * muxer keeps going; FFmpeg reads every frame back. */
+GST_START_TEST(test_failover_into_muxers) {
+  struct Case {
+    const char *codec, *backends, *format;
+  };
+  const Case cases[] = {{"h264", "x264enc,quadx264enc", "avc3"},
+                        {"h265", "quadh265enc,quadx265enc", "hev1"}};
+  for (const Case &c : cases) {
+    gchar **names = g_strsplit(c.backends, ",", -1);
+    const bool installed = have_factories({names[0], names[1]});
+    g_strfreev(names);
+    if (!installed)
+      continue;
+    for (const char *mux : {"matroskamux", "mp4mux"}) {
+      TempDir dir;
+      const std::string file = dir.path + "/out." + mux;
+      const std::string desc = source(60) + " ! quadenc name=enc codec=" + c.codec +
+                               " key-int-max=0 simulate-failure-at=25 backends=" + c.backends +
+                               " ! " + mux + " name=mux ! filesink location=" + file;
+      GstElement *pipeline = gst_parse_launch(desc.c_str(), nullptr);
+      fail_unless(pipeline != nullptr);
+      GstElement *enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+      GstPad *src = gst_element_get_static_pad(enc, "src");
+      int caps_events = 0;
+      gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_caps, &caps_events,
+                        nullptr);
+      gst_element_set_state(pipeline, GST_STATE_PLAYING);
+      GstBus *bus = gst_element_get_bus(pipeline);
+      GstMessage *msg = gst_bus_timed_pop_filtered(
+          bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+      fail_unless(msg != nullptr);
+      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+        GError *e = nullptr;
+        gchar *debug = nullptr;
+        gst_message_parse_error(msg, &e, &debug);
+        fail("%s %s: %s (%s)", c.codec, mux, e->message, debug ? debug : "");
+      }
+      gst_message_unref(msg);
+      GstCaps *caps = gst_pad_get_current_caps(src);
+      fail_unless_equals_string(
+          gst_structure_get_string(gst_caps_get_structure(caps, 0), "stream-format"), c.format);
+      gst_caps_unref(caps);
+      gst_object_unref(bus);
+      gst_object_unref(src);
+      gst_object_unref(enc);
+      gst_element_set_state(pipeline, GST_STATE_NULL);
+      gst_object_unref(pipeline);
+      fail_unless_equals_int(caps_events, 1);
+      fail_unless_equals_int(ffmpeg_container_frames(file), 60);
+    }
+  }
+}
+GST_END_TEST;
+
+/* avc and hvc1 keep every parameter set in codec_data, which a failover
+ * would change: with a backend left to fail over to, quadenc refuses them
+ * before the first frame and names what works; with one backend it frames
+ * them, and mp4mux takes the stream. */
+GST_START_TEST(test_codec_data_only_formats) {
+  if (!have_factories({"quadx264enc", "mp4mux"}))
+    return;
+  PipelineRun refused;
+  run_pipeline(source(10) + " ! quadenc codec=h264 backends=quadx264enc,x264enc " +
+                   "! video/x-h264,stream-format=avc ! fakesink name=sink",
+               refused);
+  fail_unless(!refused.eos);
+  fail_unless(refused.out.empty());
+  fail_unless(refused.error.find("stream-format avc") != std::string::npos, "%s",
+              refused.error.c_str());
+  fail_unless(refused.error.find("avc3") != std::string::npos, "%s", refused.error.c_str());
+
+  TempDir dir;
+  const std::string file = dir.path + "/one.mp4";
+  const std::string error =
+      run_to_eos(source(30) + " ! quadenc codec=h264 backends=quadx264enc " +
+                 "! video/x-h264,stream-format=avc ! mp4mux ! " + "filesink location=" + file);
+  fail_unless(error.empty(), "%s", error.c_str());
+  fail_unless_equals_int(ffmpeg_container_frames(file), 30);
+}
+GST_END_TEST;
+
+/* The first element of a bin that is an encoder backend. */
+static GstElement *active_backend(GstElement *quadenc) {
+  GstIterator *it = gst_bin_iterate_elements(GST_BIN(quadenc));
+  GValue item = G_VALUE_INIT;
+  GstElement *found = nullptr;
+  if (gst_iterator_next(it, &item) == GST_ITERATOR_OK)
+    found = GST_ELEMENT(g_value_dup_object(&item));
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return found;
+}
+
+/* bitrate changed on quadenc in PLAYING reaches the running backend (its
+ * output grows) and the one that takes over after a failover. */
+GST_START_TEST(test_settings_change_in_playing) {
+  if (!have_factories({"quadx264enc"}))
+    return;
+  GstHarness *h = gst_harness_new("quadenc");
+  GParamSpec *pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(h->element), "bitrate");
+  fail_unless(pspec && (pspec->flags & GST_PARAM_MUTABLE_PLAYING));
+  gst_util_set_object_arg(G_OBJECT(h->element), "codec", "h264");
+  g_object_set(h->element, "backends", "quadx264enc,quadx264enc", "bitrate", 100u, "key-int-max",
+               0u, nullptr);
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=I420,width=320,height=240,framerate=30/1");
+  GstHarness *src = gst_harness_new_parse("quadcapturesrc is-live=false");
+  gst_harness_set_sink_caps_str(src, "video/x-raw,format=I420,width=320,height=240,framerate=30/1");
+  gst_harness_play(src);
+  gsize bytes[3] = {};
+  for (int part = 0; part < 3; part++) {
+    if (part == 1)
+      g_object_set(h->element, "bitrate", 1500u, nullptr);
+    if (part == 2)
+      g_object_set(h->element, "simulate-failure-at", 41ull, nullptr);
+    for (int i = 0; i < 20; i++) {
+      fail_unless_equals_int(gst_harness_push(h, gst_harness_pull(src)), GST_FLOW_OK);
+      GstBuffer *out = gst_harness_pull(h);
+      if (i >= 5)
+        bytes[part] += gst_buffer_get_size(out);
+      gst_buffer_unref(out);
+    }
+    GstElement *backend = active_backend(h->element);
+    guint bitrate = 0;
+    g_object_get(backend, "bitrate", &bitrate, nullptr);
+    fail_unless_equals_int(bitrate, part == 0 ? 100 : 1500);
+    gst_object_unref(backend);
+  }
+  GstStructure *stats = nullptr;
+  g_object_get(h->element, "stats", &stats, nullptr);
+  guint64 failovers = 0;
+  gst_structure_get_uint64(stats, "failovers", &failovers);
+  gst_structure_free(stats);
+  fail_unless_equals_uint64(failovers, 1);
+  fail_unless(bytes[1] > 3 * bytes[0] / 2, "%zu bytes at 100 kbit/s, %zu after 1500", bytes[0],
+              bytes[1]);
+  fail_unless(bytes[2] > 3 * bytes[0] / 2, "%zu bytes at 100 kbit/s, %zu after the failover",
+              bytes[0], bytes[2]);
+  gst_harness_teardown(src);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 /* When every backend fails the error says which were tried and why. */
 GST_START_TEST(test_all_backends_fail) {
   if (!register_failing_backend())
@@ -386,6 +532,9 @@ static Suite *quadenc_suite(void) {
   tcase_add_test(tc, test_failover_on_overrun);
   tcase_add_test(tc, test_failover_between_x264enc_and_quadx264enc_keeps_every_frame);
   tcase_add_test(tc, test_failover_keeps_output_caps);
+  tcase_add_test(tc, test_failover_into_muxers);
+  tcase_add_test(tc, test_codec_data_only_formats);
+  tcase_add_test(tc, test_settings_change_in_playing);
   tcase_add_test(tc, test_all_backends_fail);
   tcase_add_test(tc, test_quadh265enc_backend);
   return s;

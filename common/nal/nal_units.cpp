@@ -1,10 +1,10 @@
 /* Length-prefixed NAL units and decoder configuration records. */
-#include "codec_config.h"
+#include "nal_units.h"
 
 #include <algorithm>
 #include <optional>
 
-namespace quad::fallback {
+namespace quad::nal {
 namespace {
 
 constexpr int kH264Sps = 7;
@@ -12,17 +12,6 @@ constexpr int kH264Pps = 8;
 constexpr int kH265Vps = 32;
 constexpr int kH265Sps = 33;
 constexpr int kH265Pps = 34;
-
-int nal_type(std::span<const uint8_t> nal, Codec codec) {
-  if (nal.empty())
-    return -1;
-  return codec == Codec::H264 ? (nal[0] & 0x1f) : ((nal[0] >> 1) & 0x3f);
-}
-
-bool is_parameter_set(int type, Codec codec) {
-  return codec == Codec::H264 ? (type == kH264Sps || type == kH264Pps)
-                              : (type == kH265Vps || type == kH265Sps || type == kH265Pps);
-}
 
 /* Reads an RBSP: emulation prevention bytes (H.264 7.4.1, H.265 7.4.2)
  * are skipped as they come. */
@@ -214,7 +203,8 @@ std::optional<HevcSpsFields> hevc_sps_fields(std::span<const uint8_t> sps) {
 /* ISO/IEC 14496-15 8.3.3.1 HEVCDecoderConfigurationRecord. */
 std::vector<uint8_t> hevc_configuration(const std::vector<std::span<const uint8_t>> &vps,
                                         const std::vector<std::span<const uint8_t>> &sps,
-                                        const std::vector<std::span<const uint8_t>> &pps) {
+                                        const std::vector<std::span<const uint8_t>> &pps,
+                                        bool complete) {
   std::vector<uint8_t> out;
   if (vps.empty() || sps.empty() || pps.empty() || sps[0].size() < 3)
     return out;
@@ -238,7 +228,7 @@ std::vector<uint8_t> hevc_configuration(const std::vector<std::span<const uint8_
   const std::pair<int, const std::vector<std::span<const uint8_t>> *> arrays[] = {
       {kH265Vps, &vps}, {kH265Sps, &sps}, {kH265Pps, &pps}};
   for (const auto &[type, nals] : arrays) {
-    out.push_back(static_cast<uint8_t>(0x80 | type)); /* array_completeness 1 */
+    out.push_back(static_cast<uint8_t>((complete ? 0x80 : 0) | type)); /* array_completeness */
     put16(out, nals->size());
     for (const auto &nal : *nals) {
       put16(out, nal.size());
@@ -249,6 +239,17 @@ std::vector<uint8_t> hevc_configuration(const std::vector<std::span<const uint8_
 }
 
 } // namespace
+
+int nal_type(std::span<const uint8_t> nal, Codec codec) {
+  if (nal.empty())
+    return -1;
+  return codec == Codec::H264 ? (nal[0] & 0x1f) : ((nal[0] >> 1) & 0x3f);
+}
+
+bool is_parameter_set(int type, Codec codec) {
+  return codec == Codec::H264 ? (type == kH264Sps || type == kH264Pps)
+                              : (type == kH265Vps || type == kH265Sps || type == kH265Pps);
+}
 
 std::vector<std::span<const uint8_t>> split_annex_b(std::span<const uint8_t> data) {
   std::vector<std::span<const uint8_t>> nals;
@@ -286,7 +287,8 @@ void to_length_prefixed(std::span<const uint8_t> access_unit, Codec codec, bool 
   }
 }
 
-std::vector<uint8_t> decoder_configuration(std::span<const uint8_t> headers, Codec codec) {
+std::vector<uint8_t> decoder_configuration(std::span<const uint8_t> headers, Codec codec,
+                                           bool complete) {
   std::vector<std::span<const uint8_t>> vps, sps, pps;
   for (std::span<const uint8_t> nal : split_annex_b(headers)) {
     const int type = nal_type(nal, codec);
@@ -297,7 +299,8 @@ std::vector<uint8_t> decoder_configuration(std::span<const uint8_t> headers, Cod
     else if (codec == Codec::H265 && type == kH265Vps)
       vps.push_back(nal);
   }
-  return codec == Codec::H264 ? avc_configuration(sps, pps) : hevc_configuration(vps, sps, pps);
+  return codec == Codec::H264 ? avc_configuration(sps, pps)
+                              : hevc_configuration(vps, sps, pps, complete);
 }
 
-} // namespace quad::fallback
+} // namespace quad::nal

@@ -212,8 +212,8 @@ FrameConverter::FrameConverter(const ConvertConfig &config) : config_(config) {
     throw std::invalid_argument("FrameConverter: the output must be I420 or NV12");
   if (c.in_width < 1 || c.in_height < 1 || c.in_width > 16384 || c.in_height > 16384)
     throw std::invalid_argument("FrameConverter: input size must be 1x1 to 16384x16384");
-  if (c.out_width < 1 || c.out_height < 1 || c.out_width > c.in_width || c.out_height > c.in_height)
-    throw std::invalid_argument("FrameConverter: the output must be no larger than the input");
+  if (c.out_width < 1 || c.out_height < 1 || c.out_width > 16384 || c.out_height > 16384)
+    throw std::invalid_argument("FrameConverter: output size must be 1x1 to 16384x16384");
   if (c.threads < 0 || c.threads > 256)
     throw std::invalid_argument("FrameConverter: threads must be 0..256");
   const RgbToYuv k = rgb_to_yuv_coefficients(c.matrix, c.range);

@@ -16,7 +16,7 @@ struct ConvertConfig {
   PixelFormat in_format = PixelFormat::I420;
   int in_width = 0, in_height = 0;
   PixelFormat out_format = PixelFormat::I420; // I420 or NV12
-  int out_width = 0, out_height = 0;          // at most the input's
+  int out_width = 0, out_height = 0;          // 1..16384, larger or smaller
   // The output's colorimetry; a YUV input must already have it (conversion
   // between YUV colorimetries is not done here). RGB input is full range.
   Matrix matrix = Matrix::BT709;

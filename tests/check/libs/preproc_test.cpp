@@ -14,6 +14,7 @@
 #include "denoise.h"
 #include "dsp/colour_convert.h"
 #include "dsp/frame_stats.h"
+#include "dsp/scale_rows.h"
 #include "resample.h"
 
 using namespace quad::preproc;
@@ -99,6 +100,12 @@ TEST(FilterTaps, SameSizeIsIdentity) {
   }
 }
 
+// An enlarging axis interpolates for every method: area coverage would
+// only repeat samples.
+TEST(FilterTaps, EnlargementIsLinearForArea) {
+  EXPECT_EQ(reference_filter(ScaleMethod::Area, 20, 31), reference_filter(ScaleMethod::Bilinear, 20, 31));
+}
+
 TEST(FilterTaps, AreaTwoToOneAveragesPairs) {
   const auto w = reference_filter(ScaleMethod::Area, 8, 4);
   for (int i = 0; i < 4; i++)
@@ -112,7 +119,8 @@ TEST(PlaneScaler, MatchesDoubleReference) {
   struct Case {
     int iw, ih, ow, oh;
   } cases[] = {
-      {64, 48, 32, 24}, {97, 61, 50, 33}, {1920, 16, 1280, 9}, {33, 17, 33, 5}, {40, 40, 7, 39}};
+      {64, 48, 32, 24}, {97, 61, 50, 33}, {1920, 16, 1280, 9}, {33, 17, 33, 5}, {40, 40, 7, 39},
+      {32, 24, 48, 36}, {17, 9, 61, 40}, {1280, 8, 1920, 12}};
   for (ScaleMethod m : {ScaleMethod::Bilinear, ScaleMethod::Bicubic, ScaleMethod::Area}) {
     for (const Case &c : cases) {
       const ptrdiff_t in_stride = c.iw + 3, out_stride = c.ow + 5;
@@ -203,6 +211,48 @@ TEST(ConvertKernels, SimdEqualsReference) {
       ref.interleave_row(a.data(), b.data(), n, uv1.data());
       k.interleave_row(a.data(), b.data(), n, uv2.data());
       ASSERT_EQ(uv1, uv2) << k.name << " n " << n;
+    }
+  }
+}
+
+// The scaler's row kernels: each SIMD table against the reference, on the
+// filters of reductions and enlargements (some past what a vector layout
+// covers) and on Q6 rows with the overshoot a cubic filter gives.
+TEST(ScaleKernels, SimdEqualsReference) {
+  const auto &ref = quad::dsp::reference_scale_kernels();
+  for (const auto &k : quad::dsp::all_scale_kernels()) {
+    for (ScaleMethod m : {ScaleMethod::Bilinear, ScaleMethod::Bicubic, ScaleMethod::Area}) {
+      for (const auto &[in_w, out_w] : {std::pair{1920, 1280}, {1280, 1920}, {100, 33}, {33, 100},
+                                        {64, 7}, {5, 3}, {1, 9}, {300, 299}, {90, 17}}) {
+        const FilterTaps t = make_filter_taps(m, in_w, out_w);
+        const auto rf = ref.make_row_filter(in_w, out_w, t.support, t.start, t.weights);
+        const auto kf = k.make_row_filter(in_w, out_w, t.support, t.start, t.weights);
+        std::mt19937 rng(uint32_t(in_w * 7 + out_w));
+        std::vector<int16_t> mid(size_t(std::max(rf.mid_extent, kf.mid_extent)));
+        for (auto &v : mid)
+          v = int16_t(int(rng() % 23000) - 3000);
+        std::vector<int32_t> scratch(mid.size());
+        std::vector<uint8_t> a(size_t(out_w) + 1, 7), b(a);
+        ref.horizontal(mid.data(), rf, scratch.data(), a.data());
+        k.horizontal(mid.data(), kf, scratch.data(), b.data());
+        ASSERT_EQ(a, b) << k.name << " " << int(m) << " " << in_w << " -> " << out_w;
+      }
+    }
+    for (int taps = 1; taps <= 9; taps++) {
+      for (int width = 1; width <= 150; width += (width < 70 ? 1 : 13)) {
+        const ptrdiff_t stride = width + 3;
+        auto rows = random_bytes(size_t(stride) * taps, uint32_t(taps * 1000 + width));
+        if (width == 40)
+          std::fill(rows.begin(), rows.end(), 255);
+        std::mt19937 rng{uint32_t(width)};
+        std::vector<int16_t> w(static_cast<size_t>(taps));
+        for (auto &v : w) // the sum of |w| stays under 2^15, as a filter's does
+          v = int16_t(int(rng() % 5000) - 1500);
+        std::vector<int16_t> a(size_t(width) + 1, 5), b(a);
+        ref.vertical(rows.data(), stride, w.data(), taps, width, a.data());
+        k.vertical(rows.data(), stride, w.data(), taps, width, b.data());
+        ASSERT_EQ(a, b) << k.name << " taps " << taps << " width " << width;
+      }
     }
   }
 }
@@ -329,9 +379,10 @@ TEST(FrameConverter, ThreadsDoNotChangeTheResult) {
 
 // Converting and scaling at once equals converting, then scaling each
 // plane: for RGB (through the staging picture) and for NV12 in and out
-// (chroma read and written interleaved).
+// (chroma read and written interleaved), down and up.
 TEST(FrameConverter, ScalingEqualsPlaneScalerAfterConversion) {
-  const int w = 123, h = 77, ow = 64, oh = 41;
+  const int w = 123, h = 77;
+  for (const auto &[ow, oh] : {std::pair{64, 41}, {190, 120}})
   for (PixelFormat in_format : {PixelFormat::RGBA, PixelFormat::NV12}) {
     for (PixelFormat out_format : {PixelFormat::I420, PixelFormat::NV12}) {
       const auto bytes = random_bytes(size_t(w) * h * 4, 17);
@@ -394,9 +445,9 @@ TEST(FrameConverter, ScalingEqualsPlaneScalerAfterConversion) {
 TEST(FrameConverter, RejectsWhatItCannotDo) {
   ConvertConfig c;
   c.in_width = c.in_height = 16;
-  c.out_width = 32;
+  c.out_width = 16385;
   c.out_height = 16;
-  EXPECT_THROW(FrameConverter{c}, std::invalid_argument); // upscaling
+  EXPECT_THROW(FrameConverter{c}, std::invalid_argument); // too large
   c.out_width = 16;
   c.out_format = PixelFormat::Y444;
   EXPECT_THROW(FrameConverter{c}, std::invalid_argument); // output format

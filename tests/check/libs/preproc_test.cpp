@@ -442,6 +442,41 @@ TEST(FrameConverter, ScalingEqualsPlaneScalerAfterConversion) {
   }
 }
 
+// A placement scales into its rectangle, exactly as into a picture of that
+// size, and leaves black around it (limited-range black, neutral chroma).
+TEST(FrameConverter, PlacementLeavesBlackBorders) {
+  const int w = 64, h = 36, ow = 48, oh = 48;
+  I420Frame in(w, h);
+  in.data = random_bytes(in.data.size(), 5);
+  ConvertConfig c;
+  c.in_width = w;
+  c.in_height = h;
+  c.threads = 1;
+  c.out_width = 48;
+  c.out_height = 28;
+  I420Frame alone(48, 28);
+  FrameConverter(c).convert(in.const_picture(), alone.picture());
+  c.out_width = ow;
+  c.out_height = oh;
+  c.placement = {0, 10, 48, 28};
+  I420Frame boxed(ow, oh, 3);
+  FrameConverter(c).convert(in.const_picture(), boxed.picture());
+  for (int y = 0; y < oh; y++)
+    for (int x = 0; x < ow; x++) {
+      const bool inside = y >= 10 && y < 38;
+      const uint8_t want = inside ? alone.y()[(y - 10) * 48 + x] : 16;
+      ASSERT_EQ(boxed.y()[y * boxed.stride + x], want) << x << "," << y;
+    }
+  for (int y = 0; y < oh / 2; y++)
+    for (int x = 0; x < ow / 2; x++) {
+      const bool inside = y >= 5 && y < 19;
+      ASSERT_EQ(boxed.u()[y * boxed.cstride + x], inside ? alone.u()[(y - 5) * 24 + x] : 128);
+      ASSERT_EQ(boxed.v()[y * boxed.cstride + x], inside ? alone.v()[(y - 5) * 24 + x] : 128);
+    }
+  c.placement = {1, 0, 40, 40}; // odd x: chroma would straddle samples
+  EXPECT_THROW(FrameConverter{c}, std::invalid_argument);
+}
+
 TEST(FrameConverter, RejectsWhatItCannotDo) {
   ConvertConfig c;
   c.in_width = c.in_height = 16;

@@ -278,6 +278,16 @@ TEST(FrameStatsKernels, SimdEqualsReference) {
         ASSERT_EQ(e1, e2) << k.name << " w " << w;
       }
     }
+    for (int n = 0; n <= 70; n++) {
+      const ptrdiff_t stride = 8 * n + 3;
+      auto plane = random_bytes(size_t(stride) * 8, uint32_t(n + 500));
+      if (n == 13)
+        std::fill(plane.begin(), plane.end(), 255);
+      std::vector<uint8_t> t1(size_t(n) + 1, 3), t2(t1);
+      ref.thumbnail_8x8_row(plane.data(), stride, n, t1.data());
+      k.thumbnail_8x8_row(plane.data(), stride, n, t2.data());
+      ASSERT_EQ(t1, t2) << k.name << " n " << n;
+    }
   }
 }
 

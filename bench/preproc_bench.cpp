@@ -137,8 +137,8 @@ static GstBuffer *smooth_frame(const GstVideoInfo &info) {
   const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0);
   for (int r = 0; r < h; r++)
     for (int x = 0; x < w; x++)
-      y[r * stride + x] = guint8(
-          std::lround(std::clamp(smooth_luma((x + 0.5) / w, (r + 0.5) / h), 0.0, 255.0)));
+      y[r * stride + x] =
+          guint8(std::lround(std::clamp(smooth_luma((x + 0.5) / w, (r + 0.5) / h), 0.0, 255.0)));
   gst_video_frame_unmap(&f);
   return buf;
 }

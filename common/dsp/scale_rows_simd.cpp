@@ -52,7 +52,9 @@ void Vertical(const uint8_t *src, ptrdiff_t stride, const int16_t *weights, int 
     const uint32_t hi = 2 * p + 1 < taps ? uint16_t(weights[2 * p + 1]) : 0u;
     pair_weights[p] = hn::BitCast(d16, hn::Set(du32, lo | hi << 16));
   }
-  auto load = [&](const uint8_t *p) { return hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(d8, p))); };
+  auto load = [&](const uint8_t *p) {
+    return hn::BitCast(d16, hn::PromoteTo(du16, hn::LoadU(d8, p)));
+  };
   int x = 0;
   for (; x + n <= width; x += n) {
     auto sum_lo = round, sum_hi = round;
@@ -67,9 +69,9 @@ void Vertical(const uint8_t *src, ptrdiff_t stride, const int16_t *weights, int 
       sum_hi = hn::ReorderWidenMulAccumulate(d32, hn::InterleaveUpper(d16, a, b), pair_weights[p],
                                              sum_hi, unused_hi);
     }
-    hn::StoreU(hn::ReorderDemote2To(d16, hn::ShiftRight<shift>(sum_lo),
-                                    hn::ShiftRight<shift>(sum_hi)),
-               d16, mid + x);
+    hn::StoreU(
+        hn::ReorderDemote2To(d16, hn::ShiftRight<shift>(sum_lo), hn::ShiftRight<shift>(sum_hi)),
+        d16, mid + x);
   }
   if (x < width)
     reference_scale_kernels().vertical(src + x, stride, weights, taps, width - x, mid + x);
@@ -77,8 +79,8 @@ void Vertical(const uint8_t *src, ptrdiff_t stride, const int16_t *weights, int 
 
 RowFilter MakeRowFilter(int in_width, int out_width, int support, const std::vector<int> &start,
                         const std::vector<int16_t> &weights) {
-  RowFilter f = reference_scale_kernels().make_row_filter(in_width, out_width, support, start,
-                                                          weights);
+  RowFilter f =
+      reference_scale_kernels().make_row_filter(in_width, out_width, support, start, weights);
   const hn::ScalableTag<int32_t> d32;
   const int n = int(hn::Lanes(d32));
   const int pairs = (support + 1) / 2;

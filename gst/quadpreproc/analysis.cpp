@@ -98,7 +98,8 @@ double SceneChangeDetector::score(const uint8_t *luma, ptrdiff_t stride, int w, 
   const dsp::FrameStatsKernels &k = dsp::frame_stats_kernels();
   for (int ty = 0; ty < th; ty++) {
     if (f == 8) {
-      k.thumbnail_8x8_row(luma + ptrdiff_t(ty) * 8 * stride, stride, tw, &current_[size_t(ty) * tw]);
+      k.thumbnail_8x8_row(luma + ptrdiff_t(ty) * 8 * stride, stride, tw,
+                          &current_[size_t(ty) * tw]);
       continue;
     }
     // Sum f rows per column (vectorised), then f columns per sample.

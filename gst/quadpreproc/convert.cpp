@@ -214,8 +214,8 @@ FrameConverter::FrameConverter(const ConvertConfig &config) : config_(config) {
     throw std::invalid_argument("FrameConverter: input size must be 1x1 to 16384x16384");
   if (c.out_width < 1 || c.out_height < 1 || c.out_width > 16384 || c.out_height > 16384)
     throw std::invalid_argument("FrameConverter: output size must be 1x1 to 16384x16384");
-  placed_ = c.placement.width > 0 ? c.placement
-                                   : ConvertConfig::Rect{0, 0, c.out_width, c.out_height};
+  placed_ =
+      c.placement.width > 0 ? c.placement : ConvertConfig::Rect{0, 0, c.out_width, c.out_height};
   const ConvertConfig::Rect &r = placed_;
   if (r.x < 0 || r.y < 0 || r.x % 2 || r.y % 2 || r.width < 1 || r.height < 1 ||
       r.x + r.width > c.out_width || r.y + r.height > c.out_height)

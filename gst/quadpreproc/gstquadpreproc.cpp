@@ -398,11 +398,13 @@ static void fixate_size(GstStructure *s, gint in_w, gint in_h, gint in_par_n, gi
   if (w_fixed && h_fixed)
     return;
   if (h_fixed) {
-    gst_structure_fixate_field_nearest_int(s, "width", gint(gst_util_uint64_scale_int_round(h, n, d)));
+    gst_structure_fixate_field_nearest_int(s, "width",
+                                           gint(gst_util_uint64_scale_int_round(h, n, d)));
     return;
   }
   if (w_fixed) {
-    gst_structure_fixate_field_nearest_int(s, "height", gint(gst_util_uint64_scale_int_round(w, d, n)));
+    gst_structure_fixate_field_nearest_int(s, "height",
+                                           gint(gst_util_uint64_scale_int_round(w, d, n)));
     return;
   }
   /* Neither: the input's height if the width it needs is allowed, else its
@@ -420,7 +422,8 @@ static void fixate_size(GstStructure *s, gint in_w, gint in_h, gint in_par_n, gi
     return;
   }
   gst_structure_fixate_field_nearest_int(s, "width", in_w);
-  gst_structure_fixate_field_nearest_int(s, "height", gint(gst_util_uint64_scale_int_round(in_w, d, n)));
+  gst_structure_fixate_field_nearest_int(s, "height",
+                                         gint(gst_util_uint64_scale_int_round(in_w, d, n)));
 }
 
 static GstCaps *gst_quad_preproc_fixate_caps(GstBaseTransform *trans, GstPadDirection direction,
@@ -439,7 +442,7 @@ static GstCaps *gst_quad_preproc_fixate_caps(GstBaseTransform *trans, GstPadDire
     format = "I420";
   gst_structure_fixate_field_string(s, "format", format);
   fixate_size(s, GST_VIDEO_INFO_WIDTH(&in), GST_VIDEO_INFO_HEIGHT(&in), GST_VIDEO_INFO_PAR_N(&in),
-               GST_VIDEO_INFO_PAR_D(&in));
+              GST_VIDEO_INFO_PAR_D(&in));
   if (!GST_VIDEO_INFO_IS_RGB(&in) && !gst_structure_has_field(s, "colorimetry")) {
     gchar *c = gst_video_colorimetry_to_string(&in.colorimetry);
     if (c)
@@ -922,8 +925,7 @@ static void gst_quad_preproc_class_init(GstQuadPreprocClass *klass) {
   GST_DEBUG_CATEGORY_INIT(gst_quad_preproc_debug, "quadpreproc", 0,
                           "quadpreproc: conversion, scaling, denoise, analysis");
   gst_type_mark_as_plugin_api(GST_TYPE_QUAD_PREPROC_METHOD, static_cast<GstPluginAPIFlags>(0));
-  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_PREPROC_BLOCK_SIZE,
-                              static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_PREPROC_BLOCK_SIZE, static_cast<GstPluginAPIFlags>(0));
 }
 
 static void gst_quad_preproc_init(GstQuadPreproc *self) {

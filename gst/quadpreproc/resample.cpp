@@ -142,7 +142,8 @@ void vertical_strided(const uint8_t *src, ptrdiff_t stride, int step, const int1
 } // namespace
 
 PlaneScaler::PlaneScaler(ScaleMethod method, int in_w, int in_h, int out_w, int out_h)
-    : in_w_(in_w), in_h_(in_h), out_w_(out_w), out_h_(out_h), v_(make_filter_taps(method, in_h, out_h)) {
+    : in_w_(in_w), in_h_(in_h), out_w_(out_w), out_h_(out_h),
+      v_(make_filter_taps(method, in_h, out_h)) {
   const FilterTaps h = make_filter_taps(method, in_w, out_w);
   h_ = dsp::scale_kernels().make_row_filter(in_w, out_w, h.support, h.start, h.weights);
 }

@@ -428,12 +428,13 @@ GST_END_TEST;
 
 /* Up as well as down, every method, at least videoscale's quality. */
 GST_START_TEST(test_upscaling_quality_against_videoscale) {
-  const char *methods[][2] = {{"bilinear", "bilinear"}, {"bicubic", "catrom"}, {"area", "bilinear"}};
+  const char *methods[][2] = {
+      {"bilinear", "bilinear"}, {"bicubic", "catrom"}, {"area", "bilinear"}};
   for (const auto &m : methods) {
     const double ours = scaled_psnr(std::string("quadpreproc method=") + m[0], 320, 180, 480, 270);
     const double peer = scaled_psnr(std::string("videoscale method=") + m[1], 320, 180, 480, 270);
-    fail_unless(ours >= peer, "%s 320x180 -> 480x270: %.2f dB, below videoscale %s (%.2f dB)",
-                m[0], ours, m[1], peer);
+    fail_unless(ours >= peer, "%s 320x180 -> 480x270: %.2f dB, below videoscale %s (%.2f dB)", m[0],
+                ours, m[1], peer);
   }
 }
 GST_END_TEST;
@@ -470,10 +471,9 @@ GST_START_TEST(test_size_and_aspect_like_videoconvertscale) {
       {1280, 720, 1, 1, "video/x-raw,format=I420"},
   };
   for (const Case &c : cases) {
-    const std::string in = video_caps("I420", c.w, c.h,
-                                      (",pixel-aspect-ratio=" + std::to_string(c.par_n) + "/" +
-                                       std::to_string(c.par_d))
-                                          .c_str());
+    const std::string in = video_caps(
+        "I420", c.w, c.h,
+        (",pixel-aspect-ratio=" + std::to_string(c.par_n) + "/" + std::to_string(c.par_d)).c_str());
     GstCaps *ours = negotiated_caps("quadpreproc", in, c.downstream);
     GstCaps *peer = negotiated_caps("videoconvertscale", in, c.downstream);
     const GstStructure *a = gst_caps_get_structure(ours, 0), *b = gst_caps_get_structure(peer, 0);
@@ -491,9 +491,9 @@ GST_START_TEST(test_size_and_aspect_like_videoconvertscale) {
   }
   /* Only the pixel aspect ratio given: videoconvertscale 1.22 gives 2560x720
    * here (16:9 shown at 64:9); the display aspect ratio is kept instead. */
-  GstCaps *caps = negotiated_caps("quadpreproc", video_caps("I420", 1280, 720,
-                                                            ",pixel-aspect-ratio=1/1"),
-                                  "video/x-raw,format=I420,pixel-aspect-ratio=2/1");
+  GstCaps *caps =
+      negotiated_caps("quadpreproc", video_caps("I420", 1280, 720, ",pixel-aspect-ratio=1/1"),
+                      "video/x-raw,format=I420,pixel-aspect-ratio=2/1");
   gint w = 0, h = 0;
   gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &w);
   gst_structure_get_int(gst_caps_get_structure(caps, 0), "height", &h);
@@ -511,7 +511,8 @@ GST_START_TEST(test_add_borders) {
   PlaneBytes bright = {std::vector<guint8>(64 * 36, 200), std::vector<guint8>(32 * 18, 90),
                        std::vector<guint8>(32 * 18, 160)};
   for (bool borders : {true, false}) {
-    GstHarness *h = gst_harness_new_parse(borders ? "quadpreproc" : "quadpreproc add-borders=false");
+    GstHarness *h =
+        gst_harness_new_parse(borders ? "quadpreproc" : "quadpreproc add-borders=false");
     gst_harness_set_caps_str(h, in_caps.c_str(), out_caps.c_str());
     GstBuffer *out = gst_harness_push_and_pull(h, pack(bright, in_info));
     const PlaneBytes planes = unpack(out, out_info);

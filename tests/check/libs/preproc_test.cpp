@@ -103,7 +103,8 @@ TEST(FilterTaps, SameSizeIsIdentity) {
 // An enlarging axis interpolates for every method: area coverage would
 // only repeat samples.
 TEST(FilterTaps, EnlargementIsLinearForArea) {
-  EXPECT_EQ(reference_filter(ScaleMethod::Area, 20, 31), reference_filter(ScaleMethod::Bilinear, 20, 31));
+  EXPECT_EQ(reference_filter(ScaleMethod::Area, 20, 31),
+            reference_filter(ScaleMethod::Bilinear, 20, 31));
 }
 
 TEST(FilterTaps, AreaTwoToOneAveragesPairs) {
@@ -118,9 +119,8 @@ TEST(FilterTaps, AreaTwoToOneAveragesPairs) {
 TEST(PlaneScaler, MatchesDoubleReference) {
   struct Case {
     int iw, ih, ow, oh;
-  } cases[] = {
-      {64, 48, 32, 24}, {97, 61, 50, 33}, {1920, 16, 1280, 9}, {33, 17, 33, 5}, {40, 40, 7, 39},
-      {32, 24, 48, 36}, {17, 9, 61, 40}, {1280, 8, 1920, 12}};
+  } cases[] = {{64, 48, 32, 24}, {97, 61, 50, 33}, {1920, 16, 1280, 9}, {33, 17, 33, 5},
+               {40, 40, 7, 39},  {32, 24, 48, 36}, {17, 9, 61, 40},     {1280, 8, 1920, 12}};
   for (ScaleMethod m : {ScaleMethod::Bilinear, ScaleMethod::Bicubic, ScaleMethod::Area}) {
     for (const Case &c : cases) {
       const ptrdiff_t in_stride = c.iw + 3, out_stride = c.ow + 5;
@@ -222,8 +222,15 @@ TEST(ScaleKernels, SimdEqualsReference) {
   const auto &ref = quad::dsp::reference_scale_kernels();
   for (const auto &k : quad::dsp::all_scale_kernels()) {
     for (ScaleMethod m : {ScaleMethod::Bilinear, ScaleMethod::Bicubic, ScaleMethod::Area}) {
-      for (const auto &[in_w, out_w] : {std::pair{1920, 1280}, {1280, 1920}, {100, 33}, {33, 100},
-                                        {64, 7}, {5, 3}, {1, 9}, {300, 299}, {90, 17}}) {
+      for (const auto &[in_w, out_w] : {std::pair{1920, 1280},
+                                        {1280, 1920},
+                                        {100, 33},
+                                        {33, 100},
+                                        {64, 7},
+                                        {5, 3},
+                                        {1, 9},
+                                        {300, 299},
+                                        {90, 17}}) {
         const FilterTaps t = make_filter_taps(m, in_w, out_w);
         const auto rf = ref.make_row_filter(in_w, out_w, t.support, t.start, t.weights);
         const auto kf = k.make_row_filter(in_w, out_w, t.support, t.start, t.weights);
@@ -393,63 +400,63 @@ TEST(FrameConverter, ThreadsDoNotChangeTheResult) {
 TEST(FrameConverter, ScalingEqualsPlaneScalerAfterConversion) {
   const int w = 123, h = 77;
   for (const auto &[ow, oh] : {std::pair{64, 41}, {190, 120}})
-  for (PixelFormat in_format : {PixelFormat::RGBA, PixelFormat::NV12}) {
-    for (PixelFormat out_format : {PixelFormat::I420, PixelFormat::NV12}) {
-      const auto bytes = random_bytes(size_t(w) * h * 4, 17);
-      ConstPicture in;
-      in.format = in_format;
-      in.width = w;
-      in.height = h;
-      if (in_format == PixelFormat::RGBA) {
-        in.planes[0] = {bytes.data(), w * 4};
-      } else {
-        in.planes[0] = {bytes.data(), w};
-        in.planes[1] = {bytes.data() + size_t(w) * h, 2 * ((w + 1) / 2)};
-      }
-      ConvertConfig c;
-      c.in_format = in_format;
-      c.in_width = w;
-      c.in_height = h;
-      c.out_format = PixelFormat::I420;
-      c.out_width = w;
-      c.out_height = h;
-      c.threads = 1;
-      c.method = ScaleMethod::Bicubic;
-      I420Frame full(w, h);
-      FrameConverter(c).convert(in, full.picture());
+    for (PixelFormat in_format : {PixelFormat::RGBA, PixelFormat::NV12}) {
+      for (PixelFormat out_format : {PixelFormat::I420, PixelFormat::NV12}) {
+        const auto bytes = random_bytes(size_t(w) * h * 4, 17);
+        ConstPicture in;
+        in.format = in_format;
+        in.width = w;
+        in.height = h;
+        if (in_format == PixelFormat::RGBA) {
+          in.planes[0] = {bytes.data(), w * 4};
+        } else {
+          in.planes[0] = {bytes.data(), w};
+          in.planes[1] = {bytes.data() + size_t(w) * h, 2 * ((w + 1) / 2)};
+        }
+        ConvertConfig c;
+        c.in_format = in_format;
+        c.in_width = w;
+        c.in_height = h;
+        c.out_format = PixelFormat::I420;
+        c.out_width = w;
+        c.out_height = h;
+        c.threads = 1;
+        c.method = ScaleMethod::Bicubic;
+        I420Frame full(w, h);
+        FrameConverter(c).convert(in, full.picture());
 
-      c.out_format = out_format;
-      c.out_width = ow;
-      c.out_height = oh;
-      const int cw = (ow + 1) / 2, ch = (oh + 1) / 2;
-      std::vector<uint8_t> scaled(size_t(ow) * oh + 2 * size_t(cw) * ch);
-      Picture out;
-      out.format = out_format;
-      out.width = ow;
-      out.height = oh;
-      out.planes[0] = {scaled.data(), ow};
-      out.planes[1] = {scaled.data() + size_t(ow) * oh,
-                       out_format == PixelFormat::NV12 ? 2 * cw : cw};
-      out.planes[2] = {scaled.data() + size_t(ow) * oh + size_t(cw) * ch, cw};
-      FrameConverter(c).convert(in, out);
+        c.out_format = out_format;
+        c.out_width = ow;
+        c.out_height = oh;
+        const int cw = (ow + 1) / 2, ch = (oh + 1) / 2;
+        std::vector<uint8_t> scaled(size_t(ow) * oh + 2 * size_t(cw) * ch);
+        Picture out;
+        out.format = out_format;
+        out.width = ow;
+        out.height = oh;
+        out.planes[0] = {scaled.data(), ow};
+        out.planes[1] = {scaled.data() + size_t(ow) * oh,
+                         out_format == PixelFormat::NV12 ? 2 * cw : cw};
+        out.planes[2] = {scaled.data() + size_t(ow) * oh + size_t(cw) * ch, cw};
+        FrameConverter(c).convert(in, out);
 
-      std::vector<uint8_t> y(size_t(ow) * oh), u(size_t(cw) * ch), v(u.size());
-      PlaneScaler(ScaleMethod::Bicubic, w, h, ow, oh)
-          .scale_rows(full.y(), full.stride, 1, y.data(), ow, 1, 0, oh);
-      PlaneScaler chroma(ScaleMethod::Bicubic, (w + 1) / 2, (h + 1) / 2, cw, ch);
-      chroma.scale_rows(full.u(), full.cstride, 1, u.data(), cw, 1, 0, ch);
-      chroma.scale_rows(full.v(), full.cstride, 1, v.data(), cw, 1, 0, ch);
-      ASSERT_TRUE(std::equal(y.begin(), y.end(), scaled.begin()));
-      for (int i = 0; i < cw * ch; i++) {
-        const uint8_t got_u =
-            out_format == PixelFormat::NV12 ? out.planes[1].data[2 * i] : out.planes[1].data[i];
-        const uint8_t got_v =
-            out_format == PixelFormat::NV12 ? out.planes[1].data[2 * i + 1] : out.planes[2].data[i];
-        ASSERT_EQ(got_u, u[size_t(i)]) << i;
-        ASSERT_EQ(got_v, v[size_t(i)]) << i;
+        std::vector<uint8_t> y(size_t(ow) * oh), u(size_t(cw) * ch), v(u.size());
+        PlaneScaler(ScaleMethod::Bicubic, w, h, ow, oh)
+            .scale_rows(full.y(), full.stride, 1, y.data(), ow, 1, 0, oh);
+        PlaneScaler chroma(ScaleMethod::Bicubic, (w + 1) / 2, (h + 1) / 2, cw, ch);
+        chroma.scale_rows(full.u(), full.cstride, 1, u.data(), cw, 1, 0, ch);
+        chroma.scale_rows(full.v(), full.cstride, 1, v.data(), cw, 1, 0, ch);
+        ASSERT_TRUE(std::equal(y.begin(), y.end(), scaled.begin()));
+        for (int i = 0; i < cw * ch; i++) {
+          const uint8_t got_u =
+              out_format == PixelFormat::NV12 ? out.planes[1].data[2 * i] : out.planes[1].data[i];
+          const uint8_t got_v = out_format == PixelFormat::NV12 ? out.planes[1].data[2 * i + 1]
+                                                                : out.planes[2].data[i];
+          ASSERT_EQ(got_u, u[size_t(i)]) << i;
+          ASSERT_EQ(got_v, v[size_t(i)]) << i;
+        }
       }
     }
-  }
 }
 
 // A placement scales into its rectangle, exactly as into a picture of that

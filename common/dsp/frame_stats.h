@@ -1,5 +1,6 @@
 // Row kernels of frame analysis for quadpreproc: Sobel edge energy and the
-// column sums that per-block mean and variance come from. A scalar reference
+// column sums that per-block mean and variance come from, and the 8:1
+// thumbnail scene detection compares. A scalar reference
 // and Highway SIMD versions behind one table. GStreamer-free.
 #pragma once
 
@@ -17,9 +18,14 @@ namespace quad::dsp {
 using SobelColumnSumsFn = void (*)(const uint8_t *plane, ptrdiff_t stride, int w, int h, int y0,
                                    int y1, uint16_t *sums, uint32_t *squares, uint32_t *edges);
 
+// out[i] = (sum over y, x < 8 of src[y * stride + 8 * i + x] + 32) >> 6 for
+// i < n: the rounded means of n 8x8 squares side by side (a thumbnail row).
+using Thumbnail8x8RowFn = void (*)(const uint8_t *src, ptrdiff_t stride, int n, uint8_t *out);
+
 struct FrameStatsKernels {
   const char *name; // "scalar", or the Highway target
   SobelColumnSumsFn sobel_column_sums;
+  Thumbnail8x8RowFn thumbnail_8x8_row;
 };
 
 // The scalar reference every SIMD version equals bit for bit.

@@ -30,10 +30,20 @@ void SobelColumnSums(const uint8_t *plane, ptrdiff_t stride, int w, int h, int y
   }
 }
 
+void Thumbnail8x8Row(const uint8_t *src, ptrdiff_t stride, int n, uint8_t *out) {
+  for (int i = 0; i < n; i++) {
+    uint32_t sum = 32;
+    for (int y = 0; y < 8; y++)
+      for (int x = 0; x < 8; x++)
+        sum += src[ptrdiff_t(y) * stride + 8 * i + x];
+    out[i] = uint8_t(sum >> 6);
+  }
+}
+
 } // namespace
 
 const FrameStatsKernels &reference_frame_stats_kernels() {
-  static const FrameStatsKernels table = {"scalar", SobelColumnSums};
+  static const FrameStatsKernels table = {"scalar", SobelColumnSums, Thumbnail8x8Row};
   return table;
 }
 

@@ -99,9 +99,28 @@ void SobelColumnSums(const uint8_t *plane, ptrdiff_t stride, int w, int h, int y
   edge_column(w - 1);
 }
 
+// A sum of absolute differences against zero (psadbw) adds each 8 bytes
+// into one 64-bit lane: eight rows of them make the squares' sums.
+void Thumbnail8x8Row(const uint8_t *src, ptrdiff_t stride, int n, uint8_t *out) {
+  const hn::ScalableTag<uint8_t> d8;
+  const hn::Repartition<uint64_t, decltype(d8)> d64;
+  const hn::Rebind<uint8_t, decltype(d64)> d8out;
+  const int per = int(hn::Lanes(d64));
+  const auto round = hn::Set(d64, 32);
+  int i = 0;
+  for (; i + per <= n; i += per) {
+    auto sum = round;
+    for (int y = 0; y < 8; y++)
+      sum = hn::Add(sum, hn::SumsOf8(hn::LoadU(d8, src + ptrdiff_t(y) * stride + 8 * i)));
+    hn::StoreU(hn::TruncateTo(d8out, hn::ShiftRight<6>(sum)), d8out, out + i);
+  }
+  if (i < n)
+    reference_frame_stats_kernels().thumbnail_8x8_row(src + 8 * i, stride, n - i, out + i);
+}
+
 const TargetTable<FrameStatsKernels> *GetTargetFrameStatsKernels() {
   static const TargetTable<FrameStatsKernels> kTable = {
-      HWY_TARGET, {hwy::TargetName(HWY_TARGET), SobelColumnSums}};
+      HWY_TARGET, {hwy::TargetName(HWY_TARGET), SobelColumnSums, Thumbnail8x8Row}};
   return &kTable;
 }
 #endif // HWY_TARGET == HWY_SCALAR

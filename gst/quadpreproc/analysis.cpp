@@ -23,6 +23,8 @@ void measure_blocks(const uint8_t *luma, ptrdiff_t stride, int w, int h, int blo
 
   // Per block row: column sums over its rows (SIMD), then one pass over
   // each block's columns.
+  const uint64_t area = uint64_t(block_size) * block_size;
+  const int log2_area = 2 * __builtin_ctz(unsigned(block_size));
   parallel.run(grid.rows, 1, [&](int r0, int r1) {
     const dsp::FrameStatsKernels &k = dsp::frame_stats_kernels();
     std::vector<uint16_t> col_sum(static_cast<size_t>(w));
@@ -33,7 +35,8 @@ void measure_blocks(const uint8_t *luma, ptrdiff_t stride, int w, int h, int blo
                           col_edges.data());
       for (int c = 0; c < grid.cols; c++) {
         const int x0 = c * block_size, x1 = std::min(x0 + block_size, w);
-        uint64_t sum = 0, squares = 0, edges = 0;
+        // At most 64x64 samples: every sum fits 32 bits.
+        uint32_t sum = 0, squares = 0, edges = 0;
         for (int x = x0; x < x1; x++) {
           sum += col_sum[x];
           squares += col_squares[x];
@@ -41,11 +44,17 @@ void measure_blocks(const uint8_t *luma, ptrdiff_t stride, int w, int h, int blo
         }
         const uint64_t n = uint64_t(x1 - x0) * uint64_t(y1 - y0);
         BlockStats &out = grid.blocks[size_t(r) * grid.cols + c];
-        out.mean = uint8_t((sum + n / 2) / n);
         // n^2 * variance = n * sum(p^2) - sum(p)^2, exact in 64 bits.
-        const uint64_t nn = n * n;
-        const uint64_t var = (n * squares - sum * sum + nn / 2) / nn;
-        out.variance = uint16_t(std::min<uint64_t>(var, 65535));
+        const uint64_t spread = n * squares - uint64_t(sum) * sum;
+        if (n == area) { // a whole block: divisions by powers of two
+          out.mean = uint8_t((sum + n / 2) >> log2_area);
+          out.variance =
+              uint16_t(std::min<uint64_t>((spread + n * n / 2) >> (2 * log2_area), 65535));
+          out.edge_energy = uint32_t((edges + n / 2) >> log2_area);
+          continue;
+        }
+        out.mean = uint8_t((sum + n / 2) / n);
+        out.variance = uint16_t(std::min<uint64_t>((spread + n * n / 2) / (n * n), 65535));
         out.edge_energy = uint32_t((edges + n / 2) / n);
       }
     }
@@ -86,7 +95,13 @@ double SceneChangeDetector::score(const uint8_t *luma, ptrdiff_t stride, int w, 
   current_.resize(size_t(tw) * th);
   column_sums_.resize(size_t(tw) * f);
   const int rounding = (1 << (2 * shift)) / 2;
+  const dsp::FrameStatsKernels &k = dsp::frame_stats_kernels();
   for (int ty = 0; ty < th; ty++) {
+    if (f == 8) {
+      k.thumbnail_8x8_row(luma + ptrdiff_t(ty) * 8 * stride, stride, tw,
+                          &current_[size_t(ty) * tw]);
+      continue;
+    }
     // Sum f rows per column (vectorised), then f columns per sample.
     uint16_t *__restrict cols = column_sums_.data();
     const int n = tw * f;

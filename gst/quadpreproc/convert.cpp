@@ -212,8 +212,15 @@ FrameConverter::FrameConverter(const ConvertConfig &config) : config_(config) {
     throw std::invalid_argument("FrameConverter: the output must be I420 or NV12");
   if (c.in_width < 1 || c.in_height < 1 || c.in_width > 16384 || c.in_height > 16384)
     throw std::invalid_argument("FrameConverter: input size must be 1x1 to 16384x16384");
-  if (c.out_width < 1 || c.out_height < 1 || c.out_width > c.in_width || c.out_height > c.in_height)
-    throw std::invalid_argument("FrameConverter: the output must be no larger than the input");
+  if (c.out_width < 1 || c.out_height < 1 || c.out_width > 16384 || c.out_height > 16384)
+    throw std::invalid_argument("FrameConverter: output size must be 1x1 to 16384x16384");
+  placed_ =
+      c.placement.width > 0 ? c.placement : ConvertConfig::Rect{0, 0, c.out_width, c.out_height};
+  const ConvertConfig::Rect &r = placed_;
+  if (r.x < 0 || r.y < 0 || r.x % 2 || r.y % 2 || r.width < 1 || r.height < 1 ||
+      r.x + r.width > c.out_width || r.y + r.height > c.out_height)
+    throw std::invalid_argument("FrameConverter: the placement must lie in the output, at even x "
+                                "and y");
   if (c.threads < 0 || c.threads > 256)
     throw std::invalid_argument("FrameConverter: threads must be 0..256");
   const RgbToYuv k = rgb_to_yuv_coefficients(c.matrix, c.range);
@@ -221,12 +228,12 @@ FrameConverter::FrameConverter(const ConvertConfig &config) : config_(config) {
   rgb_params_ = {8 * o.r, 8 * o.g, 8 * o.b, k.yr, k.yg, k.yb,       k.ur,
                  k.ug,    k.ub,    k.vr,    k.vg, k.vb, k.y_offset, k.c_offset};
   workers_ = std::make_unique<RowParallel>(c.threads);
-  if (c.out_width != c.in_width || c.out_height != c.in_height) {
+  if (r.width != c.in_width || r.height != c.in_height) {
     luma_scaler_ =
-        std::make_unique<PlaneScaler>(c.method, c.in_width, c.in_height, c.out_width, c.out_height);
+        std::make_unique<PlaneScaler>(c.method, c.in_width, c.in_height, r.width, r.height);
     chroma_scaler_ =
         std::make_unique<PlaneScaler>(c.method, (c.in_width + 1) / 2, (c.in_height + 1) / 2,
-                                      (c.out_width + 1) / 2, (c.out_height + 1) / 2);
+                                      (r.width + 1) / 2, (r.height + 1) / 2);
     if (!is_420(c.in_format)) {
       const size_t luma = size_t(c.in_width) * c.in_height;
       const size_t chroma = size_t((c.in_width + 1) / 2) * ((c.in_height + 1) / 2);
@@ -237,11 +244,47 @@ FrameConverter::FrameConverter(const ConvertConfig &config) : config_(config) {
 
 FrameConverter::~FrameConverter() = default;
 
-void FrameConverter::convert(const ConstPicture &in, const Picture &out) {
+void FrameConverter::fill_borders(const Picture &out) const {
+  const ConvertConfig::Rect &r = placed_;
+  const uint8_t black = config_.range == Range::Full ? 0 : 16;
+  const int chroma_bytes = out.format == PixelFormat::NV12 ? 2 : 1;
+  // Luma, then each chroma plane (NV12: one, both components 128).
+  for (int p = 0; p < plane_count(out.format); p++) {
+    const int sub = p == 0 ? 1 : 2;
+    const int bytes = p == 0 ? 1 : chroma_bytes;
+    const int w = (out.width + sub - 1) / sub, h = (out.height + sub - 1) / sub;
+    const int x0 = r.x / sub, y0 = r.y / sub;
+    const int x1 = x0 + (r.width + sub - 1) / sub, y1 = y0 + (r.height + sub - 1) / sub;
+    const uint8_t value = p == 0 ? black : 128;
+    for (int y = 0; y < h; y++) {
+      uint8_t *row = out.planes[p].data + ptrdiff_t(y) * out.planes[p].stride;
+      if (y < y0 || y >= y1) {
+        std::memset(row, value, size_t(w) * bytes);
+        continue;
+      }
+      std::memset(row, value, size_t(x0) * bytes);
+      std::memset(row + ptrdiff_t(x1) * bytes, value, size_t(w - x1) * bytes);
+    }
+  }
+}
+
+void FrameConverter::convert(const ConstPicture &in, const Picture &whole) {
   const ConvertConfig &c = config_;
   check_picture("input", in.format, in.width, in.height, c.in_format, c.in_width, c.in_height);
-  check_picture("output", out.format, out.width, out.height, c.out_format, c.out_width,
+  check_picture("output", whole.format, whole.width, whole.height, c.out_format, c.out_width,
                 c.out_height);
+  // The placement's part of the output, as a picture of its own.
+  const ConvertConfig::Rect &r = placed_;
+  Picture out = whole;
+  if (r.width != whole.width || r.height != whole.height) {
+    fill_borders(whole);
+    out.width = r.width;
+    out.height = r.height;
+    const int chroma_bytes = whole.format == PixelFormat::NV12 ? 2 : 1;
+    out.planes[0].data += ptrdiff_t(r.y) * whole.planes[0].stride + r.x;
+    for (int p = 1; p < plane_count(whole.format); p++)
+      out.planes[p].data += ptrdiff_t(r.y / 2) * whole.planes[p].stride + r.x / 2 * chroma_bytes;
+  }
   const int chroma_rows = (c.in_height + 1) / 2;
   if (!luma_scaler_) {
     workers_->run(chroma_rows, 8, [&](int b, int e) { to_420(in, out, b, e); });

@@ -16,7 +16,13 @@ struct ConvertConfig {
   PixelFormat in_format = PixelFormat::I420;
   int in_width = 0, in_height = 0;
   PixelFormat out_format = PixelFormat::I420; // I420 or NV12
-  int out_width = 0, out_height = 0;          // at most the input's
+  int out_width = 0, out_height = 0;          // 1..16384, larger or smaller
+  // Where the picture goes in the output, the rest black (borders that keep
+  // the display aspect ratio): x and y even; a width of 0 means the whole
+  // output.
+  struct Rect {
+    int x = 0, y = 0, width = 0, height = 0;
+  } placement;
   // The output's colorimetry; a YUV input must already have it (conversion
   // between YUV colorimetries is not done here). RGB input is full range.
   Matrix matrix = Matrix::BT709;
@@ -53,8 +59,10 @@ private:
   void to_420(const ConstPicture &in, const Picture &out, int chroma_row_begin,
               int chroma_row_end) const;
   void scale(const ConstPicture &in, const Picture &out);
+  void fill_borders(const Picture &out) const;
 
   ConvertConfig config_;
+  ConvertConfig::Rect placed_; // the placement, resolved
   dsp::RgbToYuvParams rgb_params_{};
   std::unique_ptr<RowParallel> workers_;
   // Scaling after a conversion: the input converted to I420 at its own size.

@@ -4,15 +4,19 @@
  *
  * The stage between capture and compression: converts any of I420, NV12,
  * Y42B, Y444, BGRx, RGBx, BGRA, RGBA and xRGB to I420 or NV12, scales down
- * (`method`), optionally denoises (`denoise`), and with `analysis=true`
- * measures each frame for the stages after it.
+ * or up (`method`), optionally denoises (`denoise`), and with
+ * `analysis=true` measures each frame for the stages after it.
  *
  * Conversion honours the caps' colorimetry (BT.601, BT.709 or BT.2020
  * matrix, limited or full range) and the output's chroma siting. A YUV input
  * keeps its colorimetry: converting between YUV colorimetries is left to
- * videoconvert. Output is never larger than input. When the caps on both
- * sides are equal and neither analysis nor denoise is asked for, buffers
- * pass through untouched; analysis alone adds its meta without copying.
+ * videoconvert. Sizes are chosen as videoconvertscale chooses them: what
+ * downstream leaves open (pixel aspect ratio, then width or height) keeps
+ * the input's display aspect ratio, and where downstream fixes all of them
+ * the picture is centred between black borders (`add-borders`, default) or
+ * stretched. When the caps on both sides are equal and neither analysis nor
+ * denoise is asked for, buffers pass through untouched; analysis alone adds
+ * its meta without copying.
  *
  * With `analysis=true` every buffer carries a GstQuadAnalysisMeta: per block
  * of `block-size` luma samples the mean, variance and Sobel edge energy, the
@@ -37,6 +41,7 @@
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 
@@ -67,10 +72,11 @@ using quad::preproc::TemporalDenoiser;
 static constexpr GstQuadPreprocMethod DEFAULT_METHOD = GST_QUAD_PREPROC_METHOD_BILINEAR;
 static constexpr guint DEFAULT_N_THREADS = 0;
 static constexpr gboolean DEFAULT_ANALYSIS = FALSE;
-static constexpr guint DEFAULT_BLOCK_SIZE = 16;
+static constexpr GstQuadPreprocBlockSize DEFAULT_BLOCK_SIZE = GST_QUAD_PREPROC_BLOCK_16;
 static constexpr gdouble DEFAULT_SCENE_THRESHOLD = 0.5;
 static constexpr guint DEFAULT_PYRAMID_LEVELS = 0;
 static constexpr guint DEFAULT_DENOISE = 0;
+static constexpr gboolean DEFAULT_ADD_BORDERS = TRUE;
 
 static constexpr guint MAX_N_THREADS = 256;
 static constexpr guint MAX_PYRAMID_LEVELS = 4;
@@ -87,6 +93,7 @@ enum {
   PROP_SCENE_THRESHOLD,
   PROP_PYRAMID_LEVELS,
   PROP_DENOISE,
+  PROP_ADD_BORDERS,
 };
 
 #define SINK_CAPS                                                                                  \
@@ -108,10 +115,11 @@ struct PreprocSettings {
   GstQuadPreprocMethod method = DEFAULT_METHOD;
   guint n_threads = DEFAULT_N_THREADS;
   gboolean analysis = DEFAULT_ANALYSIS;
-  guint block_size = DEFAULT_BLOCK_SIZE;
+  GstQuadPreprocBlockSize block_size = DEFAULT_BLOCK_SIZE;
   gdouble scene_threshold = DEFAULT_SCENE_THRESHOLD;
   guint pyramid_levels = DEFAULT_PYRAMID_LEVELS;
   guint denoise = DEFAULT_DENOISE;
+  gboolean add_borders = DEFAULT_ADD_BORDERS;
 };
 
 /* Streaming state: made in set_info, used by the streaming thread. */
@@ -146,6 +154,20 @@ GType gst_quad_preproc_method_get_type(void) {
   };
   if (g_once_init_enter(&type))
     g_once_init_leave(&type, g_enum_register_static("GstQuadPreprocMethod", values));
+  return type;
+}
+
+GType gst_quad_preproc_block_size_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_QUAD_PREPROC_BLOCK_8, "8x8 luma samples", "8"},
+      {GST_QUAD_PREPROC_BLOCK_16, "16x16 luma samples", "16"},
+      {GST_QUAD_PREPROC_BLOCK_32, "32x32 luma samples", "32"},
+      {GST_QUAD_PREPROC_BLOCK_64, "64x64 luma samples", "64"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstQuadPreprocBlockSize", values));
   return type;
 }
 
@@ -258,25 +280,6 @@ static void update_mode(GstQuadPreproc *self, const PreprocSettings &s) {
 
 /* ---- caps ---- */
 
-/* The largest value an int field (fixed or range) allows. */
-static gint field_max(const GstStructure *s, const gchar *name) {
-  const GValue *v = gst_structure_get_value(s, name);
-  if (v && G_VALUE_HOLDS_INT(v))
-    return g_value_get_int(v);
-  if (v && GST_VALUE_HOLDS_INT_RANGE(v))
-    return gst_value_get_int_range_max(v);
-  return 16384;
-}
-
-static gint field_min(const GstStructure *s, const gchar *name) {
-  const GValue *v = gst_structure_get_value(s, name);
-  if (v && G_VALUE_HOLDS_INT(v))
-    return g_value_get_int(v);
-  if (v && GST_VALUE_HOLDS_INT_RANGE(v))
-    return gst_value_get_int_range_min(v);
-  return 1;
-}
-
 /* True when the structure may describe an RGB format. */
 static bool may_be_rgb(const GstStructure *s) {
   const GValue *v = gst_structure_get_value(s, "format");
@@ -295,13 +298,6 @@ static bool may_be_rgb(const GstStructure *s) {
     return false;
   }
   return rgb(v);
-}
-
-static void set_int_range(GstStructure *s, const gchar *name, gint lo, gint hi) {
-  if (lo >= hi)
-    gst_structure_set(s, name, G_TYPE_INT, lo, nullptr);
-  else
-    gst_structure_set(s, name, GST_TYPE_INT_RANGE, lo, hi, nullptr);
 }
 
 static GstCaps *gst_quad_preproc_transform_caps(GstBaseTransform *trans, GstPadDirection direction,
@@ -323,17 +319,16 @@ static GstCaps *gst_quad_preproc_transform_caps(GstBaseTransform *trans, GstPadD
       gst_value_list_append_and_take_value(&formats, &v);
     }
     gst_structure_take_value(o, "format", &formats);
-    if (direction == GST_PAD_SINK) {
-      /* Output: the same size or smaller; a YUV input keeps its colorimetry. */
-      set_int_range(o, "width", 1, field_max(s, "width"));
-      set_int_range(o, "height", 1, field_max(s, "height"));
-      if (may_be_rgb(s))
-        gst_structure_remove_fields(o, "colorimetry", "chroma-site", nullptr);
-    } else {
-      set_int_range(o, "width", field_min(s, "width"), 16384);
-      set_int_range(o, "height", field_min(s, "height"), 16384);
+    /* Any size either way, and any pixel aspect ratio where one is given:
+     * fixation keeps the display aspect ratio. A YUV input keeps its
+     * colorimetry. */
+    gst_structure_set(o, "width", GST_TYPE_INT_RANGE, 1, 16384, "height", GST_TYPE_INT_RANGE, 1,
+                      16384, nullptr);
+    if (gst_structure_has_field(o, "pixel-aspect-ratio"))
+      gst_structure_set(o, "pixel-aspect-ratio", GST_TYPE_FRACTION_RANGE, 1, G_MAXINT, G_MAXINT, 1,
+                        nullptr);
+    if (direction != GST_PAD_SINK || may_be_rgb(s))
       gst_structure_remove_fields(o, "colorimetry", "chroma-site", nullptr);
-    }
     gst_caps_append_structure(other, o);
   }
   result = gst_caps_merge(result, other);
@@ -347,6 +342,90 @@ static GstCaps *gst_quad_preproc_transform_caps(GstBaseTransform *trans, GstPadD
   return result;
 }
 
+/* n/d of a display size (w x h samples of aspect par_n/par_d); false when
+ * it does not fit a fraction. */
+static bool display_ratio(gint w, gint h, gint par_n, gint par_d, gint *n, gint *d) {
+  return gst_util_fraction_multiply(w, h, par_n, par_d, n, d);
+}
+
+/* The pixel aspect ratio that shows w x h samples at display ratio dar. */
+static void fixate_par_for(GstStructure *s, gint dar_n, gint dar_d, gint w, gint h) {
+  gint n = 0, d = 0;
+  if (gst_util_fraction_multiply(dar_n, dar_d, h, w, &n, &d))
+    gst_structure_fixate_field_nearest_fraction(s, "pixel-aspect-ratio", n, d);
+}
+
+/* Fixes width, height and pixel-aspect-ratio as videoconvertscale does: the
+ * sizes stay as near the input's as downstream allows and the input's
+ * display aspect ratio is kept by the pixel aspect ratio when downstream
+ * leaves it open, else by the size it leaves open (the input's height
+ * first when both are). When downstream fixes all three, set_info adds
+ * borders (add-borders) or stretches. */
+static void fixate_size(GstStructure *s, gint in_w, gint in_h, gint in_par_n, gint in_par_d) {
+  gint dar_n = 0, dar_d = 0;
+  if (!display_ratio(in_w, in_h, in_par_n, in_par_d, &dar_n, &dar_d)) {
+    gst_structure_fixate_field_nearest_int(s, "width", in_w);
+    gst_structure_fixate_field_nearest_int(s, "height", in_h);
+    gst_structure_fixate_field_nearest_fraction(s, "pixel-aspect-ratio", in_par_n, in_par_d);
+    return;
+  }
+  const GValue *par = gst_structure_get_value(s, "pixel-aspect-ratio");
+  if (!par) {
+    gst_structure_set(s, "pixel-aspect-ratio", GST_TYPE_FRACTION_RANGE, 1, G_MAXINT, G_MAXINT, 1,
+                      nullptr);
+    par = gst_structure_get_value(s, "pixel-aspect-ratio");
+  }
+  if (!GST_VALUE_HOLDS_FRACTION(par)) {
+    gst_structure_fixate_field_nearest_int(s, "width", in_w);
+    gst_structure_fixate_field_nearest_int(s, "height", in_h);
+    gint w = 0, h = 0;
+    gst_structure_get_int(s, "width", &w);
+    gst_structure_get_int(s, "height", &h);
+    fixate_par_for(s, dar_n, dar_d, w, h);
+    return;
+  }
+  gint par_n = 0, par_d = 0, w = 0, h = 0;
+  gst_structure_get_fraction(s, "pixel-aspect-ratio", &par_n, &par_d);
+  /* n/d: width / height in samples that shows the input's shape at par. */
+  gint n = 0, d = 0;
+  if (!gst_util_fraction_multiply(dar_n, dar_d, par_d, par_n, &n, &d)) {
+    gst_structure_fixate_field_nearest_int(s, "width", in_w);
+    gst_structure_fixate_field_nearest_int(s, "height", in_h);
+    return;
+  }
+  const bool w_fixed = gst_structure_get_int(s, "width", &w);
+  const bool h_fixed = gst_structure_get_int(s, "height", &h);
+  if (w_fixed && h_fixed)
+    return;
+  if (h_fixed) {
+    gst_structure_fixate_field_nearest_int(s, "width",
+                                           gint(gst_util_uint64_scale_int_round(h, n, d)));
+    return;
+  }
+  if (w_fixed) {
+    gst_structure_fixate_field_nearest_int(s, "height",
+                                           gint(gst_util_uint64_scale_int_round(w, d, n)));
+    return;
+  }
+  /* Neither: the input's height if the width it needs is allowed, else its
+   * width. (videoconvertscale 1.22 multiplies by the pixel aspect ratio
+   * here where it divides elsewhere, and so does not keep the ratio.) */
+  const gint for_height = gint(gst_util_uint64_scale_int_round(in_h, n, d));
+  GstStructure *tmp = gst_structure_copy(s);
+  gst_structure_fixate_field_nearest_int(tmp, "width", for_height);
+  gint got = 0;
+  gst_structure_get_int(tmp, "width", &got);
+  gst_structure_free(tmp);
+  if (got == for_height) {
+    gst_structure_fixate_field_nearest_int(s, "height", in_h);
+    gst_structure_fixate_field_nearest_int(s, "width", for_height);
+    return;
+  }
+  gst_structure_fixate_field_nearest_int(s, "width", in_w);
+  gst_structure_fixate_field_nearest_int(s, "height",
+                                         gint(gst_util_uint64_scale_int_round(in_w, d, n)));
+}
+
 static GstCaps *gst_quad_preproc_fixate_caps(GstBaseTransform *trans, GstPadDirection direction,
                                              GstCaps *caps, GstCaps *othercaps) {
   othercaps = gst_caps_truncate(gst_caps_make_writable(othercaps));
@@ -356,23 +435,14 @@ static GstCaps *gst_quad_preproc_fixate_caps(GstBaseTransform *trans, GstPadDire
   if (!gst_video_info_from_caps(&in, caps))
     return gst_caps_fixate(othercaps);
   GstStructure *s = gst_caps_get_structure(othercaps, 0);
-  /* As close to the input as downstream allows: its format, its size, and
-   * when only one dimension is given, the input's aspect ratio. */
+  /* As close to the input as downstream allows: its format, and its display
+   * aspect ratio. */
   const gchar *format = gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&in));
   if (GST_VIDEO_INFO_FORMAT(&in) != GST_VIDEO_FORMAT_NV12)
     format = "I420";
   gst_structure_fixate_field_string(s, "format", format);
-  gint w = 0, h = 0;
-  const bool w_fixed = gst_structure_get_int(s, "width", &w);
-  const bool h_fixed = gst_structure_get_int(s, "height", &h);
-  if (w_fixed && !h_fixed)
-    gst_structure_fixate_field_nearest_int(
-        s, "height", gint(gint64(w) * GST_VIDEO_INFO_HEIGHT(&in) / GST_VIDEO_INFO_WIDTH(&in)));
-  else if (h_fixed && !w_fixed)
-    gst_structure_fixate_field_nearest_int(
-        s, "width", gint(gint64(h) * GST_VIDEO_INFO_WIDTH(&in) / GST_VIDEO_INFO_HEIGHT(&in)));
-  gst_structure_fixate_field_nearest_int(s, "width", GST_VIDEO_INFO_WIDTH(&in));
-  gst_structure_fixate_field_nearest_int(s, "height", GST_VIDEO_INFO_HEIGHT(&in));
+  fixate_size(s, GST_VIDEO_INFO_WIDTH(&in), GST_VIDEO_INFO_HEIGHT(&in), GST_VIDEO_INFO_PAR_N(&in),
+              GST_VIDEO_INFO_PAR_D(&in));
   if (!GST_VIDEO_INFO_IS_RGB(&in) && !gst_structure_has_field(s, "colorimetry")) {
     gchar *c = gst_video_colorimetry_to_string(&in.colorimetry);
     if (c)
@@ -389,6 +459,31 @@ static GstCaps *gst_quad_preproc_fixate_caps(GstBaseTransform *trans, GstPadDire
   othercaps = gst_caps_fixate(othercaps);
   GST_DEBUG_OBJECT(trans, "fixated to %" GST_PTR_FORMAT, othercaps);
   return othercaps;
+}
+
+/* Where the picture goes in the output so that it keeps its display aspect
+ * ratio: centred, at even coordinates (4:2:0 chroma), the rest borders;
+ * the whole output when the ratios agree. */
+static ConvertConfig::Rect placement(const GstVideoInfo *in, const GstVideoInfo *out) {
+  const gint ow = GST_VIDEO_INFO_WIDTH(out), oh = GST_VIDEO_INFO_HEIGHT(out);
+  gint dar_n = 0, dar_d = 0, n = 0, d = 0;
+  /* n/d: the width/height in output samples that shows the input's shape. */
+  if (!display_ratio(GST_VIDEO_INFO_WIDTH(in), GST_VIDEO_INFO_HEIGHT(in), GST_VIDEO_INFO_PAR_N(in),
+                     GST_VIDEO_INFO_PAR_D(in), &dar_n, &dar_d) ||
+      !gst_util_fraction_multiply(dar_n, dar_d, GST_VIDEO_INFO_PAR_D(out),
+                                  GST_VIDEO_INFO_PAR_N(out), &n, &d) ||
+      gst_util_fraction_compare(n, d, ow, oh) == 0)
+    return {};
+  ConvertConfig::Rect r{0, 0, ow, oh};
+  if (gst_util_fraction_compare(n, d, ow, oh) < 0)
+    r.width = std::max(2, gint(gst_util_uint64_scale_int_round(oh, n, d)));
+  else
+    r.height = std::max(2, gint(gst_util_uint64_scale_int_round(ow, d, n)));
+  r.width = std::min(r.width, ow);
+  r.height = std::min(r.height, oh);
+  r.x = (ow - r.width) / 2 & ~1;
+  r.y = (oh - r.height) / 2 & ~1;
+  return r;
 }
 
 static gboolean gst_quad_preproc_set_info(GstVideoFilter *filter, GstCaps *incaps,
@@ -431,6 +526,8 @@ static gboolean gst_quad_preproc_set_info(GstVideoFilter *filter, GstCaps *incap
   c.out_height = GST_VIDEO_INFO_HEIGHT(out_info);
   c.method = to_core(s.method);
   c.threads = gint(s.n_threads);
+  if (s.add_borders)
+    c.placement = placement(in_info, out_info);
 
   auto state = std::make_unique<PreprocState>();
   try {
@@ -448,6 +545,9 @@ static gboolean gst_quad_preproc_set_info(GstVideoFilter *filter, GstCaps *incap
   GST_OBJECT_UNLOCK(self);
   delete self->state;
   self->state = state.release();
+  if (c.placement.width > 0)
+    GST_INFO_OBJECT(self, "picture at %d,%d size %dx%d, borders around it", c.placement.x,
+                    c.placement.y, c.placement.width, c.placement.height);
   GST_INFO_OBJECT(self, "%s %dx%d -> %s %dx%d, %d threads%s",
                   gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(in_info)), c.in_width,
                   c.in_height, gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(out_info)),
@@ -671,15 +771,12 @@ static void gst_quad_preproc_set_property(GObject *object, guint prop_id, const 
   case PROP_ANALYSIS:
     s.analysis = g_value_get_boolean(value);
     break;
-  case PROP_BLOCK_SIZE: {
-    const guint bs = g_value_get_uint(value);
-    if (bs & (bs - 1))
-      GST_WARNING_OBJECT(self, "block-size %u is not 8, 16, 32 or 64, keeping %u", bs,
-                         s.block_size);
-    else
-      s.block_size = bs;
+  case PROP_BLOCK_SIZE:
+    s.block_size = static_cast<GstQuadPreprocBlockSize>(g_value_get_enum(value));
     break;
-  }
+  case PROP_ADD_BORDERS:
+    s.add_borders = g_value_get_boolean(value);
+    break;
   case PROP_SCENE_THRESHOLD:
     s.scene_threshold = g_value_get_double(value);
     break;
@@ -715,7 +812,10 @@ static void gst_quad_preproc_get_property(GObject *object, guint prop_id, GValue
     g_value_set_boolean(value, s.analysis);
     break;
   case PROP_BLOCK_SIZE:
-    g_value_set_uint(value, s.block_size);
+    g_value_set_enum(value, s.block_size);
+    break;
+  case PROP_ADD_BORDERS:
+    g_value_set_boolean(value, s.add_borders);
     break;
   case PROP_SCENE_THRESHOLD:
     g_value_set_double(value, s.scene_threshold);
@@ -770,9 +870,8 @@ static void gst_quad_preproc_class_init(GstQuadPreprocClass *klass) {
                            DEFAULT_ANALYSIS, rw));
   g_object_class_install_property(
       gobject_class, PROP_BLOCK_SIZE,
-      g_param_spec_uint("block-size", "Block size",
-                        "Side of the analysis blocks in luma samples (8, 16, 32 or 64)", 8, 64,
-                        DEFAULT_BLOCK_SIZE, rw));
+      g_param_spec_enum("block-size", "Block size", "Side of the analysis blocks in luma samples",
+                        GST_TYPE_QUAD_PREPROC_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, rw));
   g_object_class_install_property(
       gobject_class, PROP_SCENE_THRESHOLD,
       g_param_spec_double("scene-threshold", "Scene threshold",
@@ -792,11 +891,21 @@ static void gst_quad_preproc_class_init(GstQuadPreprocClass *klass) {
                         "code values it removes (0: off)",
                         0, MAX_DENOISE, DEFAULT_DENOISE, rw));
 
+  g_object_class_install_property(
+      gobject_class, PROP_ADD_BORDERS,
+      g_param_spec_boolean("add-borders", "Add borders",
+                           "Keep the display aspect ratio with black borders when the output "
+                           "size and pixel aspect ratio cannot keep it (else stretch), as "
+                           "videoconvertscale does",
+                           DEFAULT_ADD_BORDERS,
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                    GST_PARAM_MUTABLE_READY)));
+
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "Quad pre-processor", "Filter/Converter/Video/Scaler/Analyzer",
-      "Converts to I420 or NV12, scales down, denoises, and measures frames for encoders "
+      "Converts to I420 or NV12, scales, denoises, and measures frames for encoders "
       "(block statistics, scene cuts, luma pyramid)",
       "gst-quad");
 
@@ -816,6 +925,7 @@ static void gst_quad_preproc_class_init(GstQuadPreprocClass *klass) {
   GST_DEBUG_CATEGORY_INIT(gst_quad_preproc_debug, "quadpreproc", 0,
                           "quadpreproc: conversion, scaling, denoise, analysis");
   gst_type_mark_as_plugin_api(GST_TYPE_QUAD_PREPROC_METHOD, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_PREPROC_BLOCK_SIZE, static_cast<GstPluginAPIFlags>(0));
 }
 
 static void gst_quad_preproc_init(GstQuadPreproc *self) {

@@ -8,11 +8,9 @@ namespace quad::preproc {
 
 namespace {
 
-constexpr int kWeightBits = 14;
+constexpr int kWeightBits = dsp::kScaleWeightBits;
 constexpr int kWeightOne = 1 << kWeightBits;
-// The vertical pass keeps 6 fractional bits: the horizontal pass then rounds
-// once, so two passes lose no more than one.
-constexpr int kMidBits = 6;
+constexpr int kMidBits = dsp::kScaleMidBits;
 
 double cubic(double x) {
   // Catmull-Rom: interpolates (passes through the samples) and is sharper
@@ -28,6 +26,9 @@ double cubic(double x) {
 // Weight of input sample k (its centre at k + 0.5) for output i, before
 // normalisation. scale = in / out, in input samples per output sample.
 double raw_weight(ScaleMethod method, double scale, int i, int k) {
+  // Enlarging, area coverage would only repeat samples: interpolate.
+  if (method == ScaleMethod::Area && scale < 1.0)
+    method = ScaleMethod::Bilinear;
   switch (method) {
   case ScaleMethod::Area: {
     // Overlap of output i's footprint [i*scale, (i+1)*scale) with input k's.
@@ -122,29 +123,9 @@ FilterTaps make_filter_taps(ScaleMethod method, int in_size, int out_size) {
 
 namespace {
 
-// The vertical pass of one output row into Q6: a fixed tap count unrolls
-// the taps, so each column's sum stays in a register.
-template <int kTaps>
-void vertical_fixed(const uint8_t *src, ptrdiff_t stride, const int16_t *w, int width,
-                    int16_t *__restrict mid) {
-  const uint8_t *rows[kTaps];
-  int32_t weights[kTaps];
-  for (int k = 0; k < kTaps; k++) {
-    rows[k] = src + ptrdiff_t(k) * stride;
-    weights[k] = w[k];
-  }
-  constexpr int shift = kWeightBits - kMidBits;
-  for (int x = 0; x < width; x++) {
-    int32_t sum = 1 << (shift - 1);
-    for (int k = 0; k < kTaps; k++)
-      sum += weights[k] * rows[k][x];
-    mid[x] = int16_t(sum >> shift);
-  }
-}
-
 // Any tap count, and strided input (one half of NV12's chroma).
-void vertical_any(const uint8_t *src, ptrdiff_t stride, int step, const int16_t *w, int taps,
-                  int width, int32_t *__restrict acc, int16_t *__restrict mid) {
+void vertical_strided(const uint8_t *src, ptrdiff_t stride, int step, const int16_t *w, int taps,
+                      int width, int32_t *__restrict acc, int16_t *__restrict mid) {
   for (int x = 0; x < width; x++)
     acc[x] = 0;
   for (int k = 0; k < taps; k++) {
@@ -158,84 +139,37 @@ void vertical_any(const uint8_t *src, ptrdiff_t stride, int step, const int16_t 
     mid[x] = int16_t((acc[x] + (1 << (shift - 1))) >> shift);
 }
 
-// The horizontal pass of one row from Q6 to 8 bits.
-template <int kTaps>
-void horizontal_fixed(const int16_t *__restrict mid, const int16_t *__restrict weights,
-                      const int *__restrict start, int taps, int width, uint8_t *dst, int step) {
-  constexpr int out_shift = kWeightBits + kMidBits;
-  const int n = kTaps > 0 ? kTaps : taps;
-  for (int x = 0; x < width; x++) {
-    const int16_t *hw = weights + size_t(x) * n;
-    const int16_t *m = mid + start[x];
-    int32_t sum = 1 << (out_shift - 1);
-    for (int k = 0; k < n; k++)
-      sum += int32_t(hw[k]) * m[k];
-    dst[ptrdiff_t(x) * step] = uint8_t(std::clamp(sum >> out_shift, 0, 255));
-  }
-}
-
 } // namespace
 
 PlaneScaler::PlaneScaler(ScaleMethod method, int in_w, int in_h, int out_w, int out_h)
     : in_w_(in_w), in_h_(in_h), out_w_(out_w), out_h_(out_h),
-      h_(make_filter_taps(method, in_w, out_w)), v_(make_filter_taps(method, in_h, out_h)) {}
+      v_(make_filter_taps(method, in_h, out_h)) {
+  const FilterTaps h = make_filter_taps(method, in_w, out_w);
+  h_ = dsp::scale_kernels().make_row_filter(in_w, out_w, h.support, h.start, h.weights);
+}
 
 void PlaneScaler::scale_rows(const uint8_t *in, ptrdiff_t in_stride, int in_step, uint8_t *out,
                              ptrdiff_t out_stride, int out_step, int row_begin, int row_end) const {
-  const int in_w = in_w_, out_w = out_w_, vs = v_.support, hs = h_.support;
-  std::vector<int16_t> mid(static_cast<size_t>(in_w));
-  std::vector<int32_t> acc(static_cast<size_t>(in_w));
+  const dsp::ScaleKernels &k = dsp::scale_kernels();
+  const int in_w = in_w_, out_w = out_w_, vs = v_.support;
+  std::vector<int16_t> mid(size_t(std::max(in_w, h_.mid_extent)));
+  std::vector<int32_t> scratch(mid.size());
+  std::vector<int32_t> acc(in_step == 1 ? 0 : size_t(in_w));
+  std::vector<uint8_t> row(out_step == 1 ? 0 : size_t(out_w));
   for (int y = row_begin; y < row_end; y++) {
     const int16_t *vw = &v_.weights[size_t(y) * vs];
     const uint8_t *src = in + ptrdiff_t(v_.start[y]) * in_stride;
-    switch (in_step == 1 ? vs : 0) {
-    case 1:
-      vertical_fixed<1>(src, in_stride, vw, in_w, mid.data());
-      break;
-    case 2:
-      vertical_fixed<2>(src, in_stride, vw, in_w, mid.data());
-      break;
-    case 3:
-      vertical_fixed<3>(src, in_stride, vw, in_w, mid.data());
-      break;
-    case 4:
-      vertical_fixed<4>(src, in_stride, vw, in_w, mid.data());
-      break;
-    case 5:
-      vertical_fixed<5>(src, in_stride, vw, in_w, mid.data());
-      break;
-    case 6:
-      vertical_fixed<6>(src, in_stride, vw, in_w, mid.data());
-      break;
-    default:
-      vertical_any(src, in_stride, in_step, vw, vs, in_w, acc.data(), mid.data());
-      break;
-    }
+    if (in_step == 1)
+      k.vertical(src, in_stride, vw, vs, in_w, mid.data());
+    else
+      vertical_strided(src, in_stride, in_step, vw, vs, in_w, acc.data(), mid.data());
     uint8_t *dst = out + ptrdiff_t(y) * out_stride;
-    const int16_t *hw = h_.weights.data();
-    const int *hs_start = h_.start.data();
-    switch (hs) {
-    case 1:
-      horizontal_fixed<1>(mid.data(), hw, hs_start, hs, out_w, dst, out_step);
-      break;
-    case 2:
-      horizontal_fixed<2>(mid.data(), hw, hs_start, hs, out_w, dst, out_step);
-      break;
-    case 3:
-      horizontal_fixed<3>(mid.data(), hw, hs_start, hs, out_w, dst, out_step);
-      break;
-    case 4:
-      horizontal_fixed<4>(mid.data(), hw, hs_start, hs, out_w, dst, out_step);
-      break;
-    case 5:
-      horizontal_fixed<5>(mid.data(), hw, hs_start, hs, out_w, dst, out_step);
-      break;
-    case 6:
-      horizontal_fixed<6>(mid.data(), hw, hs_start, hs, out_w, dst, out_step);
-      break;
-    default:
-      horizontal_fixed<0>(mid.data(), hw, hs_start, hs, out_w, dst, out_step);
-      break;
+    if (out_step == 1) {
+      k.horizontal(mid.data(), h_, scratch.data(), dst);
+    } else {
+      k.horizontal(mid.data(), h_, scratch.data(), row.data());
+      for (int x = 0; x < out_w; x++)
+        dst[ptrdiff_t(x) * out_step] = row[size_t(x)];
     }
   }
 }

@@ -7,12 +7,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "dsp/scale_rows.h"
+
 namespace quad::preproc {
 
 enum class ScaleMethod {
   Bilinear, // triangle filter
   Bicubic,  // Catmull-Rom cubic (B = 0, C = 1/2)
   Area,     // exact pixel-area coverage: the mean of what each output pixel covers
+            // (an enlarged axis interpolates as Bilinear)
 };
 
 // The filter of one axis: for each output sample, a window of `support`
@@ -48,7 +51,8 @@ public:
 
 private:
   int in_w_, in_h_, out_w_, out_h_;
-  FilterTaps h_, v_;
+  FilterTaps v_;
+  dsp::RowFilter h_;
 };
 
 } // namespace quad::preproc

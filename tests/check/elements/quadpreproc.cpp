@@ -426,6 +426,109 @@ GST_START_TEST(test_scaling_quality_against_videoscale) {
 }
 GST_END_TEST;
 
+/* Up as well as down, every method, at least videoscale's quality. */
+GST_START_TEST(test_upscaling_quality_against_videoscale) {
+  const char *methods[][2] = {
+      {"bilinear", "bilinear"}, {"bicubic", "catrom"}, {"area", "bilinear"}};
+  for (const auto &m : methods) {
+    const double ours = scaled_psnr(std::string("quadpreproc method=") + m[0], 320, 180, 480, 270);
+    const double peer = scaled_psnr(std::string("videoscale method=") + m[1], 320, 180, 480, 270);
+    fail_unless(ours >= peer, "%s 320x180 -> 480x270: %.2f dB, below videoscale %s (%.2f dB)", m[0],
+                ours, m[1], peer);
+  }
+}
+GST_END_TEST;
+
+/* The caps `element` settles on for an input and what downstream asks. */
+static GstCaps *negotiated_caps(const char *element, const std::string &in_caps,
+                                const char *downstream) {
+  GstHarness *h = gst_harness_new_parse(element);
+  gst_harness_set_src_caps_str(h, in_caps.c_str());
+  gst_harness_set_sink_caps_str(h, downstream);
+  const GstVideoInfo info = info_of(in_caps);
+  gst_buffer_unref(gst_harness_push_and_pull(
+      h, gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr)));
+  GstCaps *caps = gst_pad_get_current_caps(h->sinkpad);
+  fail_unless(caps != nullptr, "%s: nothing negotiated for %s", element, downstream);
+  gst_harness_teardown(h);
+  return caps;
+}
+
+/* Size and pixel aspect ratio as videoconvertscale fixes them for the same
+ * request: the display aspect ratio is kept through what is left open. */
+GST_START_TEST(test_size_and_aspect_like_videoconvertscale) {
+  struct Case {
+    int w, h, par_n, par_d;
+    const char *downstream;
+  } cases[] = {
+      {1920, 1080, 1, 1, "video/x-raw,format=I420,width=1280"},
+      {1920, 1080, 1, 1, "video/x-raw,format=I420,height=480"},
+      {640, 360, 1, 1, "video/x-raw,format=I420,width=1920"},
+      {1920, 1080, 1, 1, "video/x-raw,format=I420,width=1280,height=1024"},
+      {720, 576, 16, 15, "video/x-raw,format=I420,height=480"},
+      {720, 576, 16, 15, "video/x-raw,format=I420,width=1024,pixel-aspect-ratio=1/1"},
+      {1280, 720, 1, 1, "video/x-raw,format=I420,width=640,height=480,pixel-aspect-ratio=1/1"},
+      {1280, 720, 1, 1, "video/x-raw,format=I420"},
+  };
+  for (const Case &c : cases) {
+    const std::string in = video_caps(
+        "I420", c.w, c.h,
+        (",pixel-aspect-ratio=" + std::to_string(c.par_n) + "/" + std::to_string(c.par_d)).c_str());
+    GstCaps *ours = negotiated_caps("quadpreproc", in, c.downstream);
+    GstCaps *peer = negotiated_caps("videoconvertscale", in, c.downstream);
+    const GstStructure *a = gst_caps_get_structure(ours, 0), *b = gst_caps_get_structure(peer, 0);
+    gint aw = 0, ah = 0, bw = 0, bh = 0, an = 0, ad = 0, bn = 0, bd = 0;
+    fail_unless(gst_structure_get_int(a, "width", &aw) && gst_structure_get_int(a, "height", &ah));
+    fail_unless(gst_structure_get_int(b, "width", &bw) && gst_structure_get_int(b, "height", &bh));
+    fail_unless(gst_structure_get_fraction(a, "pixel-aspect-ratio", &an, &ad));
+    fail_unless(gst_structure_get_fraction(b, "pixel-aspect-ratio", &bn, &bd));
+    fail_unless(aw == bw && ah == bh && an * bd == bn * ad,
+                "%dx%d par %d/%d -> %s: quadpreproc %dx%d par %d/%d, videoconvertscale %dx%d "
+                "par %d/%d",
+                c.w, c.h, c.par_n, c.par_d, c.downstream, aw, ah, an, ad, bw, bh, bn, bd);
+    gst_caps_unref(ours);
+    gst_caps_unref(peer);
+  }
+  /* Only the pixel aspect ratio given: videoconvertscale 1.22 gives 2560x720
+   * here (16:9 shown at 64:9); the display aspect ratio is kept instead. */
+  GstCaps *caps =
+      negotiated_caps("quadpreproc", video_caps("I420", 1280, 720, ",pixel-aspect-ratio=1/1"),
+                      "video/x-raw,format=I420,pixel-aspect-ratio=2/1");
+  gint w = 0, h = 0;
+  gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &w);
+  gst_structure_get_int(gst_caps_get_structure(caps, 0), "height", &h);
+  fail_unless(w == 640 && h == 720, "%dx%d", w, h);
+  gst_caps_unref(caps);
+}
+GST_END_TEST;
+
+/* Output size and pixel aspect ratio both fixed by downstream: the picture
+ * keeps its shape between black bars (add-borders), or fills the frame. */
+GST_START_TEST(test_add_borders) {
+  const std::string in_caps = video_caps("I420", 64, 36, ",pixel-aspect-ratio=1/1");
+  const std::string out_caps = video_caps("I420", 48, 48, ",pixel-aspect-ratio=1/1");
+  const GstVideoInfo in_info = info_of(in_caps), out_info = info_of(out_caps);
+  PlaneBytes bright = {std::vector<guint8>(64 * 36, 200), std::vector<guint8>(32 * 18, 90),
+                       std::vector<guint8>(32 * 18, 160)};
+  for (bool borders : {true, false}) {
+    GstHarness *h =
+        gst_harness_new_parse(borders ? "quadpreproc" : "quadpreproc add-borders=false");
+    gst_harness_set_caps_str(h, in_caps.c_str(), out_caps.c_str());
+    GstBuffer *out = gst_harness_push_and_pull(h, pack(bright, in_info));
+    const PlaneBytes planes = unpack(out, out_info);
+    /* 64x36 at 48 wide is 27 rows: bars of 10 and 11 rows (the top one even). */
+    for (int y = 0; y < 48; y++)
+      fail_unless_equals_int(planes[0][size_t(y) * 48 + 20],
+                             borders && (y < 10 || y >= 37) ? 16 : 200);
+    for (int y = 0; y < 24; y++) /* chroma rows 5 .. 18 hold the picture's 14 */
+      fail_unless_equals_int(planes[1][size_t(y) * 24 + 10],
+                             borders && (y < 5 || y >= 19) ? 128 : 90);
+    gst_buffer_unref(out);
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
 GST_START_TEST(test_passthrough_and_in_place) {
   const std::string caps = video_caps("I420", 64, 48);
   const GstVideoInfo info = info_of(caps);
@@ -681,11 +784,11 @@ GST_END_TEST;
 /* ---- bad input ---- */
 
 GST_START_TEST(test_bad_input) {
-  /* Larger output than input: not negotiated. */
+  /* An output format it does not write: not negotiated. */
   {
     GstHarness *h = gst_harness_new("quadpreproc");
     gst_harness_set_src_caps_str(h, video_caps("I420", 64, 48).c_str());
-    gst_harness_set_sink_caps_str(h, video_caps("I420", 128, 96).c_str());
+    gst_harness_set_sink_caps_str(h, video_caps("Y444", 128, 96).c_str());
     GstBuffer *buf = gst_buffer_new_allocate(nullptr, 64 * 48 * 3 / 2, nullptr);
     fail_unless_equals_int(gst_harness_push(h, buf), GST_FLOW_NOT_NEGOTIATED);
     gst_harness_teardown(h);
@@ -709,12 +812,20 @@ GST_START_TEST(test_bad_input) {
     fail_unless(gst_harness_push(h, buf) != GST_FLOW_OK);
     gst_harness_teardown(h);
   }
-  /* A block size that is no power of two is refused, the old one kept. */
-  GstElement *e = gst_element_factory_make("quadpreproc", nullptr);
-  g_object_set(e, "block-size", 24u, nullptr);
-  guint bs = 0;
+  /* block-size takes 8, 16, 32 or 64 only: anything else does not parse,
+   * and the error names the property. */
+  GError *err = nullptr;
+  GstElement *e = gst_parse_launch("quadpreproc block-size=24", &err);
+  fail_unless(err != nullptr);
+  fail_unless(strstr(err->message, "block-size") != nullptr, "%s", err->message);
+  g_clear_error(&err);
+  if (e)
+    gst_object_unref(e);
+  e = gst_parse_launch("quadpreproc block-size=32", &err);
+  fail_unless(e != nullptr && err == nullptr);
+  gint bs = 0;
   g_object_get(e, "block-size", &bs, nullptr);
-  fail_unless_equals_int(bs, 16);
+  fail_unless_equals_int(bs, 32);
   gst_object_unref(e);
 }
 GST_END_TEST;
@@ -746,6 +857,9 @@ static Suite *quadpreproc_suite(void) {
   tcase_add_test(tc, test_conversion_matches_reference);
   tcase_add_test(tc, test_odd_sizes_and_layouts);
   tcase_add_test(tc, test_scaling_quality_against_videoscale);
+  tcase_add_test(tc, test_upscaling_quality_against_videoscale);
+  tcase_add_test(tc, test_size_and_aspect_like_videoconvertscale);
+  tcase_add_test(tc, test_add_borders);
   tcase_add_test(tc, test_passthrough_and_in_place);
   tcase_add_test(tc, test_threads_give_the_same_frame);
   tcase_add_test(tc, test_analysis_meta_and_pyramid);

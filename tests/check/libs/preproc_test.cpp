@@ -14,6 +14,7 @@
 #include "denoise.h"
 #include "dsp/colour_convert.h"
 #include "dsp/frame_stats.h"
+#include "dsp/scale_rows.h"
 #include "resample.h"
 
 using namespace quad::preproc;
@@ -99,6 +100,13 @@ TEST(FilterTaps, SameSizeIsIdentity) {
   }
 }
 
+// An enlarging axis interpolates for every method: area coverage would
+// only repeat samples.
+TEST(FilterTaps, EnlargementIsLinearForArea) {
+  EXPECT_EQ(reference_filter(ScaleMethod::Area, 20, 31),
+            reference_filter(ScaleMethod::Bilinear, 20, 31));
+}
+
 TEST(FilterTaps, AreaTwoToOneAveragesPairs) {
   const auto w = reference_filter(ScaleMethod::Area, 8, 4);
   for (int i = 0; i < 4; i++)
@@ -111,8 +119,8 @@ TEST(FilterTaps, AreaTwoToOneAveragesPairs) {
 TEST(PlaneScaler, MatchesDoubleReference) {
   struct Case {
     int iw, ih, ow, oh;
-  } cases[] = {
-      {64, 48, 32, 24}, {97, 61, 50, 33}, {1920, 16, 1280, 9}, {33, 17, 33, 5}, {40, 40, 7, 39}};
+  } cases[] = {{64, 48, 32, 24}, {97, 61, 50, 33}, {1920, 16, 1280, 9}, {33, 17, 33, 5},
+               {40, 40, 7, 39},  {32, 24, 48, 36}, {17, 9, 61, 40},     {1280, 8, 1920, 12}};
   for (ScaleMethod m : {ScaleMethod::Bilinear, ScaleMethod::Bicubic, ScaleMethod::Area}) {
     for (const Case &c : cases) {
       const ptrdiff_t in_stride = c.iw + 3, out_stride = c.ow + 5;
@@ -207,6 +215,55 @@ TEST(ConvertKernels, SimdEqualsReference) {
   }
 }
 
+// The scaler's row kernels: each SIMD table against the reference, on the
+// filters of reductions and enlargements (some past what a vector layout
+// covers) and on Q6 rows with the overshoot a cubic filter gives.
+TEST(ScaleKernels, SimdEqualsReference) {
+  const auto &ref = quad::dsp::reference_scale_kernels();
+  for (const auto &k : quad::dsp::all_scale_kernels()) {
+    for (ScaleMethod m : {ScaleMethod::Bilinear, ScaleMethod::Bicubic, ScaleMethod::Area}) {
+      for (const auto &[in_w, out_w] : {std::pair{1920, 1280},
+                                        {1280, 1920},
+                                        {100, 33},
+                                        {33, 100},
+                                        {64, 7},
+                                        {5, 3},
+                                        {1, 9},
+                                        {300, 299},
+                                        {90, 17}}) {
+        const FilterTaps t = make_filter_taps(m, in_w, out_w);
+        const auto rf = ref.make_row_filter(in_w, out_w, t.support, t.start, t.weights);
+        const auto kf = k.make_row_filter(in_w, out_w, t.support, t.start, t.weights);
+        std::mt19937 rng(uint32_t(in_w * 7 + out_w));
+        std::vector<int16_t> mid(size_t(std::max(rf.mid_extent, kf.mid_extent)));
+        for (auto &v : mid)
+          v = int16_t(int(rng() % 23000) - 3000);
+        std::vector<int32_t> scratch(mid.size());
+        std::vector<uint8_t> a(size_t(out_w) + 1, 7), b(a);
+        ref.horizontal(mid.data(), rf, scratch.data(), a.data());
+        k.horizontal(mid.data(), kf, scratch.data(), b.data());
+        ASSERT_EQ(a, b) << k.name << " " << int(m) << " " << in_w << " -> " << out_w;
+      }
+    }
+    for (int taps = 1; taps <= 9; taps++) {
+      for (int width = 1; width <= 150; width += (width < 70 ? 1 : 13)) {
+        const ptrdiff_t stride = width + 3;
+        auto rows = random_bytes(size_t(stride) * taps, uint32_t(taps * 1000 + width));
+        if (width == 40)
+          std::fill(rows.begin(), rows.end(), 255);
+        std::mt19937 rng{uint32_t(width)};
+        std::vector<int16_t> w(static_cast<size_t>(taps));
+        for (auto &v : w) // the sum of |w| stays under 2^15, as a filter's does
+          v = int16_t(int(rng() % 5000) - 1500);
+        std::vector<int16_t> a(size_t(width) + 1, 5), b(a);
+        ref.vertical(rows.data(), stride, w.data(), taps, width, a.data());
+        k.vertical(rows.data(), stride, w.data(), taps, width, b.data());
+        ASSERT_EQ(a, b) << k.name << " taps " << taps << " width " << width;
+      }
+    }
+  }
+}
+
 TEST(FrameStatsKernels, SimdEqualsReference) {
   const auto &ref = quad::dsp::reference_frame_stats_kernels();
   for (const auto &k : quad::dsp::all_frame_stats_kernels()) {
@@ -227,6 +284,16 @@ TEST(FrameStatsKernels, SimdEqualsReference) {
         ASSERT_EQ(q1, q2) << k.name << " w " << w;
         ASSERT_EQ(e1, e2) << k.name << " w " << w;
       }
+    }
+    for (int n = 0; n <= 70; n++) {
+      const ptrdiff_t stride = 8 * n + 3;
+      auto plane = random_bytes(size_t(stride) * 8, uint32_t(n + 500));
+      if (n == 13)
+        std::fill(plane.begin(), plane.end(), 255);
+      std::vector<uint8_t> t1(size_t(n) + 1, 3), t2(t1);
+      ref.thumbnail_8x8_row(plane.data(), stride, n, t1.data());
+      k.thumbnail_8x8_row(plane.data(), stride, n, t2.data());
+      ASSERT_EQ(t1, t2) << k.name << " n " << n;
     }
   }
 }
@@ -329,74 +396,110 @@ TEST(FrameConverter, ThreadsDoNotChangeTheResult) {
 
 // Converting and scaling at once equals converting, then scaling each
 // plane: for RGB (through the staging picture) and for NV12 in and out
-// (chroma read and written interleaved).
+// (chroma read and written interleaved), down and up.
 TEST(FrameConverter, ScalingEqualsPlaneScalerAfterConversion) {
-  const int w = 123, h = 77, ow = 64, oh = 41;
-  for (PixelFormat in_format : {PixelFormat::RGBA, PixelFormat::NV12}) {
-    for (PixelFormat out_format : {PixelFormat::I420, PixelFormat::NV12}) {
-      const auto bytes = random_bytes(size_t(w) * h * 4, 17);
-      ConstPicture in;
-      in.format = in_format;
-      in.width = w;
-      in.height = h;
-      if (in_format == PixelFormat::RGBA) {
-        in.planes[0] = {bytes.data(), w * 4};
-      } else {
-        in.planes[0] = {bytes.data(), w};
-        in.planes[1] = {bytes.data() + size_t(w) * h, 2 * ((w + 1) / 2)};
-      }
-      ConvertConfig c;
-      c.in_format = in_format;
-      c.in_width = w;
-      c.in_height = h;
-      c.out_format = PixelFormat::I420;
-      c.out_width = w;
-      c.out_height = h;
-      c.threads = 1;
-      c.method = ScaleMethod::Bicubic;
-      I420Frame full(w, h);
-      FrameConverter(c).convert(in, full.picture());
+  const int w = 123, h = 77;
+  for (const auto &[ow, oh] : {std::pair{64, 41}, {190, 120}})
+    for (PixelFormat in_format : {PixelFormat::RGBA, PixelFormat::NV12}) {
+      for (PixelFormat out_format : {PixelFormat::I420, PixelFormat::NV12}) {
+        const auto bytes = random_bytes(size_t(w) * h * 4, 17);
+        ConstPicture in;
+        in.format = in_format;
+        in.width = w;
+        in.height = h;
+        if (in_format == PixelFormat::RGBA) {
+          in.planes[0] = {bytes.data(), w * 4};
+        } else {
+          in.planes[0] = {bytes.data(), w};
+          in.planes[1] = {bytes.data() + size_t(w) * h, 2 * ((w + 1) / 2)};
+        }
+        ConvertConfig c;
+        c.in_format = in_format;
+        c.in_width = w;
+        c.in_height = h;
+        c.out_format = PixelFormat::I420;
+        c.out_width = w;
+        c.out_height = h;
+        c.threads = 1;
+        c.method = ScaleMethod::Bicubic;
+        I420Frame full(w, h);
+        FrameConverter(c).convert(in, full.picture());
 
-      c.out_format = out_format;
-      c.out_width = ow;
-      c.out_height = oh;
-      const int cw = (ow + 1) / 2, ch = (oh + 1) / 2;
-      std::vector<uint8_t> scaled(size_t(ow) * oh + 2 * size_t(cw) * ch);
-      Picture out;
-      out.format = out_format;
-      out.width = ow;
-      out.height = oh;
-      out.planes[0] = {scaled.data(), ow};
-      out.planes[1] = {scaled.data() + size_t(ow) * oh,
-                       out_format == PixelFormat::NV12 ? 2 * cw : cw};
-      out.planes[2] = {scaled.data() + size_t(ow) * oh + size_t(cw) * ch, cw};
-      FrameConverter(c).convert(in, out);
+        c.out_format = out_format;
+        c.out_width = ow;
+        c.out_height = oh;
+        const int cw = (ow + 1) / 2, ch = (oh + 1) / 2;
+        std::vector<uint8_t> scaled(size_t(ow) * oh + 2 * size_t(cw) * ch);
+        Picture out;
+        out.format = out_format;
+        out.width = ow;
+        out.height = oh;
+        out.planes[0] = {scaled.data(), ow};
+        out.planes[1] = {scaled.data() + size_t(ow) * oh,
+                         out_format == PixelFormat::NV12 ? 2 * cw : cw};
+        out.planes[2] = {scaled.data() + size_t(ow) * oh + size_t(cw) * ch, cw};
+        FrameConverter(c).convert(in, out);
 
-      std::vector<uint8_t> y(size_t(ow) * oh), u(size_t(cw) * ch), v(u.size());
-      PlaneScaler(ScaleMethod::Bicubic, w, h, ow, oh)
-          .scale_rows(full.y(), full.stride, 1, y.data(), ow, 1, 0, oh);
-      PlaneScaler chroma(ScaleMethod::Bicubic, (w + 1) / 2, (h + 1) / 2, cw, ch);
-      chroma.scale_rows(full.u(), full.cstride, 1, u.data(), cw, 1, 0, ch);
-      chroma.scale_rows(full.v(), full.cstride, 1, v.data(), cw, 1, 0, ch);
-      ASSERT_TRUE(std::equal(y.begin(), y.end(), scaled.begin()));
-      for (int i = 0; i < cw * ch; i++) {
-        const uint8_t got_u =
-            out_format == PixelFormat::NV12 ? out.planes[1].data[2 * i] : out.planes[1].data[i];
-        const uint8_t got_v =
-            out_format == PixelFormat::NV12 ? out.planes[1].data[2 * i + 1] : out.planes[2].data[i];
-        ASSERT_EQ(got_u, u[size_t(i)]) << i;
-        ASSERT_EQ(got_v, v[size_t(i)]) << i;
+        std::vector<uint8_t> y(size_t(ow) * oh), u(size_t(cw) * ch), v(u.size());
+        PlaneScaler(ScaleMethod::Bicubic, w, h, ow, oh)
+            .scale_rows(full.y(), full.stride, 1, y.data(), ow, 1, 0, oh);
+        PlaneScaler chroma(ScaleMethod::Bicubic, (w + 1) / 2, (h + 1) / 2, cw, ch);
+        chroma.scale_rows(full.u(), full.cstride, 1, u.data(), cw, 1, 0, ch);
+        chroma.scale_rows(full.v(), full.cstride, 1, v.data(), cw, 1, 0, ch);
+        ASSERT_TRUE(std::equal(y.begin(), y.end(), scaled.begin()));
+        for (int i = 0; i < cw * ch; i++) {
+          const uint8_t got_u =
+              out_format == PixelFormat::NV12 ? out.planes[1].data[2 * i] : out.planes[1].data[i];
+          const uint8_t got_v = out_format == PixelFormat::NV12 ? out.planes[1].data[2 * i + 1]
+                                                                : out.planes[2].data[i];
+          ASSERT_EQ(got_u, u[size_t(i)]) << i;
+          ASSERT_EQ(got_v, v[size_t(i)]) << i;
+        }
       }
     }
-  }
+}
+
+// A placement scales into its rectangle, exactly as into a picture of that
+// size, and leaves black around it (limited-range black, neutral chroma).
+TEST(FrameConverter, PlacementLeavesBlackBorders) {
+  const int w = 64, h = 36, ow = 48, oh = 48;
+  I420Frame in(w, h);
+  in.data = random_bytes(in.data.size(), 5);
+  ConvertConfig c;
+  c.in_width = w;
+  c.in_height = h;
+  c.threads = 1;
+  c.out_width = 48;
+  c.out_height = 28;
+  I420Frame alone(48, 28);
+  FrameConverter(c).convert(in.const_picture(), alone.picture());
+  c.out_width = ow;
+  c.out_height = oh;
+  c.placement = {0, 10, 48, 28};
+  I420Frame boxed(ow, oh, 3);
+  FrameConverter(c).convert(in.const_picture(), boxed.picture());
+  for (int y = 0; y < oh; y++)
+    for (int x = 0; x < ow; x++) {
+      const bool inside = y >= 10 && y < 38;
+      const uint8_t want = inside ? alone.y()[(y - 10) * 48 + x] : 16;
+      ASSERT_EQ(boxed.y()[y * boxed.stride + x], want) << x << "," << y;
+    }
+  for (int y = 0; y < oh / 2; y++)
+    for (int x = 0; x < ow / 2; x++) {
+      const bool inside = y >= 5 && y < 19;
+      ASSERT_EQ(boxed.u()[y * boxed.cstride + x], inside ? alone.u()[(y - 5) * 24 + x] : 128);
+      ASSERT_EQ(boxed.v()[y * boxed.cstride + x], inside ? alone.v()[(y - 5) * 24 + x] : 128);
+    }
+  c.placement = {1, 0, 40, 40}; // odd x: chroma would straddle samples
+  EXPECT_THROW(FrameConverter{c}, std::invalid_argument);
 }
 
 TEST(FrameConverter, RejectsWhatItCannotDo) {
   ConvertConfig c;
   c.in_width = c.in_height = 16;
-  c.out_width = 32;
+  c.out_width = 16385;
   c.out_height = 16;
-  EXPECT_THROW(FrameConverter{c}, std::invalid_argument); // upscaling
+  EXPECT_THROW(FrameConverter{c}, std::invalid_argument); // too large
   c.out_width = 16;
   c.out_format = PixelFormat::Y444;
   EXPECT_THROW(FrameConverter{c}, std::invalid_argument); // output format

@@ -39,6 +39,8 @@
 
 #include "gstquadpreproc.h"
 
+#include "quad/gstquadblocksize.h"
+
 #include <gst/video/video.h>
 
 #include <algorithm>
@@ -72,7 +74,7 @@ using quad::preproc::TemporalDenoiser;
 static constexpr GstQuadPreprocMethod DEFAULT_METHOD = GST_QUAD_PREPROC_METHOD_BILINEAR;
 static constexpr guint DEFAULT_N_THREADS = 0;
 static constexpr gboolean DEFAULT_ANALYSIS = FALSE;
-static constexpr GstQuadPreprocBlockSize DEFAULT_BLOCK_SIZE = GST_QUAD_PREPROC_BLOCK_16;
+static constexpr GstQuadBlockSize DEFAULT_BLOCK_SIZE = GST_QUAD_BLOCK_SIZE_16;
 static constexpr gdouble DEFAULT_SCENE_THRESHOLD = 0.5;
 static constexpr guint DEFAULT_PYRAMID_LEVELS = 0;
 static constexpr guint DEFAULT_DENOISE = 0;
@@ -115,7 +117,7 @@ struct PreprocSettings {
   GstQuadPreprocMethod method = DEFAULT_METHOD;
   guint n_threads = DEFAULT_N_THREADS;
   gboolean analysis = DEFAULT_ANALYSIS;
-  GstQuadPreprocBlockSize block_size = DEFAULT_BLOCK_SIZE;
+  GstQuadBlockSize block_size = DEFAULT_BLOCK_SIZE;
   gdouble scene_threshold = DEFAULT_SCENE_THRESHOLD;
   guint pyramid_levels = DEFAULT_PYRAMID_LEVELS;
   guint denoise = DEFAULT_DENOISE;
@@ -154,20 +156,6 @@ GType gst_quad_preproc_method_get_type(void) {
   };
   if (g_once_init_enter(&type))
     g_once_init_leave(&type, g_enum_register_static("GstQuadPreprocMethod", values));
-  return type;
-}
-
-GType gst_quad_preproc_block_size_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_QUAD_PREPROC_BLOCK_8, "8x8 luma samples", "8"},
-      {GST_QUAD_PREPROC_BLOCK_16, "16x16 luma samples", "16"},
-      {GST_QUAD_PREPROC_BLOCK_32, "32x32 luma samples", "32"},
-      {GST_QUAD_PREPROC_BLOCK_64, "64x64 luma samples", "64"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstQuadPreprocBlockSize", values));
   return type;
 }
 
@@ -772,7 +760,7 @@ static void gst_quad_preproc_set_property(GObject *object, guint prop_id, const 
     s.analysis = g_value_get_boolean(value);
     break;
   case PROP_BLOCK_SIZE:
-    s.block_size = static_cast<GstQuadPreprocBlockSize>(g_value_get_enum(value));
+    s.block_size = static_cast<GstQuadBlockSize>(g_value_get_enum(value));
     break;
   case PROP_ADD_BORDERS:
     s.add_borders = g_value_get_boolean(value);
@@ -871,7 +859,7 @@ static void gst_quad_preproc_class_init(GstQuadPreprocClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_BLOCK_SIZE,
       g_param_spec_enum("block-size", "Block size", "Side of the analysis blocks in luma samples",
-                        GST_TYPE_QUAD_PREPROC_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, rw));
+                        GST_TYPE_QUAD_BLOCK_SIZE, DEFAULT_BLOCK_SIZE, rw));
   g_object_class_install_property(
       gobject_class, PROP_SCENE_THRESHOLD,
       g_param_spec_double("scene-threshold", "Scene threshold",
@@ -925,7 +913,6 @@ static void gst_quad_preproc_class_init(GstQuadPreprocClass *klass) {
   GST_DEBUG_CATEGORY_INIT(gst_quad_preproc_debug, "quadpreproc", 0,
                           "quadpreproc: conversion, scaling, denoise, analysis");
   gst_type_mark_as_plugin_api(GST_TYPE_QUAD_PREPROC_METHOD, static_cast<GstPluginAPIFlags>(0));
-  gst_type_mark_as_plugin_api(GST_TYPE_QUAD_PREPROC_BLOCK_SIZE, static_cast<GstPluginAPIFlags>(0));
 }
 
 static void gst_quad_preproc_init(GstQuadPreproc *self) {

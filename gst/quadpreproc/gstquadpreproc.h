@@ -25,25 +25,6 @@ typedef enum {
 #define GST_TYPE_QUAD_PREPROC_METHOD (gst_quad_preproc_method_get_type())
 GType gst_quad_preproc_method_get_type(void);
 
-/**
- * GstQuadPreprocBlockSize:
- * @GST_QUAD_PREPROC_BLOCK_8: 8x8 luma samples
- * @GST_QUAD_PREPROC_BLOCK_16: 16x16 luma samples
- * @GST_QUAD_PREPROC_BLOCK_32: 32x32 luma samples
- * @GST_QUAD_PREPROC_BLOCK_64: 64x64 luma samples
- *
- * The side of quadpreproc's analysis blocks.
- */
-typedef enum {
-  GST_QUAD_PREPROC_BLOCK_8 = 8,
-  GST_QUAD_PREPROC_BLOCK_16 = 16,
-  GST_QUAD_PREPROC_BLOCK_32 = 32,
-  GST_QUAD_PREPROC_BLOCK_64 = 64,
-} GstQuadPreprocBlockSize;
-
-#define GST_TYPE_QUAD_PREPROC_BLOCK_SIZE (gst_quad_preproc_block_size_get_type())
-GType gst_quad_preproc_block_size_get_type(void);
-
 GST_ELEMENT_REGISTER_DECLARE(quadpreproc);
 
 G_END_DECLS

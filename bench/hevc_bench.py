@@ -165,7 +165,8 @@ def ours_commands(args, encoder, src, out, qp, frames):
                    str(frames)]
         if args.threads > 1 and not args.intra:
             # Wavefront on N threads and on one, and no wavefront.
-            cmds[name + ' no-wpp'] = (cmd, out(name + ' no-wpp'))
+            plain = name + ' no-wpp'
+            cmds[plain] = (cmd[:2] + [out(plain)] + cmd[3:], out(plain))
             for threads in (1, args.threads):
                 variant = '%s wpp %dt' % (name, threads)
                 cmds[variant] = (cmd[:2] + [out(variant)] + cmd[3:] + [

@@ -37,6 +37,47 @@ GType gst_quad_speed_preset_get_type(void) {
   return type;
 }
 
+static constexpr gdouble GUARD_SMOOTHING = 0.1;
+static constexpr guint GUARD_OVERRUN_FRAMES = 8;
+static constexpr guint GUARD_HEADROOM_FRAMES = 60;
+
+gint gst_quad_realtime_guard_update(GstQuadRealtimeGuard *guard, gdouble encode_us,
+                                    gdouble budget_us, gint current, gint ceiling,
+                                    const gchar **reason) {
+  guard->smoothed_us = guard->smoothed_us == 0.0
+                           ? encode_us
+                           : guard->smoothed_us + GUARD_SMOOTHING * (encode_us - guard->smoothed_us);
+  guard->over = guard->smoothed_us > budget_us ? guard->over + 1 : 0;
+  guard->under = guard->smoothed_us < budget_us / 2 ? guard->under + 1 : 0;
+  *reason = nullptr;
+  gint target = current;
+  if (guard->over >= GUARD_OVERRUN_FRAMES && current > 0) {
+    target = current - 1;
+    *reason = "overrun";
+  } else if (guard->under >= GUARD_HEADROOM_FRAMES && current < ceiling) {
+    target = current + 1;
+    *reason = "headroom";
+  }
+  if (*reason)
+    guard->over = guard->under = 0;
+  return target;
+}
+
+void gst_quad_realtime_guard_post(GstElement *element, const GstQuadRealtimeGuard *guard,
+                                  const gchar *reason, gint from, gint to, gdouble budget_us) {
+  gst_element_post_message(
+      element,
+      gst_message_new_element(
+          GST_OBJECT(element),
+          gst_structure_new("quad-realtime-preset", "reason", G_TYPE_STRING, reason, "from",
+                            G_TYPE_STRING,
+                            gst_quad_speed_preset_nick(static_cast<GstQuadSpeedPreset>(from)), "to",
+                            G_TYPE_STRING,
+                            gst_quad_speed_preset_nick(static_cast<GstQuadSpeedPreset>(to)),
+                            "encode-us", G_TYPE_DOUBLE, guard->smoothed_us, "budget-us",
+                            G_TYPE_DOUBLE, budget_us, nullptr)));
+}
+
 const gchar *gst_quad_speed_preset_nick(GstQuadSpeedPreset preset) {
   GEnumClass *klass = static_cast<GEnumClass *>(g_type_class_ref(GST_TYPE_QUAD_SPEED_PRESET));
   GEnumValue *value = g_enum_get_value(klass, preset);

@@ -122,6 +122,26 @@ gboolean gst_quad_encoder_prop_is_rate(guint id);
 void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first_id,
                                                 GParamFlags extra_flags, guint leave_out);
 
+/* The real-time guard of the encoders' `realtime` property: encode time
+ * smoothed over about ten pictures; the preset steps down after 8 pictures
+ * over the frame interval in a row, and back up (never above the configured
+ * preset) after 60 under half of it. Zero-initialise it at each start. */
+typedef struct {
+  gdouble smoothed_us;
+  guint over;
+  guint under;
+} GstQuadRealtimeGuard;
+
+/* Feeds one picture's encode time. Returns the preset to step to and sets
+ * *reason ("overrun" or "headroom"), or returns current with *reason NULL. */
+gint gst_quad_realtime_guard_update(GstQuadRealtimeGuard *guard, gdouble encode_us,
+                                    gdouble budget_us, gint current, gint ceiling,
+                                    const gchar **reason);
+
+/* Posts a step as the quad-realtime-preset element message. */
+void gst_quad_realtime_guard_post(GstElement *element, const GstQuadRealtimeGuard *guard,
+                                  const gchar *reason, gint from, gint to, gdouble budget_us);
+
 /* Property ids relative to first_id: FALSE when id is not a shared one. */
 gboolean gst_quad_encoder_settings_set(GstQuadEncoderSettings *settings, guint id,
                                        const GValue *value);

@@ -32,12 +32,6 @@ static constexpr gdouble DEFAULT_AQ_STRENGTH = 1.0;
 static constexpr gdouble MAX_AQ_STRENGTH = 3.0;
 static constexpr gint UNKNOWN_RATE_FPS = 30;
 
-/* Real-time guard: encode time is smoothed over about ten frames; the preset
- * steps down after this many frames over budget in a row, and back up after
- * this many with the time under half the budget. */
-static constexpr double GUARD_SMOOTHING = 0.1;
-static constexpr guint GUARD_OVERRUN_FRAMES = 8;
-static constexpr guint GUARD_HEADROOM_FRAMES = 60;
 
 enum {
   PROP_0,
@@ -108,9 +102,7 @@ struct FallbackState {
   std::vector<float> offsets;
 
   /* Real-time guard. */
-  double smoothed_us = 0.0;
-  guint over = 0;
-  guint under = 0;
+  GstQuadRealtimeGuard guard = {};
 
   ~FallbackState() {
     if (input_state)
@@ -418,45 +410,24 @@ static GstFlowReturn push_packet(GstQuadFallbackEnc *self, const quad::fallback:
 static void realtime_guard(GstQuadFallbackEnc *self, FallbackState *st, double encode_us) {
   auto *priv = priv_of(self);
   const double budget_us = st->frame_duration / 1000.0;
-  st->smoothed_us = st->smoothed_us == 0.0
-                        ? encode_us
-                        : st->smoothed_us + GUARD_SMOOTHING * (encode_us - st->smoothed_us);
-  st->over = st->smoothed_us > budget_us ? st->over + 1 : 0;
-  st->under = st->smoothed_us < budget_us / 2 ? st->under + 1 : 0;
-
   const int current = st->encoder->preset();
-  int target = current;
   const char *reason = nullptr;
-  if (st->over >= GUARD_OVERRUN_FRAMES && current > 0) {
-    target = current - 1;
-    reason = "overrun";
-  } else if (st->under >= GUARD_HEADROOM_FRAMES && current < st->config.preset) {
-    target = current + 1;
-    reason = "headroom";
-  }
+  const int target = gst_quad_realtime_guard_update(&st->guard, encode_us, budget_us, current,
+                                                    st->config.preset, &reason);
   if (!reason)
     return;
-  st->over = st->under = 0;
   if (!st->encoder->set_preset(target)) {
     GST_WARNING_OBJECT(self, "%s", st->encoder->error().c_str());
     return;
   }
   GST_INFO_OBJECT(self, "%s: preset %s -> %s (%.0f us per frame, budget %.0f us)", reason,
                   quad::fallback::kPresetNames[current], quad::fallback::kPresetNames[target],
-                  st->smoothed_us, budget_us);
+                  st->guard.smoothed_us, budget_us);
   GST_OBJECT_LOCK(self);
   priv->counters.preset = target;
   (target < current ? priv->counters.preset_down : priv->counters.preset_up)++;
   GST_OBJECT_UNLOCK(self);
-  gst_element_post_message(
-      GST_ELEMENT(self),
-      gst_message_new_element(GST_OBJECT(self),
-                              gst_structure_new("quad-realtime-preset", "reason", G_TYPE_STRING,
-                                                reason, "from", G_TYPE_STRING,
-                                                quad::fallback::kPresetNames[current], "to",
-                                                G_TYPE_STRING, quad::fallback::kPresetNames[target],
-                                                "encode-us", G_TYPE_DOUBLE, st->smoothed_us,
-                                                "budget-us", G_TYPE_DOUBLE, budget_us, nullptr)));
+  gst_quad_realtime_guard_post(GST_ELEMENT(self), &st->guard, reason, current, target, budget_us);
 }
 
 /* Rate settings changed in PLAYING: the next picture is coded with them.

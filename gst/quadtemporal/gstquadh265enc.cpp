@@ -101,14 +101,6 @@ static constexpr guint DEFAULT_REF_FRAMES = 0; /* the speed preset's */
 static constexpr guint MAX_REF_FRAMES = 4;
 static constexpr gboolean DEFAULT_WAVEFRONT = TRUE;
 static constexpr gboolean DEFAULT_REALTIME = FALSE;
-/* The real-time guard: encode time smoothed over about ten pictures; a
- * step down after 8 pictures over the frame interval, up after 60 under
- * half of it (the fallback encoders' guard). */
-static constexpr double GUARD_SMOOTHING = 0.1;
-static constexpr guint GUARD_OVERRUN_FRAMES = 8;
-static constexpr guint GUARD_HEADROOM_FRAMES = 60;
-static const char *const PRESET_NAMES[] = {"ultrafast", "superfast", "veryfast", "faster",
-                                           "fast",      "medium",    "slow"};
 static constexpr gint UNKNOWN_RATE_FPS = 30;
 /* stats' encode-time percentiles are over the last this many pictures. */
 static constexpr gsize ENCODE_TIME_WINDOW = 1024;
@@ -177,11 +169,8 @@ struct _GstQuadH265Enc {
   TCEncoder *encoder;
   TCConfig config; /* the encoder's */
   GstVideoCodecState *input_state;
-  /* The real-time guard's state. */
-  gdouble smoothed_us;
-  guint over;
-  guint under;
-  gint preset;
+  GstQuadRealtimeGuard guard;
+  gint preset; /* the real-time guard's, speed-preset or below */
 };
 
 #define gst_quad_h265_enc_parent_class parent_class
@@ -280,7 +269,8 @@ static GstStructure *h265_stats(GstQuadH265Enc *self) {
       "encode-us-p50", G_TYPE_DOUBLE, percentile(c.encode_us, n, 50.0), "encode-us-p99",
       G_TYPE_DOUBLE, percentile(c.encode_us, n, 99.0), "preset-down", G_TYPE_UINT64, c.preset_down,
       "preset-up", G_TYPE_UINT64, c.preset_up, "preset", G_TYPE_STRING,
-      c.preset >= 0 ? PRESET_NAMES[c.preset] : "", nullptr);
+      c.preset >= 0 ? gst_quad_speed_preset_nick(static_cast<GstQuadSpeedPreset>(c.preset)) : "",
+      nullptr);
 }
 
 static void reset_counters(GstQuadH265Enc *self) {
@@ -369,8 +359,7 @@ static gboolean open_encoder(GstQuadH265Enc *self, const TCConfig &cfg) {
   }
   self->config = cfg;
   self->preset = cfg.speed_preset;
-  self->smoothed_us = 0.0;
-  self->over = self->under = 0;
+  self->guard = GstQuadRealtimeGuard{};
   GST_OBJECT_LOCK(self);
   self->counters.preset = cfg.speed_preset;
   GST_OBJECT_UNLOCK(self);
@@ -507,39 +496,22 @@ static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *code
  * and back up (never above speed-preset) with headroom (realtime=true). */
 static void realtime_guard(GstQuadH265Enc *self, double encode_us) {
   const double budget_us = 1e6 * self->config.fps_d / self->config.fps_n;
-  self->smoothed_us = self->smoothed_us == 0.0
-                          ? encode_us
-                          : self->smoothed_us + GUARD_SMOOTHING * (encode_us - self->smoothed_us);
-  self->over = self->smoothed_us > budget_us ? self->over + 1 : 0;
-  self->under = self->smoothed_us < budget_us / 2 ? self->under + 1 : 0;
   const gint current = self->preset;
-  gint target = current;
   const char *reason = nullptr;
-  if (self->over >= GUARD_OVERRUN_FRAMES && current > 0) {
-    target = current - 1;
-    reason = "overrun";
-  } else if (self->under >= GUARD_HEADROOM_FRAMES && current < self->config.speed_preset) {
-    target = current + 1;
-    reason = "headroom";
-  }
+  const gint target = gst_quad_realtime_guard_update(&self->guard, encode_us, budget_us, current,
+                                                     self->config.speed_preset, &reason);
   if (!reason || tc_set_speed_preset(self->encoder, target) != TC_OK)
     return;
-  self->over = self->under = 0;
   self->preset = target;
   GST_INFO_OBJECT(self, "%s: preset %s -> %s (%.0f us per picture, budget %.0f us)", reason,
-                  PRESET_NAMES[current], PRESET_NAMES[target], self->smoothed_us, budget_us);
+                  gst_quad_speed_preset_nick(static_cast<GstQuadSpeedPreset>(current)),
+                  gst_quad_speed_preset_nick(static_cast<GstQuadSpeedPreset>(target)),
+                  self->guard.smoothed_us, budget_us);
   GST_OBJECT_LOCK(self);
   self->counters.preset = target;
   (target < current ? self->counters.preset_down : self->counters.preset_up)++;
   GST_OBJECT_UNLOCK(self);
-  gst_element_post_message(
-      GST_ELEMENT(self),
-      gst_message_new_element(
-          GST_OBJECT(self),
-          gst_structure_new("quad-realtime-preset", "reason", G_TYPE_STRING, reason, "from",
-                            G_TYPE_STRING, PRESET_NAMES[current], "to", G_TYPE_STRING,
-                            PRESET_NAMES[target], "encode-us", G_TYPE_DOUBLE, self->smoothed_us,
-                            "budget-us", G_TYPE_DOUBLE, budget_us, nullptr)));
+  gst_quad_realtime_guard_post(GST_ELEMENT(self), &self->guard, reason, current, target, budget_us);
 }
 
 static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,

@@ -316,7 +316,6 @@ void Encoder::code_wavefront_rows(SliceHeader &sh) {
   for (auto &row : rows_)
     row->coded.store(0, std::memory_order_relaxed);
   finished_rows_.store(0, std::memory_order_relaxed);
-  final_rows_ = 0;
   // Row r is deblocked once row r + 1 is coded (which predicts from its
   // samples before the filter), after row r - 1, by the worker that coded
   // row r + 1; the last row right after it is coded.
@@ -357,13 +356,6 @@ void Encoder::code_wavefront_rows(SliceHeader &sh) {
     sh.entry_point_offsets.push_back(static_cast<uint32_t>(
         rows_[r]->substream.bytes().size() +
         emulation_prevention_bytes(rows_[r]->substream.bytes())));
-}
-
-void Encoder::deblock(bool intra) {
-  derive_boundary_strengths(info_, intra ? nullptr : inter_.ref_poc, deblock_map_, 0, sps_.height);
-  DeblockParams params;
-  deblock_picture(recon_->samples.planes, recon_->samples.stride, sps_.width, sps_.height,
-                  deblock_map_, params);
 }
 
 void Encoder::motion_grid(std::vector<BlockMotion> &grid, int &cols, int &rows) const {
@@ -444,6 +436,7 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   }
 
   rbsp_.clear();
+  final_rows_ = 0;
   if (pps_.entropy_coding_sync) {
     code_wavefront_rows(sh);
     write_slice_header(rbsp_, sps_, pps_, sh);
@@ -453,25 +446,16 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   } else {
     write_slice_header(rbsp_, sps_, pps_, sh);
     write_slice_data(rbsp_, sh);
+    for (int row = 0; row < sps_.ctb_rows(); ++row)
+      finish_row(row, sh);
   }
   append_nal_unit(out, sh.nal_type, rbsp_.bytes());
 
-  // Wavefront pictures were deblocked, extended and hashed row by row.
+  // D.3.20: MD5 of each decoded sample array at the coded size, fed row by
+  // row as finish_row() made the rows final.
   uint8_t md5[3][16];
-  const PictureSamples &rec = recon_->samples;
-  if (pps_.entropy_coding_sync) {
-    for (int c = 0; c < 3; ++c)
-      md5_[c].finish(md5[c]);
-  } else {
-    if (pps_.deblocking)
-      deblock(intra);
-    // A picture later ones predict from has its margin filled.
-    if (config_.low_delay_p)
-      recon_->samples.extend_borders();
-    // D.3.20: MD5 of each decoded sample array at the coded size.
-    for (int c = 0; c < 3; ++c)
-      md5_plane(rec.planes[c], rec.stride[c], rec.plane_width(c), rec.plane_height(c), md5[c]);
-  }
+  for (int c = 0; c < 3; ++c)
+    md5_[c].finish(md5[c]);
   recon_->is_reference = config_.low_delay_p;
   store_motion_field(sh);
   last_intra_ = intra;

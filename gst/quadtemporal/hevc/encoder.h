@@ -147,8 +147,9 @@ private:
   // sets the slice header's entry points.
   void code_wavefront_rows(SliceHeader &sh);
   void code_row(CtuWorker &worker, int row, const SliceHeader &sh);
-  // Wavefront: deblocks CTU row `row` (the row below it coded), then fills
-  // the margin and hashes the rows no later filtering changes.
+  // Deblocks CTU row `row` (the row below it coded, the rows above
+  // finished), then fills the margin and hashes the rows no later filtering
+  // changes.
   void finish_row(int row, const SliceHeader &sh);
   // The decisions for the QP of the next picture.
   void use_qp(int qp);
@@ -156,7 +157,6 @@ private:
   void prepare_inter_slice(SliceHeader &sh, int poc, int num_refs);
   // What later pictures' temporal candidates read of this one.
   void store_motion_field(const SliceHeader &sh);
-  void deblock(bool intra);
 
   EncoderConfig config_;
   VideoParams vps_;

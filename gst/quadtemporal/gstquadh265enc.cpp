@@ -34,7 +34,11 @@
  * With `wavefront` (the default) each row of CTUs is its own CABAC
  * substream and `threads` rows are coded at once, each two CTUs behind the
  * row above, on one oneTBB pool shared by every encoder in the process; the
- * stream does not depend on the thread count. `ctu-size` takes 16, 32 or 64; any other value
+ * stream does not depend on the thread count. `frame-threads` above 1 also
+ * starts a P picture's rows while the pictures before it finish theirs:
+ * more pictures per second from the same threads, at frame-threads - 1
+ * pictures of latency (reported in the latency query), with motion kept
+ * within 64 rows below each CTU row. `ctu-size` takes 16, 32 or 64; any other value
  * is refused when it is set, so a pipeline that names one does not parse.
  * `stats` counts pictures by type, bits, QP and encode time.
  *
@@ -100,6 +104,8 @@ static constexpr GstQuadH265Gop DEFAULT_GOP = GST_QUAD_H265_GOP_LOW_DELAY_P;
 static constexpr guint DEFAULT_REF_FRAMES = 0; /* the speed preset's */
 static constexpr guint MAX_REF_FRAMES = 4;
 static constexpr gboolean DEFAULT_WAVEFRONT = TRUE;
+static constexpr guint DEFAULT_FRAME_THREADS = 1;
+static constexpr guint MAX_FRAME_THREADS = 16;
 static constexpr gboolean DEFAULT_REALTIME = FALSE;
 static constexpr gint UNKNOWN_RATE_FPS = 30;
 /* stats' encode-time percentiles are over the last this many pictures. */
@@ -117,6 +123,7 @@ enum {
   PROP_GOP,
   PROP_REF_FRAMES,
   PROP_WAVEFRONT,
+  PROP_FRAME_THREADS,
   PROP_REALTIME,
   PROP_STATS,
   PROP_SHARED_FIRST, /* then the shared encoder properties */
@@ -162,6 +169,7 @@ struct _GstQuadH265Enc {
   GstQuadH265Gop gop;
   guint ref_frames;
   gboolean wavefront;
+  guint frame_threads;
   gboolean realtime;
   H265Counters counters; /* also under the object lock: stats is read from any thread */
 
@@ -303,6 +311,7 @@ static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   cfg.deblocking = self->deblocking;
   cfg.gop = self->gop;
   cfg.wavefront = self->wavefront;
+  cfg.frame_threads = static_cast<int>(self->frame_threads);
   const guint ref_frames = self->ref_frames;
   GST_OBJECT_UNLOCK(self);
   /* ref-frames 0: one for the two fastest presets, two for the next two,
@@ -637,6 +646,9 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   case PROP_WAVEFRONT:
     self->wavefront = g_value_get_boolean(value);
     break;
+  case PROP_FRAME_THREADS:
+    self->frame_threads = g_value_get_uint(value);
+    break;
   case PROP_REALTIME:
     self->realtime = g_value_get_boolean(value);
     break;
@@ -673,6 +685,9 @@ static void gst_quad_h265_enc_get_property(GObject *object, guint prop_id, GValu
     break;
   case PROP_WAVEFRONT:
     g_value_set_boolean(value, self->wavefront);
+    break;
+  case PROP_FRAME_THREADS:
+    g_value_set_uint(value, self->frame_threads);
     break;
   case PROP_REALTIME:
     g_value_set_boolean(value, self->realtime);
@@ -725,6 +740,14 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
                            "rows are coded at once; the stream is the same for any thread count",
                            DEFAULT_WAVEFRONT, rw));
   g_object_class_install_property(
+      gobject_class, PROP_FRAME_THREADS,
+      g_param_spec_uint("frame-threads", "Frame threads",
+                        "Pictures coded at once: 1 finishes each picture before the next (no "
+                        "latency); N > 1 starts a P picture's rows while the N - 1 before it "
+                        "finish, for more pictures per second at N - 1 pictures of latency, "
+                        "with motion vectors kept within 64 rows below their CTU row",
+                        1, MAX_FRAME_THREADS, DEFAULT_FRAME_THREADS, rw));
+  g_object_class_install_property(
       gobject_class, PROP_REALTIME,
       g_param_spec_boolean("realtime", "Real-time guard",
                            "Step the speed preset down when encoding falls behind the frame "
@@ -776,6 +799,7 @@ static void gst_quad_h265_enc_init(GstQuadH265Enc *self) {
   self->gop = DEFAULT_GOP;
   self->ref_frames = DEFAULT_REF_FRAMES;
   self->wavefront = DEFAULT_WAVEFRONT;
+  self->frame_threads = DEFAULT_FRAME_THREADS;
   self->realtime = DEFAULT_REALTIME;
   reset_counters(self);
 }

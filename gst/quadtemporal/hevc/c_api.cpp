@@ -89,10 +89,12 @@ void tc_config_default(TCConfig *cfg) {
   cfg->ref_frames = 1;
   cfg->gop = TC_GOP_ALL_INTRA;
   cfg->wavefront = 0;
+  cfg->frame_threads = 1;
 }
 
 int tc_init(const TCConfig *cfg, TCEncoder **out) {
   if (!cfg || !out || cfg->fps_n <= 0 || cfg->fps_d <= 0 || cfg->threads < 0 ||
+      cfg->frame_threads < 1 || cfg->frame_threads > 16 ||
       cfg->bitrate_kbps < 0 || (cfg->bitrate_kbps > 0 && cfg->vbv_buffer_ms <= 0) ||
       cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW ||
       (cfg->gop != TC_GOP_ALL_INTRA && cfg->gop != TC_GOP_LOW_DELAY_P))
@@ -109,6 +111,7 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
   c.speed_preset = cfg->speed_preset;
   c.threads = cfg->threads;
   c.wavefront = cfg->wavefront != 0;
+  c.frame_threads = cfg->frame_threads;
   c.bitrate = static_cast<int64_t>(cfg->bitrate_kbps) * 1000;
   c.vbv_buffer_ms = cfg->vbv_buffer_ms;
   c.ref_frames = cfg->ref_frames;

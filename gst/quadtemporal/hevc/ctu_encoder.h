@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 
 #include "availability.h"
@@ -72,6 +73,26 @@ struct InterPrediction {
     return planes[c] + (y - (y0 >> sh)) * stride(c) + (x - (x0 >> sh));
   }
 };
+
+// Frame threads: the first reference line a block in the CTU row of luma
+// line y may not read; INT_MAX when it may read them all (the row's reach
+// ends below the picture, so it waits for the whole reference).
+inline int reference_line_limit(const InterSliceContext &ctx, int y) {
+  if (ctx.reference_reach == 0)
+    return std::numeric_limits<int>::max();
+  const int ctb_log2 = ctx.sps->ctb_log2;
+  const int limit = (((y >> ctb_log2) + 1) << ctb_log2) + ctx.reference_reach;
+  return limit >= ctx.sps->height ? std::numeric_limits<int>::max() : limit;
+}
+
+// Whether motion mv of a prediction block reads only reference lines
+// above that limit: the luma filter reads 4 lines below a fractional
+// position (8.5.3.3.3.1), chroma's 2 chroma lines (within the same).
+inline bool within_reference_reach(const InterSliceContext &ctx, const PredictionBlock &pb,
+                                   MotionVector mv) {
+  const int limit = reference_line_limit(ctx, pb.y);
+  return limit == std::numeric_limits<int>::max() || pb.y + pb.h + (mv.y >> 2) + 4 <= limit;
+}
 
 // Vectors a motion search may start from besides the predictors.
 inline constexpr int kMaxSearchSeeds = 4;

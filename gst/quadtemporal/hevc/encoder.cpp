@@ -1,9 +1,9 @@
 #include "encoder.h"
 
 #include <oneapi/tbb/info.h>
-#include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "boundary_strength.h"
@@ -102,18 +102,40 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
   return p;
 }
 
+namespace {
+
+// Frame threads: how far below its own CTU row a row's motion may read a
+// reference (the default search reaches 64 samples); the reference rows
+// down there are finished before the row starts.
+constexpr int kFrameThreadReach = 64;
+
+// Waits until counter reaches at least value.
+void wait_for(const std::atomic<int> &counter, int value) {
+  for (int now = counter.load(std::memory_order_acquire); now < value;
+       now = counter.load(std::memory_order_acquire))
+    counter.wait(now, std::memory_order_acquire);
+}
+
+} // namespace
+
+Encoder::~Encoder() {
+  stop_workers();
+}
+
 bool Encoder::init(const EncoderConfig &config) {
-  if (config.qp < 0 || config.qp > 51 || config.key_int_max < 0)
+  stop_workers();
+  if (config.qp < 0 || config.qp > 51 || config.key_int_max < 0 || config.frame_threads < 1 ||
+      config.frame_threads > 16)
     return false;
   if (!derive_sequence_params(config.width, config.height, config.ctu_size, config.fps_n,
                               config.fps_d, sps_))
     return false;
   config_ = config;
-  search_ = search_params(config.speed_preset, config.qp, sps_.ctb_log2);
+  const DecisionParams search = search_params(config.speed_preset, config.qp, sps_.ctb_log2);
   // The transform tree may split as deep below a CU as the search tries
   // (64x64 CUs spend one level on the inferred split to 32x32).
   sps_.max_transform_hierarchy_depth_intra =
-      std::clamp(search_.max_tu_split_depth, 0, sps_.ctb_log2 - 2);
+      std::clamp(search.max_tu_split_depth, 0, sps_.ctb_log2 - 2);
   sps_.max_transform_hierarchy_depth_inter = sps_.max_transform_hierarchy_depth_intra;
   // The current picture and the references of a low-delay P stream.
   if (config.low_delay_p && (config.ref_frames < 1 || config.ref_frames > 4))
@@ -126,30 +148,36 @@ bool Encoder::init(const EncoderConfig &config) {
   vps_.max_dec_pic_buffering = sps_.max_dec_pic_buffering;
   pps_.init_qp = config.qp;
   pps_.deblocking = config.deblocking;
-  pps_.sign_data_hiding = search_.sign_data_hiding;
+  pps_.sign_data_hiding = search.sign_data_hiding;
   pps_.num_ref_idx_l0_default_active = config.low_delay_p ? config.ref_frames : 1;
-  source_.allocate(sps_.width, sps_.height, 0);
-  dpb_.configure(sps_.width, sps_.height, sps_.max_dec_pic_buffering);
-  info_.resize(sps_.width, sps_.height);
-  // Wavefront rows go to as many workers as there are threads (no more
-  // than cores or rows); without it one worker codes the slice.
   pps_.entropy_coding_sync = config.wavefront;
-  int workers = 1;
-  if (config.wavefront) {
-    const int cores = oneapi::tbb::info::default_concurrency();
-    workers = config.threads > 0 ? std::min(config.threads, cores) : cores;
-    workers = std::clamp(workers, 1, sps_.ctb_rows());
+  // Pictures being coded hold their buffers beyond the RPS.
+  dpb_.configure(sps_.width, sps_.height, sps_.max_dec_pic_buffering + config.frame_threads - 1);
+  pictures_.clear();
+  for (int i = 0; i < config.frame_threads; ++i) {
+    auto pic = std::make_unique<PictureInFlight>();
+    pic->source.allocate(sps_.width, sps_.height, 0);
+    pic->info.resize(sps_.width, sps_.height);
+    for (int r = 0; config.wavefront && r < sps_.ctb_rows(); ++r)
+      pic->rows.push_back(std::make_unique<RowState>());
+    pictures_.push_back(std::move(pic));
   }
+  // As many workers as threads (no more than cores, or jobs that can run
+  // at once): a CTU row each with wavefront, a picture each without.
+  jobs_per_picture_ = config.wavefront ? sps_.ctb_rows() : 1;
+  const int cores = oneapi::tbb::info::default_concurrency();
+  int workers = config.threads > 0 ? std::min(config.threads, cores) : cores;
+  workers = std::clamp(workers, 1, jobs_per_picture_ * config.frame_threads);
   workers_.clear();
-  for (int i = 0; i < workers; ++i) {
+  for (int i = 0; i < workers; ++i)
     workers_.push_back(std::make_unique<CtuWorker>());
-    workers_.back()->ctu.configure(sps_, pps_, search_);
-  }
   arena_.reset(workers > 1 ? new oneapi::tbb::task_arena(workers) : nullptr);
-  rows_.clear();
-  for (int r = 0; config.wavefront && r < sps_.ctb_rows(); ++r)
-    rows_.push_back(std::make_unique<RowState>());
-  picture_count_ = 0;
+  helper_busy_ = std::vector<std::atomic<bool>>(workers_.size());
+  jobs_taken_.store(0);
+  next_job_.store(0);
+  pictures_taken_ = 0;
+  pictures_returned_ = 0;
+  returned_ = nullptr;
   pictures_since_idr_ = 0;
   scene_cut_.reset();
   if (config.bitrate > 0)
@@ -163,67 +191,223 @@ void Encoder::set_qp(int qp) {
 
 void Encoder::set_speed_preset(int preset) {
   config_.speed_preset = std::clamp(preset, 0, 6);
-  search_.qp = -1; // the next use_qp() derives the decisions again
 }
 
-void Encoder::use_qp(int qp) {
-  if (search_.qp == qp)
-    return;
-  // Only lambda and the quantiser follow QP: the parameter sets stay valid.
-  search_ = search_params(config_.speed_preset, qp, sps_.ctb_log2);
-  for (auto &worker : workers_)
-    worker->ctu.configure(sps_, pps_, search_);
-}
-
-void Encoder::prepare_inter_slice(SliceHeader &sh, int poc, int num_refs) {
+void Encoder::prepare_inter_slice(PictureInFlight &pic, int num_refs) {
   // Low-delay P: the num_refs previous pictures, closest first, all used
   // by the current one (8.3.2); RefPicList0 is their order (8.3.4).
+  SliceHeader &sh = pic.sh;
+  InterSliceContext &inter = pic.inter;
   sh.slice_type = SliceType::P;
   sh.rps.num_negative = num_refs;
-  inter_ = InterSliceContext{};
-  inter_.sps = &sps_;
-  inter_.info = &info_;
-  inter_.poc = poc;
-  inter_.num_ref_idx = num_refs;
+  inter = InterSliceContext{};
+  inter.sps = &sps_;
+  inter.info = &pic.info;
+  inter.poc = pic.poc;
+  inter.num_ref_idx = num_refs;
   for (int i = 0; i < num_refs; ++i) {
     sh.rps.delta_poc_s0[i] = -(i + 1);
     sh.rps.used_by_curr_s0[i] = true;
-    inter_.ref_poc[i] = poc - (i + 1);
+    inter.ref_poc[i] = pic.poc - (i + 1);
   }
   sh.num_ref_idx_l0_active = num_refs;
   sh.temporal_mvp = sps_.temporal_mvp;
   sh.collocated_ref_idx = 0;
-  sh.max_num_merge_cand = search_.max_num_merge_cand;
-  inter_.max_num_merge_cand = sh.max_num_merge_cand;
+  sh.max_num_merge_cand = pic.search.max_num_merge_cand;
+  inter.max_num_merge_cand = sh.max_num_merge_cand;
+  inter.reference_reach = pictures_.size() > 1 ? kFrameThreadReach : 0;
 }
 
-void Encoder::store_motion_field(const SliceHeader &sh) {
-  MotionField &field = recon_->motion;
-  if (sh.slice_type == SliceType::I) {
-    field.set_intra();
-    return;
-  }
-  for (int i = 0; i < inter_.num_ref_idx; ++i)
-    field.ref_poc[0][i] = inter_.ref_poc[i];
+void Encoder::store_motion_rows(PictureInFlight &pic, int y_begin, int y_end) {
+  MotionField &field = pic.recon->motion;
   // 8.5.3.2.8: the motion at the top-left of each 16x16 block is kept.
-  for (int y = 0; y < sps_.height; y += 16)
+  for (int y = y_begin; y < y_end; y += 16)
     for (int x = 0; x < sps_.width; x += 16) {
-      const BlockInfo &b = info_.at(x, y);
-      field.at(x, y) = b.pred_mode == PredMode::Intra ? PredictionMotion{} : b.motion;
+      const BlockInfo &b = pic.info.at(x, y);
+      field.at(x, y) =
+          pic.intra || b.pred_mode == PredMode::Intra ? PredictionMotion{} : b.motion;
     }
 }
 
-void Encoder::write_slice_data(BitWriter &bw, const SliceHeader &sh) {
-  CtuEncoder &ctu = workers_[0]->ctu;
-  CabacWriter &cabac = workers_[0]->cabac;
+void Encoder::take_picture(const SourcePicture &in) {
+  PictureInFlight &pic = in_flight(pictures_taken_);
+  pic.number = pictures_taken_;
+  pic.pts = in.pts;
+  pic.opaque = in.opaque;
+  pic.source.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
+  pic.hints = in.motion_hints;
+  if (in.motion_hints.blocks) {
+    pic.hint_blocks.assign(in.motion_hints.blocks,
+                           in.motion_hints.blocks +
+                               static_cast<size_t>(in.motion_hints.cols) * in.motion_hints.rows);
+    pic.hints.blocks = pic.hint_blocks.data();
+  }
+
+  bool scene_cut = false;
+  if (config_.low_delay_p && in.scene_cut != 0)
+    scene_cut = in.scene_cut > 0;
+  else if (config_.low_delay_p && config_.scene_cut_detection)
+    scene_cut = scene_cut_.next(pic.source);
+  const bool periodic = config_.key_int_max == 0 ? pictures_taken_ == 0
+                                                 : pictures_since_idr_ % config_.key_int_max == 0;
+  pic.idr = in.force_idr || idr_requested_ || periodic || scene_cut;
+  if (scene_cut && !(in.force_idr || idr_requested_ || periodic))
+    ++scene_cuts_;
+  idr_requested_ = false;
+  if (pic.idr)
+    pictures_since_idr_ = 0;
+  pic.poc = static_cast<int>(pictures_since_idr_);
+  pic.intra = pic.idr || !config_.low_delay_p;
+  // With frame threads the rate controller has seen the pictures returned
+  // so far: frame_threads - 1 fewer than without, whatever the timing.
+  pic.qp = config_.qp;
+  if (config_.bitrate > 0)
+    pic.qp = rate_.next_qp(pic.intra);
+  else if (config_.low_delay_p && pic.intra)
+    pic.qp = std::max(0, pic.qp - kIntraQpOffset);
+  // Only lambda and the quantiser follow QP: the parameter sets stay valid.
+  pic.search = search_params(config_.speed_preset, pic.qp, sps_.ctb_log2);
+
+  SliceHeader &sh = pic.sh;
+  sh = SliceHeader{};
+  sh.nal_type = pic.idr ? NalUnitType::IdrWRadl : NalUnitType::TrailR;
+  sh.slice_type = SliceType::I;
+  sh.pic_order_cnt_lsb = pic.poc & ((1 << sps_.log2_max_poc_lsb) - 1);
+  sh.slice_qp = pic.qp;
+  if (!pic.intra)
+    prepare_inter_slice(pic, std::min<int>(config_.ref_frames, pic.poc));
+  // 8.3.2: the RPS decides which earlier pictures stay in the buffer.
+  dpb_.apply_rps(pic.idr, sh.rps, pic.poc);
+  pic.held.clear();
+  for (int i = 0; i < sh.rps.num_negative && !pic.intra; ++i) {
+    DecodedPicture *ref = dpb_.find_reference(pic.inter.ref_poc[i]);
+    pic.inter.ref[i] = ref;
+    pic.held.push_back(ref);
+  }
+  if (!pic.intra)
+    pic.inter.collocated = pic.inter.ref[sh.collocated_ref_idx];
+  pic.recon = dpb_.acquire(pic.poc, config_.low_delay_p);
+  pic.held.push_back(pic.recon);
+  for (DecodedPicture *used : pic.held)
+    ++used->users;
+  if (!pic.intra) {
+    MotionField &field = pic.recon->motion;
+    for (int i = 0; i < pic.inter.num_ref_idx; ++i)
+      field.ref_poc[0][i] = pic.inter.ref_poc[i];
+  }
+  pic.final_rows = 0;
+  for (auto &row : pic.rows)
+    row->coded.store(0, std::memory_order_relaxed);
+  ++pictures_taken_;
+  ++pictures_since_idr_;
+  // Published: a claimed job sees everything above.
+  jobs_taken_.fetch_add(jobs_per_picture_);
+  wake_helpers();
+}
+
+bool Encoder::claim_job(int64_t &job) {
+  int64_t next = next_job_.load();
+  do {
+    if (next >= jobs_taken_.load())
+      return false;
+  } while (!next_job_.compare_exchange_weak(next, next + 1));
+  job = next;
+  return true;
+}
+
+void Encoder::run_job(CtuWorker &worker, int64_t job) {
+  const int64_t number = job / jobs_per_picture_;
+  PictureInFlight &pic = in_flight(number);
+  if (worker.picture != number) {
+    worker.ctu.configure(sps_, pps_, pic.search);
+    worker.ctu.begin_picture(&pic.source, &pic.recon->samples, &pic.info,
+                             pic.intra ? nullptr : &pic.inter, &pic.hints);
+    worker.picture = number;
+  }
+  if (!pps_.entropy_coding_sync) {
+    code_slice(worker, pic);
+    return;
+  }
+  // Row r is deblocked once row r + 1 is coded (which predicts from its
+  // samples before the filter), after row r - 1, by the worker that coded
+  // row r + 1; the last row right after it is coded.
+  const int row = static_cast<int>(job % jobs_per_picture_);
+  code_row(worker, pic, row);
+  if (row > 0)
+    finish_in_order(pic, row - 1);
+  if (row == sps_.ctb_rows() - 1)
+    finish_in_order(pic, row);
+}
+
+void Encoder::help(int index) {
+  CtuWorker &worker = *workers_[static_cast<size_t>(index)];
+  for (;;) {
+    int64_t job;
+    while (claim_job(job))
+      run_job(worker, job);
+    // Either this helper sees the jobs added after its last claim, or the
+    // thread adding them sees it idle and starts it again.
+    helper_busy_[index].store(false);
+    if (next_job_.load() >= jobs_taken_.load())
+      break;
+    bool idle = false;
+    if (!helper_busy_[index].compare_exchange_strong(idle, true))
+      break;
+  }
+  std::lock_guard<std::mutex> lock(helpers_mutex_);
+  if (--helpers_running_ == 0)
+    helpers_gone_.notify_all();
+}
+
+void Encoder::wake_helpers() {
+  for (size_t i = 1; i < workers_.size(); ++i) {
+    bool idle = false;
+    if (!helper_busy_[i].compare_exchange_strong(idle, true))
+      continue;
+    {
+      std::lock_guard<std::mutex> lock(helpers_mutex_);
+      ++helpers_running_;
+    }
+    const int index = static_cast<int>(i);
+    arena_->enqueue([this, index] { help(index); });
+  }
+}
+
+void Encoder::stop_workers() {
+  int64_t job;
+  while (!workers_.empty() && claim_job(job))
+    run_job(*workers_[0], job);
+  std::unique_lock<std::mutex> lock(helpers_mutex_);
+  helpers_gone_.wait(lock, [this] { return helpers_running_ == 0; });
+}
+
+void Encoder::wait_for_references(const PictureInFlight &pic, int row) const {
+  if (pic.intra || pic.inter.reference_reach == 0)
+    return;
+  // The rows holding every line above the limit, finished: finish_row(j)
+  // leaves the lines above j * CtbSizeY - 4 final.
+  const int ctb = sps_.ctb_size();
+  const int rows = sps_.ctb_rows();
+  const int limit = reference_line_limit(pic.inter, row * ctb);
+  const int needed = limit == INT_MAX ? rows : std::min(rows, (limit + 4 + ctb - 1) / ctb + 1);
+  for (int i = 0; i < pic.inter.num_ref_idx; ++i)
+    wait_for(pic.inter.ref[i]->finished_rows, needed);
+}
+
+void Encoder::code_slice(CtuWorker &worker, PictureInFlight &pic) {
+  CtuEncoder &ctu = worker.ctu;
+  CabacWriter &cabac = worker.cabac;
+  BitWriter &bw = pic.slice_data;
+  bw.clear();
   // 9.3.2.2: contexts initialised at the start of the slice.
-  cabac.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
+  cabac.contexts.init(cabac_init_type(pic.sh.slice_type, false), pic.sh.slice_qp);
   cabac.start(&bw);
   const SyntaxContext sc = ctu.syntax_context();
   const int ctb = sps_.ctb_size();
   const int cols = sps_.ctb_cols();
   const int rows = sps_.ctb_rows();
   for (int ry = 0; ry < rows; ++ry) {
+    wait_for_references(pic, ry);
     for (int rx = 0; rx < cols; ++rx) {
       const int x = rx * ctb;
       const int y = ry * ctb;
@@ -232,26 +416,28 @@ void Encoder::write_slice_data(BitWriter &bw, const SliceHeader &sh) {
       // end_of_slice_segment_flag
       cabac.encode_terminate(rx == cols - 1 && ry == rows - 1);
     }
+    if (ry > 0)
+      finish_row(pic, ry - 1);
   }
+  finish_row(pic, rows - 1);
   // 7.3.2.11: the flush wrote rbsp_stop_one_bit; zero bits to alignment.
   bw.align_zero();
 }
 
-void Encoder::code_row(CtuWorker &worker, int row, const SliceHeader &sh) {
-  RowState &state = *rows_[row];
-  const RowState *above = row > 0 ? rows_[row - 1].get() : nullptr;
+void Encoder::code_row(CtuWorker &worker, PictureInFlight &pic, int row) {
+  RowState &state = *pic.rows[static_cast<size_t>(row)];
+  const RowState *above = row > 0 ? pic.rows[static_cast<size_t>(row) - 1].get() : nullptr;
+  const SliceHeader &sh = pic.sh;
   const int cols = sps_.ctb_cols();
   const int ctb = sps_.ctb_size();
   // A CTU is coded once the row above has coded the one above and to its
   // right: its neighbours (intra references, merge and AMVP candidates,
   // contexts) are then what a decoder sees, whatever the thread count.
   auto wait_above = [&](int count) {
-    if (!above)
-      return;
-    for (int done = above->coded.load(std::memory_order_acquire); done < count;
-         done = above->coded.load(std::memory_order_acquire))
-      above->coded.wait(done, std::memory_order_acquire);
+    if (above)
+      wait_for(above->coded, count);
   };
+  wait_for_references(pic, row);
   CabacWriter &cabac = worker.cabac;
   state.substream.clear();
   // 9.3.1: a row starts from the contexts stored after the second CTU of
@@ -285,145 +471,93 @@ void Encoder::code_row(CtuWorker &worker, int row, const SliceHeader &sh) {
   state.substream.align_zero();
 }
 
-void Encoder::finish_row(int row, const SliceHeader &sh) {
+void Encoder::finish_in_order(PictureInFlight &pic, int row) {
+  wait_for(pic.recon->finished_rows, row);
+  finish_row(pic, row);
+}
+
+void Encoder::finish_row(PictureInFlight &pic, int row) {
   const int ctb = sps_.ctb_size();
   const int y_begin = row * ctb;
   const int y_end = std::min(sps_.height, y_begin + ctb);
-  PictureSamples &rec = recon_->samples;
+  PictureSamples &rec = pic.recon->samples;
   if (pps_.deblocking) {
-    derive_boundary_strengths(info_, sh.slice_type == SliceType::I ? nullptr : inter_.ref_poc,
-                              deblock_map_, y_begin, y_end);
-    deblock_rows(rec.planes, rec.stride, sps_.width, sps_.height, deblock_map_, DeblockParams{},
-                 y_begin, y_end);
+    derive_boundary_strengths(pic.info, pic.intra ? nullptr : pic.inter.ref_poc, pic.deblock_map,
+                              y_begin, y_end);
+    deblock_rows(rec.planes, rec.stride, sps_.width, sps_.height, pic.deblock_map,
+                 DeblockParams{}, y_begin, y_end);
   }
+  if (config_.low_delay_p)
+    store_motion_rows(pic, y_begin, y_end);
   // Deblocking this row still changed the three rows above it; what lies
   // above those is final: its margin and its part of the picture hash.
   const int final_end = row == sps_.ctb_rows() - 1 ? sps_.height : std::max(0, y_begin - 4);
-  if (final_end <= final_rows_)
-    return;
-  if (config_.low_delay_p)
-    rec.extend_borders(final_rows_, final_end);
-  for (int c = 0; c < 3; ++c) {
-    const int sh_c = c ? 1 : 0;
-    for (int y = final_rows_ >> sh_c; y < final_end >> sh_c; ++y)
-      md5_[c].update(rec.planes[c] + y * rec.stride[c], static_cast<size_t>(rec.plane_width(c)));
-  }
-  final_rows_ = final_end;
-}
-
-void Encoder::code_wavefront_rows(SliceHeader &sh) {
-  const int rows = sps_.ctb_rows();
-  for (auto &row : rows_)
-    row->coded.store(0, std::memory_order_relaxed);
-  finished_rows_.store(0, std::memory_order_relaxed);
-  // Row r is deblocked once row r + 1 is coded (which predicts from its
-  // samples before the filter), after row r - 1, by the worker that coded
-  // row r + 1; the last row right after it is coded.
-  auto finish_in_order = [&](int row) {
-    for (int done = finished_rows_.load(std::memory_order_acquire); done < row;
-         done = finished_rows_.load(std::memory_order_acquire))
-      finished_rows_.wait(done, std::memory_order_acquire);
-    finish_row(row, sh);
-    finished_rows_.store(row + 1, std::memory_order_release);
-    finished_rows_.notify_all();
-  };
-  // Rows are claimed in order, so the row a worker waits for is always being
-  // coded or finished by another: no worker waits for one nobody holds.
-  std::atomic<int> next_row{0};
-  auto work = [&](CtuWorker &worker) {
-    for (int row = next_row++; row < rows; row = next_row++) {
-      code_row(worker, row, sh);
-      if (row > 0)
-        finish_in_order(row - 1);
-      if (row == rows - 1)
-        finish_in_order(row);
+  if (final_end > pic.final_rows) {
+    if (config_.low_delay_p)
+      rec.extend_borders(pic.final_rows, final_end);
+    for (int c = 0; c < 3; ++c) {
+      const int sh_c = c ? 1 : 0;
+      for (int y = pic.final_rows >> sh_c; y < final_end >> sh_c; ++y)
+        pic.md5[c].update(rec.planes[c] + y * rec.stride[c],
+                          static_cast<size_t>(rec.plane_width(c)));
     }
-  };
-  if (!arena_) {
-    work(*workers_[0]);
-  } else {
-    arena_->execute([&] {
-      oneapi::tbb::parallel_for(0, static_cast<int>(workers_.size()),
-                                [&](int w) { work(*workers_[w]); });
-    });
+    pic.final_rows = final_end;
   }
-  // 7.4.7.1: entry points count the substreams' bytes as the NAL unit
-  // carries them, emulation prevention included. Every substream and the
-  // slice header end in a byte holding a one bit, so no run of zeros
-  // crosses a boundary and each substream's count is its own.
-  sh.entry_point_offsets.clear();
-  for (int r = 0; r + 1 < rows; ++r)
-    sh.entry_point_offsets.push_back(static_cast<uint32_t>(
-        rows_[r]->substream.bytes().size() +
-        emulation_prevention_bytes(rows_[r]->substream.bytes())));
+  pic.recon->finished_rows.store(row + 1, std::memory_order_release);
+  pic.recon->finished_rows.notify_all();
 }
 
 void Encoder::motion_grid(std::vector<BlockMotion> &grid, int &cols, int &rows) const {
   cols = (sps_.display_width + 7) / 8;
   rows = (sps_.display_height + 7) / 8;
   grid.assign(static_cast<size_t>(cols) * rows, BlockMotion{});
-  if (last_intra_)
+  if (!returned_ || returned_->intra)
     return;
+  const PictureInFlight &pic = *returned_;
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c) {
-      const BlockInfo &b = info_.at(c * 8, r * 8);
+      const BlockInfo &b = pic.info.at(c * 8, r * 8);
       if (b.pred_mode == PredMode::Intra || b.motion.ref_idx[0] < 0)
         continue;
       BlockMotion &m = grid[static_cast<size_t>(r) * cols + c];
       m.mv = b.motion.mv[0];
-      m.ref_distance = inter_.poc - inter_.ref_poc[b.motion.ref_idx[0]];
+      m.ref_distance = pic.inter.poc - pic.inter.ref_poc[b.motion.ref_idx[0]];
     }
 }
 
-bool Encoder::drain(CodedPicture &) {
-  return false;
+bool Encoder::encode(const SourcePicture &in, CodedPicture &out) {
+  take_picture(in);
+  if (pictures_taken_ - pictures_returned_ < static_cast<int64_t>(pictures_.size())) {
+    out.access_unit.clear();
+    return false;
+  }
+  return_picture(pictures_returned_, out);
+  return true;
 }
 
-bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
+bool Encoder::drain(CodedPicture &out) {
+  if (pictures_returned_ == pictures_taken_)
+    return false;
+  return_picture(pictures_returned_, out);
+  return true;
+}
+
+void Encoder::return_picture(int64_t number, CodedPicture &coded) {
+  PictureInFlight &pic = in_flight(number);
+  // The caller's thread codes rows too (of later pictures as well, with
+  // frame threads) until this picture is finished.
+  const int rows = sps_.ctb_rows();
+  while (pic.recon->finished_rows.load(std::memory_order_acquire) < rows) {
+    int64_t job;
+    if (claim_job(job))
+      run_job(*workers_[0], job);
+    else
+      wait_for(pic.recon->finished_rows, rows);
+  }
+
   std::vector<uint8_t> &out = coded.access_unit;
   out.clear();
-  source_.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
-  bool scene_cut = false;
-  if (config_.low_delay_p && in.scene_cut != 0)
-    scene_cut = in.scene_cut > 0;
-  else if (config_.low_delay_p && config_.scene_cut_detection)
-    scene_cut = scene_cut_.next(source_);
-  const bool periodic = config_.key_int_max == 0 ? picture_count_ == 0
-                                                 : pictures_since_idr_ % config_.key_int_max == 0;
-  const bool idr = in.force_idr || idr_requested_ || periodic || scene_cut;
-  if (scene_cut && !(in.force_idr || idr_requested_ || periodic))
-    ++scene_cuts_;
-  idr_requested_ = false;
-  if (idr)
-    pictures_since_idr_ = 0;
-  const int poc = static_cast<int>(pictures_since_idr_);
-  const bool intra = idr || !config_.low_delay_p;
-  int qp = config_.qp;
-  if (config_.bitrate > 0)
-    qp = rate_.next_qp(intra);
-  else if (config_.low_delay_p && intra)
-    qp = std::max(0, qp - kIntraQpOffset);
-  use_qp(qp);
-
-  SliceHeader sh;
-  sh.nal_type = idr ? NalUnitType::IdrWRadl : NalUnitType::TrailR;
-  sh.slice_type = SliceType::I;
-  sh.pic_order_cnt_lsb = poc & ((1 << sps_.log2_max_poc_lsb) - 1);
-  sh.slice_qp = qp;
-  if (!intra)
-    prepare_inter_slice(sh, poc, std::min<int>(config_.ref_frames, poc));
-  // 8.3.2: the RPS decides which earlier pictures stay in the buffer.
-  dpb_.apply_rps(idr, sh.rps, poc);
-  for (int i = 0; i < sh.rps.num_negative && !intra; ++i)
-    inter_.ref[i] = dpb_.find_reference(inter_.ref_poc[i]);
-  if (!intra)
-    inter_.collocated = inter_.ref[sh.collocated_ref_idx];
-  recon_ = dpb_.acquire(poc);
-  for (auto &worker : workers_)
-    worker->ctu.begin_picture(&source_, &recon_->samples, &info_, intra ? nullptr : &inter_,
-                              &in.motion_hints);
-
-  if (idr) {
+  if (pic.idr) {
     rbsp_.clear();
     write_vps(rbsp_, vps_);
     append_nal_unit(out, NalUnitType::Vps, rbsp_.bytes());
@@ -434,20 +568,27 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
     write_pps(rbsp_, pps_);
     append_nal_unit(out, NalUnitType::Pps, rbsp_.bytes());
   }
-
+  SliceHeader &sh = pic.sh;
   rbsp_.clear();
-  final_rows_ = 0;
   if (pps_.entropy_coding_sync) {
-    code_wavefront_rows(sh);
+    // 7.4.7.1: entry points count the substreams' bytes as the NAL unit
+    // carries them, emulation prevention included. Every substream and the
+    // slice header end in a byte holding a one bit, so no run of zeros
+    // crosses a boundary and each substream's count is its own.
+    sh.entry_point_offsets.clear();
+    for (int r = 0; r + 1 < rows; ++r) {
+      const std::vector<uint8_t> &bytes = pic.rows[static_cast<size_t>(r)]->substream.bytes();
+      sh.entry_point_offsets.push_back(
+          static_cast<uint32_t>(bytes.size() + emulation_prevention_bytes(bytes)));
+    }
     write_slice_header(rbsp_, sps_, pps_, sh);
-    for (const auto &row : rows_)
+    for (const auto &row : pic.rows)
       rbsp_.bytes().insert(rbsp_.bytes().end(), row->substream.bytes().begin(),
                            row->substream.bytes().end());
   } else {
     write_slice_header(rbsp_, sps_, pps_, sh);
-    write_slice_data(rbsp_, sh);
-    for (int row = 0; row < sps_.ctb_rows(); ++row)
-      finish_row(row, sh);
+    rbsp_.bytes().insert(rbsp_.bytes().end(), pic.slice_data.bytes().begin(),
+                         pic.slice_data.bytes().end());
   }
   append_nal_unit(out, sh.nal_type, rbsp_.bytes());
 
@@ -455,10 +596,7 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
   // row as finish_row() made the rows final.
   uint8_t md5[3][16];
   for (int c = 0; c < 3; ++c)
-    md5_[c].finish(md5[c]);
-  recon_->is_reference = config_.low_delay_p;
-  store_motion_field(sh);
-  last_intra_ = intra;
+    pic.md5[c].finish(md5[c]);
   rbsp_.clear();
   write_picture_hash_sei(rbsp_, md5);
   append_nal_unit(out, NalUnitType::SuffixSei, rbsp_.bytes());
@@ -473,17 +611,19 @@ bool Encoder::encode(const SourcePicture &in, CodedPicture &coded) {
     }
   }
 
-  coded.pts = in.pts;
-  coded.opaque = in.opaque;
-  coded.type = idr ? PictureType::Idr : intra ? PictureType::I : PictureType::P;
-  coded.key_frame = idr;
-  coded.qp = qp;
-  coded.poc = poc;
-  ++picture_count_;
-  ++pictures_since_idr_;
+  coded.pts = pic.pts;
+  coded.opaque = pic.opaque;
+  coded.type = pic.idr ? PictureType::Idr : pic.intra ? PictureType::I : PictureType::P;
+  coded.key_frame = pic.idr;
+  coded.qp = pic.qp;
+  coded.poc = pic.poc;
   if (config_.bitrate > 0)
-    rate_.picture_coded(coded.bits(), qp, intra);
-  return true;
+    rate_.picture_coded(coded.bits(), pic.qp, pic.intra);
+  // Its buffer and its references' may be recycled once the RPS lets go.
+  for (DecodedPicture *used : pic.held)
+    --used->users;
+  returned_ = &pic;
+  ++pictures_returned_;
 }
 
 } // namespace quad::hevc

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <oneapi/tbb/task_arena.h>
@@ -38,7 +40,15 @@ struct EncoderConfig {
   // CABAC substream per CTU row, so rows can be coded in parallel. The
   // stream is the same for any thread count.
   bool wavefront = false;
-  int threads = 1; // workers coding CTU rows (wavefront); 0: one per core
+  // Workers coding CTU rows (wavefront) and pictures (frame threads); 0:
+  // one per core.
+  int threads = 1;
+  // Pictures coded at once: 1 codes each picture before the next (no
+  // latency); N > 1 starts a P picture's rows while the pictures before it
+  // finish theirs, holding N - 1 pictures back, and keeps motion within
+  // reach of finished rows (reference_reach), so the stream depends on N
+  // but never on the thread count.
+  int frame_threads = 1;
   int64_t bitrate = 0;     // bit/s; 0: constant QP (qp above)
   int vbv_buffer_ms = 500; // with a bitrate: the buffer the stream must fit
   // Low-delay P: pictures between IDRs predict from up to ref_frames
@@ -85,15 +95,48 @@ struct CodedPicture {
 };
 
 
+// What one thread codes CTUs with: a CTU encoder set up for one picture
+// at a time and the CABAC writer of the substream it codes.
 struct CtuWorker {
   CtuEncoder ctu;
   CabacWriter cabac;
+  int64_t picture = -1; // the picture ctu is set up for
 };
 
+// Wavefront: a CTU row's substream, the contexts after its second CTU
+// (9.3.2.2 storage) and how many of its CTUs are coded.
 struct RowState {
   BitWriter substream;
   ContextSet synced;
   std::atomic<int> coded{0};
+};
+
+// A picture from encode() taking it until its access unit is written: its
+// source, the decisions made for it when it was taken, and its coding
+// state. With frame threads several are coded at once.
+struct PictureInFlight {
+  PictureSamples source;
+  std::vector<BlockMotion> hint_blocks; // a copy of the caller's hints
+  MotionHints hints;
+  int64_t number = -1; // in the order taken
+  int64_t pts = 0;
+  void *opaque = nullptr;
+  bool idr = false;
+  bool intra = false;
+  int qp = 0;
+  int poc = 0;
+  SliceHeader sh;
+  DecisionParams search;
+  InterSliceContext inter; // P pictures
+  DecodedPicture *recon = nullptr;
+  // Its reconstruction and references: used (not recycled) until returned.
+  std::vector<DecodedPicture *> held;
+  BlockInfoMap info;
+  DeblockMap deblock_map;
+  std::vector<std::unique_ptr<RowState>> rows; // wavefront
+  BitWriter slice_data;                        // without wavefront
+  int final_rows = 0;                          // luma rows with margin and hash done
+  Md5 md5[3];                                  // the picture hash, row by row
 };
 
 // The decision knobs of a speed preset at a QP.
@@ -101,6 +144,12 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2);
 
 class Encoder {
 public:
+  Encoder() = default;
+  Encoder(const Encoder &) = delete;
+  Encoder &operator=(const Encoder &) = delete;
+  // Waits for the workers still coding pictures nobody drained.
+  ~Encoder();
+
   // Returns false when the configuration cannot be encoded.
   bool init(const EncoderConfig &config);
 
@@ -114,8 +163,8 @@ public:
   bool drain(CodedPicture &out);
 
   // Pictures taken but not yet returned, at most: the encoder's latency in
-  // pictures. Low-delay coding returns every picture with its call.
-  int held_pictures() const { return 0; }
+  // pictures, frame_threads - 1.
+  int held_pictures() const { return static_cast<int>(pictures_.size()) - 1; }
 
   // QP of the next picture (0..51), from then on.
   void set_qp(int qp);
@@ -129,63 +178,89 @@ public:
   // IDR period counts again from there.
   void request_idr() { idr_requested_ = true; }
 
-  // The last reconstructed picture (coded size; the display size is the
-  // top-left corner), equal to what a decoder outputs.
-  const PictureSamples &reconstruction() const { return recon_->samples; }
+  // The reconstruction of the last picture returned (coded size; the
+  // display size is the top-left corner), equal to what a decoder outputs.
+  const PictureSamples &reconstruction() const { return returned_->recon->samples; }
   const SequenceParams &sequence() const { return sps_; }
   const EncoderConfig &config() const { return config_; }
-  int64_t pictures_encoded() const { return picture_count_; }
-  // The motion of the last coded picture on an 8x8 grid over the display
-  // size (cols x rows, raster order).
+  // Pictures returned so far.
+  int64_t pictures_encoded() const { return pictures_returned_; }
+  // The motion of the last picture returned on an 8x8 grid over the
+  // display size (cols x rows, raster order).
   void motion_grid(std::vector<BlockMotion> &grid, int &cols, int &rows) const;
   // Pictures coded as IDRs because they started a new scene.
   int64_t scene_cuts() const { return scene_cuts_; }
 
 private:
-  void write_slice_data(BitWriter &bw, const SliceHeader &sh);
-  // Wavefront: codes the CTU rows into substreams_ (on the workers) and
-  // sets the slice header's entry points.
-  void code_wavefront_rows(SliceHeader &sh);
-  void code_row(CtuWorker &worker, int row, const SliceHeader &sh);
-  // Deblocks CTU row `row` (the row below it coded, the rows above
-  // finished), then fills the margin and hashes the rows no later filtering
-  // changes.
-  void finish_row(int row, const SliceHeader &sh);
-  // The decisions for the QP of the next picture.
-  void use_qp(int qp);
+  // Decides what the next picture is (IDR, QP, references) and hands its
+  // rows to the workers.
+  void take_picture(const SourcePicture &in);
+  // Codes rows (of any picture taken) until picture `number` is finished,
+  // then writes its access unit into out.
+  void return_picture(int64_t number, CodedPicture &out);
+  PictureInFlight &in_flight(int64_t number) {
+    return *pictures_[static_cast<size_t>(number % static_cast<int64_t>(pictures_.size()))];
+  }
   // The P slice's reference list, predictors and collocated picture.
-  void prepare_inter_slice(SliceHeader &sh, int poc, int num_refs);
-  // What later pictures' temporal candidates read of this one.
-  void store_motion_field(const SliceHeader &sh);
+  void prepare_inter_slice(PictureInFlight &pic, int num_refs);
+
+  // Jobs, numbered in the order pictures are taken: a CTU row each with
+  // wavefront, a whole picture without. A job waits only for jobs of lower
+  // number, and jobs are claimed in order, so a job waited for is always
+  // held by a thread that makes progress.
+  bool claim_job(int64_t &job);
+  void run_job(CtuWorker &worker, int64_t job);
+  // A helper: workers_[index] on a thread of the arena, claiming jobs
+  // until none is left.
+  void help(int index);
+  // Starts the helpers that are idle (jobs were added).
+  void wake_helpers();
+  // Every job taken done and every helper gone.
+  void stop_workers();
+
+  // Wavefront: codes CTU row `row` into its substream.
+  void code_row(CtuWorker &worker, PictureInFlight &pic, int row);
+  // Without wavefront: codes the picture as one substream.
+  void code_slice(CtuWorker &worker, PictureInFlight &pic);
+  // Frame threads: waits until the references have finished the rows that
+  // CTU row `row` may read.
+  void wait_for_references(const PictureInFlight &pic, int row) const;
+  // Deblocks CTU row `row` (the row below it coded, the rows above
+  // finished), fills the margin, hashes the rows no later filtering
+  // changes and stores the row's motion; then counts it finished.
+  void finish_row(PictureInFlight &pic, int row);
+  // finish_row() once the row above is finished.
+  void finish_in_order(PictureInFlight &pic, int row);
+  // What later pictures' temporal candidates read of luma rows
+  // y_begin .. y_end - 1.
+  void store_motion_rows(PictureInFlight &pic, int y_begin, int y_end);
 
   EncoderConfig config_;
   VideoParams vps_;
   SequenceParams sps_;
   PictureParams pps_;
-  DecisionParams search_;
-  PictureSamples source_;
-  DecodedPicture *recon_ = nullptr;
   DecodedPictureBuffer dpb_;
-  BlockInfoMap info_;
-  DeblockMap deblock_map_; // kept between pictures: no per-picture allocation
-  // What one thread codes CTUs with; workers_[0] codes every slice
-  // without wavefront.
+  // frame_threads pictures, picture n in pictures_[n % frame_threads].
+  std::vector<std::unique_ptr<PictureInFlight>> pictures_;
+  int64_t pictures_taken_ = 0;
+  int64_t pictures_returned_ = 0;
+  const PictureInFlight *returned_ = nullptr;
+  // One per thread: workers_[0] for the caller's thread, the others for
+  // helpers on the arena (oneTBB's one pool, shared by every encoder).
   std::vector<std::unique_ptr<CtuWorker>> workers_;
-  // Wavefront: per CTU row its substream, the contexts after its second
-  // CTU (9.3.2.2 storage) and how many of its CTUs are coded.
-  std::vector<std::unique_ptr<RowState>> rows_;
   std::unique_ptr<oneapi::tbb::task_arena> arena_;
-  std::atomic<int> finished_rows_{0}; // rows deblocked, in order
-  int final_rows_ = 0;                // luma rows with margin and hash done
-  Md5 md5_[3];                        // the picture hash, row by row
+  std::vector<std::atomic<bool>> helper_busy_; // by worker index
+  std::mutex helpers_mutex_;
+  std::condition_variable helpers_gone_;
+  int helpers_running_ = 0;
+  int jobs_per_picture_ = 1;
+  std::atomic<int64_t> jobs_taken_{0}; // jobs of the pictures taken
+  std::atomic<int64_t> next_job_{0};   // the next job to claim
   BitWriter rbsp_;
-  int64_t picture_count_ = 0;
   int64_t pictures_since_idr_ = 0;
   bool idr_requested_ = false;
   RateController rate_;
-  InterSliceContext inter_;
   SceneCutDetector scene_cut_;
-  bool last_intra_ = true;
   int64_t scene_cuts_ = 0;
 };
 

@@ -86,7 +86,7 @@ MotionChoice CtuEncoder::choose_merge_candidate(const PredictionBlock &pb,
     for (int j = 0; j < i && !repeated; ++j)
       repeated = merge_list[j].ref_idx[0] == merge_list[i].ref_idx[0] &&
                  merge_list[j].mv[0] == merge_list[i].mv[0];
-    if (repeated)
+    if (repeated || !within_reference_reach(*inter_, pb, merge_list[i].mv[0]))
       continue;
     predict(pb, merge_list[i], scratch, true);
     const double cost =
@@ -97,6 +97,8 @@ MotionChoice CtuEncoder::choose_merge_candidate(const PredictionBlock &pb,
       merge.merge_idx = i;
     }
   }
+  // With frame threads every candidate may reach too far: an infinite
+  // cost then rules merge out.
   merge.motion = merge_list[merge.merge_idx];
   merge.satd_cost = best;
   return merge;
@@ -177,10 +179,13 @@ double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth, bool 
   const int merge_count = inter_->max_num_merge_cand;
   InterPartition merge;
   merge.pu[0] = choose_merge_candidate(pb, merge_list, cands.merge_pred);
-  predict(pb, merge.pu[0].motion, cands.merge_pred);
-  code_inter_cu(x, y, log2_size, merge, cands.merge_pred, start);
-  if (params_.early_skip && info_->at(x, y).pred_mode == PredMode::Skip)
-    return need_cost ? cu_cost(x, y, log2_size, depth, start) : 0;
+  const bool merge_usable = merge.pu[0].satd_cost < std::numeric_limits<double>::infinity();
+  if (merge_usable) {
+    predict(pb, merge.pu[0].motion, cands.merge_pred);
+    code_inter_cu(x, y, log2_size, merge, cands.merge_pred, start);
+    if (params_.early_skip && info_->at(x, y).pred_mode == PredMode::Skip)
+      return need_cost ? cu_cost(x, y, log2_size, depth, start) : 0;
+  }
 
   // AMVP with the searched motion, then two prediction blocks each with
   // its own motion (each coded, without inter RD, only when its SATD cost
@@ -190,10 +195,11 @@ double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth, bool 
   const int hint_count = hint_seed(pb, hint);
   amvp.pu[0] = search_motion(pb, merge_list, merge_count, &hint, hint_count);
   const MotionChoice &merged = merge.pu[0];
-  const bool same_as_merge = amvp.pu[0].motion.ref_idx[0] == merged.motion.ref_idx[0] &&
+  const bool same_as_merge = merge_usable &&
+                             amvp.pu[0].motion.ref_idx[0] == merged.motion.ref_idx[0] &&
                              amvp.pu[0].motion.mv[0] == merged.motion.mv[0];
-  const bool try_amvp =
-      !same_as_merge && (params_.inter_rd || amvp.pu[0].satd_cost < merged.satd_cost);
+  const bool try_amvp = !same_as_merge && (params_.inter_rd || !merge_usable ||
+                                           amvp.pu[0].satd_cost < merged.satd_cost);
   double inter_satd = try_amvp ? std::min(merged.satd_cost, amvp.pu[0].satd_cost) : merged.satd_cost;
   // Of 2NxN and Nx2N the one with the lower SATD cost.
   InterPartition halves;
@@ -222,7 +228,8 @@ double CtuEncoder::decide_inter_cu(int x, int y, int log2_size, int depth, bool 
   // A lone candidate whose cost nobody compares is not measured.
   if (!try_amvp && !try_halves && !try_intra)
     return need_cost ? cu_cost(x, y, log2_size, depth, start) : 0;
-  consider(cu_cost(x, y, log2_size, depth, start), true);
+  if (merge_usable)
+    consider(cu_cost(x, y, log2_size, depth, start), true);
   auto code_inter = [&](const InterPartition &partition, bool more_follow) {
     for (int i = 0; i < partition.count(); ++i)
       predict(prediction_block(x, y, size, partition.part, i), partition.pu[i].motion,

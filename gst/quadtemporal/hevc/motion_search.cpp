@@ -103,7 +103,14 @@ MotionChoice CtuEncoder::search_motion(const PredictionBlock &pb,
     // refinement inside the reference's margin: no clamping needed.
     const int reach = ref.margin - 8;
     const int min_x = -pb.x - reach, max_x = ref.width - pb.x - w + reach;
-    const int min_y = -pb.y - reach, max_y = ref.height - pb.y - h + reach;
+    const int min_y = -pb.y - reach;
+    int max_y = ref.height - pb.y - h + reach;
+    // Frame threads: refinement keeps the integer part (a quarter-sample
+    // step around a whole one rounds down to it), so the whole vector
+    // alone decides which lines are read.
+    const int line_limit = reference_line_limit(*inter_, pb.y);
+    if (line_limit != std::numeric_limits<int>::max())
+      max_y = std::min(max_y, line_limit - 4 - pb.y - h);
     auto clamp_int = [&](int vx, int vy) {
       return MotionVector{static_cast<int16_t>(std::clamp(vx, min_x, max_x)),
                           static_cast<int16_t>(std::clamp(vy, min_y, max_y))};

@@ -23,6 +23,10 @@ struct InterSliceContext {
   // slice_temporal_mvp_enabled_flag is 0.
   const DecodedPicture *collocated = nullptr;
   int max_num_merge_cand = 5; // MaxNumMergeCand
+  // Frame threads (an encoder's choice, not the standard's): the lines of
+  // a reference a CTU row may read end this far below the row, where the
+  // references are finished while this picture is coded; 0: no limit.
+  int reference_reach = 0;
 };
 
 // A prediction block of a coding block.

@@ -76,10 +76,6 @@ void MotionField::resize(int width, int height) {
   blocks_.assign(static_cast<size_t>(width16_) * ((height + 15) >> 4), PredictionMotion{});
 }
 
-void MotionField::set_intra() {
-  std::fill(blocks_.begin(), blocks_.end(), PredictionMotion{});
-}
-
 void DecodedPictureBuffer::configure(int width, int height, int capacity) {
   width_ = width;
   height_ = height;
@@ -105,11 +101,11 @@ void DecodedPictureBuffer::apply_rps(bool idr, const ShortTermRps &rps, int curr
         keep = rps.delta_poc_s1[k] == delta;
     }
     pic.is_reference = keep;
-    in_use_[i] = keep;
+    in_use_[i] = keep || pic.users > 0;
   }
 }
 
-DecodedPicture *DecodedPictureBuffer::acquire(int poc) {
+DecodedPicture *DecodedPictureBuffer::acquire(int poc, bool is_reference) {
   size_t i = 0;
   while (i < pictures_.size() && in_use_[i])
     ++i;
@@ -122,7 +118,8 @@ DecodedPicture *DecodedPictureBuffer::acquire(int poc) {
   in_use_[i] = true;
   DecodedPicture *pic = pictures_[i].get();
   pic->poc = poc;
-  pic->is_reference = false;
+  pic->is_reference = is_reference;
+  pic->finished_rows.store(0, std::memory_order_relaxed);
   return pic;
 }
 

@@ -4,6 +4,7 @@
 // the same set on the decoder side). GStreamer-free.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -74,8 +75,6 @@ struct PredictionMotion {
 class MotionField {
 public:
   void resize(int width, int height);
-  // Every block intra: what an intra picture leaves.
-  void set_intra();
   PredictionMotion &at(int x, int y) { return blocks_[index(x, y)]; }
   const PredictionMotion &at(int x, int y) const { return blocks_[index(x, y)]; }
   int ref_poc[2][16] = {}; // by list and reference index
@@ -94,6 +93,12 @@ struct DecodedPicture {
   MotionField motion;
   int poc = 0;
   bool is_reference = false; // "used for short-term reference" (8.3.2)
+  // CTU rows deblocked, padded and with their motion stored, in order:
+  // a picture coded at the same time (frame threads) reads only those.
+  std::atomic<int> finished_rows{0};
+  // Pictures in flight that code into it or predict from it: it is not
+  // recycled before they are done, whatever the RPS says.
+  int users = 0;
 };
 
 // 7.3.7 st_ref_pic_set(): the short-term reference pictures of a slice as
@@ -116,10 +121,12 @@ public:
   void configure(int width, int height, int capacity);
   // 8.3.2: after an IDR nothing is referenced; otherwise the pictures the
   // RPS of the current picture names stay references and the rest are
-  // marked unused. Unused pictures are recycled.
+  // marked unused. Unused pictures nobody uses are recycled.
   void apply_rps(bool idr, const ShortTermRps &rps, int current_poc);
-  // A picture for the current one, not yet a reference, allocated once.
-  DecodedPicture *acquire(int poc);
+  // A picture for the current one, allocated once: a reference from the
+  // start when is_reference (frame threads let later pictures predict
+  // from it while it is coded).
+  DecodedPicture *acquire(int poc, bool is_reference);
   // A picture used for reference, or nullptr.
   DecodedPicture *find_reference(int poc);
 

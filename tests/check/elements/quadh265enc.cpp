@@ -523,6 +523,38 @@ GST_START_TEST(test_realtime_guard_and_threads) {
 }
 GST_END_TEST;
 
+/* frame-threads=3: two pictures of latency, reported; every frame comes
+ * out, in order; the stream does not depend on the thread count. */
+GST_START_TEST(test_frame_threads) {
+  GstHarness *h = encoder_harness("frame-threads=3 key-int-max=0", "I420", 64, 64);
+  for (int i = 0; i < 2; i++) {
+    fail_unless_equals_int(gst_harness_push(h, test_frame("I420", 64, 64, i)), GST_FLOW_OK);
+    fail_unless_equals_int(gst_harness_buffers_in_queue(h), 0);
+  }
+  GstClockTime min = 0, max = 0;
+  gst_video_encoder_get_latency(GST_VIDEO_ENCODER(h->element), &min, &max);
+  fail_unless_equals_uint64(min, 2 * GST_SECOND / 30);
+  fail_unless_equals_uint64(max, 2 * GST_SECOND / 30);
+  fail_unless_equals_int(gst_harness_push(h, test_frame("I420", 64, 64, 2)), GST_FLOW_OK);
+  fail_unless_equals_int(gst_harness_buffers_in_queue(h), 1);
+  fail_unless(gst_harness_push_event(h, gst_event_new_eos()));
+  fail_unless_equals_int(gst_harness_buffers_in_queue(h), 3);
+  gst_harness_teardown(h);
+
+  const std::string pan =
+      "quadcapturesrc is-live=false num-buffers=12 pan-x=7.25 pan-y=30.5 ! "
+      "video/x-raw,format=I420,width=320,height=256,framerate=30/1 ! "
+      "quadh265enc speed-preset=veryfast rate-control=cqp qp=30 key-int-max=0 frame-threads=2 "
+      "threads=";
+  int frames = 0;
+  const std::string error = run_to_end(pan + "1 ! fakesink name=sink", &frames);
+  fail_unless(error.empty(), "%s", error.c_str());
+  fail_unless_equals_int(frames, 12);
+  const std::string one = stream_of(pan + "1 ! fakesink name=sink");
+  fail_unless(one == stream_of(pan + "2 ! fakesink name=sink"), "2 threads, another stream");
+}
+GST_END_TEST;
+
 GST_START_TEST(test_reinitialises_only_on_a_new_format) {
   GstHarness *h = encoder_harness("key-int-max=0", "I420", 64, 64);
   for (int i = 0; i < 2; i++) {
@@ -566,6 +598,7 @@ static Suite *quadh265enc_suite(void) {
   tcase_add_test(tc, test_vectors_match_ground_truth);
   tcase_add_test(tc, test_motion_estimate_seeds_the_search);
   tcase_add_test(tc, test_realtime_guard_and_threads);
+  tcase_add_test(tc, test_frame_threads);
   return s;
 }
 

@@ -40,7 +40,8 @@ SKIP = 77
 class Case:
     def __init__(self, name, size=None, y4m=None, frames=2, qp=32, ctu=32,
                  preset=2, deblock=True, keyint=1, seed=1, bitrate=0, gop='intra',
-                 refs=1, pan=None, cut_at=0, hints=None, wpp=False, threads=1):
+                 refs=1, pan=None, cut_at=0, hints=None, wpp=False, threads=1,
+                 frame_threads=1):
         self.name = name
         self.size = size
         self.y4m = y4m
@@ -59,6 +60,11 @@ class Case:
         self.hints = hints
         self.wpp = wpp
         self.threads = threads
+        self.frame_threads = frame_threads
+
+    def threaded(self):
+        """Whether the stream must not depend on the thread count."""
+        return self.wpp or self.frame_threads > 1
 
     def encoder_args(self):
         args = ['--frames', str(self.frames), '--qp', str(self.qp),
@@ -82,7 +88,11 @@ class Case:
         if self.hints:
             args += ['--hints', self.hints]
         if self.wpp:
-            args += ['--wpp', '--threads', str(self.threads)]
+            args.append('--wpp')
+        if self.threaded():
+            args += ['--threads', str(self.threads)]
+        if self.frame_threads > 1:
+            args += ['--frame-threads', str(self.frame_threads)]
         return args
 
     def describe(self):
@@ -96,7 +106,11 @@ class Case:
         if self.hints:
             gop += ' hints=%s' % self.hints
         if self.wpp:
-            gop += ' wpp threads=%d' % self.threads
+            gop += ' wpp'
+        if self.frame_threads > 1:
+            gop += ' frame-threads=%d' % self.frame_threads
+        if self.threaded():
+            gop += ' threads=%d' % self.threads
         return ('%s [%s qp=%d ctu=%d preset=%d deblock=%s keyint=%d '
                 'frames=%d%s%s]' % (self.name, src, self.qp, self.ctu,
                                     self.preset, 'on' if self.deblock else 'off',
@@ -189,7 +203,7 @@ def check_case(case, encoder, workdir):
     w, h = picture_size_of(case)
     frame_size = w * h + 2 * (w // 2) * (h // 2)
     failures = []
-    if case.wpp:
+    if case.threaded():
         # The same stream from any number of threads.
         with open(stream, 'rb') as f:
             expected = f.read()
@@ -318,6 +332,22 @@ def matrix_cases():
                           refs=2, wpp=True, threads=threads,
                           pan=(66, -37) if gop == 'p' else None))
         n += 1
+    # Frame threads: P pictures coded while their references finish, with
+    # and without wavefront; pans faster than the rows a picture may read
+    # below its own, the hints pointing the search there (vectors limited to
+    # finished reference rows), CBR (the rate controller sees fewer pictures
+    # back), every stream the same from 1, 2, 3 and 8 threads.
+    for size, ctu, preset, refs, pan, wpp, frame_threads, bitrate in [
+            ((176, 320), 16, 1, 2, (37, 290), True, 2, 0),
+            ((208, 400), 32, 0, 3, (-66, 301), False, 3, 0),
+            ((256, 448), 64, 3, 1, (20, 270), True, 2, 0),
+            ((176, 144), 16, 2, 2, (66, -37), True, 3, 300)]:
+        cases.append(Case('frame-threads', size=size, ctu=ctu, preset=preset,
+                          frames=8, keyint=0, seed=n, gop='p', refs=refs,
+                          pan=pan, wpp=wpp, threads=2,
+                          frame_threads=frame_threads, bitrate=bitrate,
+                          hints=None if bitrate else 'pan'))
+        n += 1
     # Motion hints (quadmotion's estimate in the element): the pan's own
     # vector, and garbage that must not break the stream.
     for hints, preset in [('pan', 0), ('noise', 3)]:
@@ -355,6 +385,9 @@ def clip_cases(clip_dir):
         cases.append(Case('clip-wpp', y4m=foreman, frames=6, qp=30, ctu=32,
                           preset=1, keyint=0, gop='p', refs=2, wpp=True,
                           threads=2))
+        cases.append(Case('clip-frame-threads', y4m=foreman, frames=8, qp=30,
+                          ctu=16, preset=0, keyint=0, gop='p', refs=2,
+                          wpp=True, threads=2, frame_threads=3))
     return cases
 
 
@@ -368,7 +401,8 @@ def random_case(rng, n):
                 preset=rng.randint(0, 6), deblock=rng.random() < 0.7,
                 keyint=rng.choice([0, 1, 2, 3]), seed=rng.randint(0, 1 << 30),
                 gop='p' if p else 'intra', refs=rng.randint(1, 4),
-                wpp=rng.random() < 0.3, threads=rng.choice([1, 2, 3, 8]))
+                wpp=rng.random() < 0.3, threads=rng.choice([1, 2, 3, 8]),
+                frame_threads=rng.choice([1, 1, 2, 3]))
 
 
 def main():

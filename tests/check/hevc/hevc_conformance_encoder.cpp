@@ -11,6 +11,7 @@
 //       [--pan QX,QY] [--cut-at N]   (synthetic: pan in quarter samples per
 //                                     picture; another scene from picture N)
 //       [--wpp] [--threads N]  wavefront rows, on N threads (0: per core)
+//       [--frame-threads N]  N pictures coded at once (N - 1 held back)
 //       [--hints pan|noise]  motion hints through tc_encode: the pan's vector
 //                            on 16x16 blocks, or random vectors and distances
 //                            on an odd grid (a hint never breaks a stream)
@@ -161,7 +162,8 @@ int usage() {
                        "(--synthetic WxH [--seed S] | --y4m in.y4m) [--frames N] "
                        "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
                        "[--bitrate KBPS] [--vbv-ms MS] [--no-deblock] [--gop intra|p] [--refs N] "
-                       "[--pan QX,QY] [--cut-at N] [--hints pan|noise] [--wpp] [--threads N]\n");
+                       "[--pan QX,QY] [--cut-at N] [--hints pan|noise] [--wpp] [--threads N] "
+                       "[--frame-threads N]\n");
   return 2;
 }
 
@@ -189,6 +191,8 @@ int main(int argc, char **argv) {
       cfg.wavefront = 1;
     else if (a == "--threads")
       cfg.threads = std::atoi(v), ++i;
+    else if (a == "--frame-threads")
+      cfg.frame_threads = std::atoi(v), ++i;
     else if (a == "--hints")
       hints_mode = v, ++i;
     else if (a == "--cut-at")
@@ -258,6 +262,27 @@ int main(int argc, char **argv) {
   std::vector<uint8_t> yuv, bits(1024), rec;
   std::vector<TCMotionVector> hints;
   std::mt19937 hint_rng(seed);
+  // The reconstruction of each picture as it comes out (frame threads
+  // return pictures later than they go in).
+  int returned = 0;
+  auto write_reconstruction_md5 = [&] {
+    const uint8_t *rp[3];
+    ptrdiff_t rs[3];
+    tc_get_reconstruction(enc, rp, rs);
+    rec.clear();
+    for (int c = 0; c < 3; ++c) {
+      const int w = c ? cw : cfg.width;
+      const int h = c ? ch : cfg.height;
+      for (int y = 0; y < h; ++y)
+        rec.insert(rec.end(), rp[c] + y * rs[c], rp[c] + y * rs[c] + w);
+    }
+    uint8_t digest[16];
+    quad::hevc::md5_bytes(rec.data(), rec.size(), digest);
+    std::fprintf(md5, "%d ", returned++);
+    for (uint8_t b : digest)
+      std::fprintf(md5, "%02x", b);
+    std::fprintf(md5, "\n");
+  };
   for (int f = 0; f < frames; ++f) {
     if (y4m) {
       if (!read_y4m_frame(y4m, yuv, luma + 2 * static_cast<size_t>(cw) * ch))
@@ -269,6 +294,7 @@ int main(int argc, char **argv) {
                                 yuv.data() + luma + static_cast<size_t>(cw) * ch};
     const ptrdiff_t strides[3] = {cfg.width, cw, cw};
     int n = 0;
+    bool came_out = false;
     if (!hints_mode.empty()) {
       TCPicture in = {};
       for (int c = 0; c < 3; ++c) {
@@ -291,7 +317,8 @@ int main(int argc, char **argv) {
       in.motion_hints = hints.data();
       TCCodedPicture coded;
       n = tc_encode(enc, &in, &coded);
-      if (n == 1)
+      came_out = n == 1;
+      if (came_out)
         std::fwrite(coded.data, 1, coded.size, out);
     } else {
       // Starts small on purpose: exercises TC_ERROR_BUFFER_TOO_SMALL.
@@ -300,30 +327,21 @@ int main(int argc, char **argv) {
         bits.resize(tc_last_required_size(enc));
         n = tc_process_frame(enc, planes, strides, bits.data(), bits.size());
       }
-      if (n >= 0)
+      came_out = n > 0;
+      if (came_out)
         std::fwrite(bits.data(), 1, static_cast<size_t>(n), out);
     }
     if (n < 0) {
       std::fprintf(stderr, "encoding picture %d failed: %d\n", f, n);
       return 1;
     }
-
-    const uint8_t *rp[3];
-    ptrdiff_t rs[3];
-    tc_get_reconstruction(enc, rp, rs);
-    rec.clear();
-    for (int c = 0; c < 3; ++c) {
-      const int w = c ? cw : cfg.width;
-      const int h = c ? ch : cfg.height;
-      for (int y = 0; y < h; ++y)
-        rec.insert(rec.end(), rp[c] + y * rs[c], rp[c] + y * rs[c] + w);
-    }
-    uint8_t digest[16];
-    quad::hevc::md5_bytes(rec.data(), rec.size(), digest);
-    std::fprintf(md5, "%d ", f);
-    for (uint8_t b : digest)
-      std::fprintf(md5, "%02x", b);
-    std::fprintf(md5, "\n");
+    if (came_out)
+      write_reconstruction_md5();
+  }
+  TCCodedPicture coded;
+  while (tc_drain(enc, &coded) == 1) {
+    std::fwrite(coded.data, 1, coded.size, out);
+    write_reconstruction_md5();
   }
   tc_destroy(enc);
   std::fclose(out);

@@ -53,7 +53,7 @@ TEST(DecodedPictureBuffer, KeepsWhatTheRpsNames) {
       }
     }
     dpb.apply_rps(poc == 0, rps, poc);
-    DecodedPicture *pic = dpb.acquire(poc);
+    DecodedPicture *pic = dpb.acquire(poc, false);
     ASSERT_NE(pic, nullptr);
     for (int i = 0; i < poc; ++i)
       EXPECT_NE(dpb.find_reference(i), nullptr) << "POC " << i << " before POC " << poc;
@@ -69,14 +69,16 @@ TEST(DecodedPictureBuffer, KeepsWhatTheRpsNames) {
   EXPECT_EQ(dpb.find_reference(1), nullptr);
   DecodedPicture *kept = dpb.find_reference(2);
   ASSERT_NE(kept, nullptr);
-  DecodedPicture *cur = dpb.acquire(3);
+  DecodedPicture *cur = dpb.acquire(3, true);
   EXPECT_NE(cur, kept);
-  EXPECT_FALSE(cur->is_reference);
-  // An IDR drops every reference.
-  cur->is_reference = true;
+  EXPECT_TRUE(cur->is_reference);
+  // An IDR drops every reference; a picture still in use (frame threads:
+  // being coded, or predicted from) keeps its storage.
+  cur->users = 1;
   dpb.apply_rps(true, ShortTermRps{}, 0);
   EXPECT_EQ(dpb.find_reference(2), nullptr);
   EXPECT_EQ(dpb.find_reference(3), nullptr);
+  EXPECT_NE(dpb.acquire(0, true), cur);
 }
 
 // A random texture of 8x8 cells (so that a block is not its own mean) at

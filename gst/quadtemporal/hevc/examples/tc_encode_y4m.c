@@ -4,11 +4,14 @@
  *   tc_encode_y4m in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset 0..6]
  *                 [--keyint N] [--no-deblock] [--frames N] [--recon rec.yuv]
  *                 [--gop intra|p] [--refs 1..4] [--wpp] [--threads N]
+ *                 [--frame-threads N]
  *
  * --gop p codes low-delay P pictures predicting from up to --refs earlier
  * ones (IDR every --keyint pictures, 0: only the first).
  * --wpp codes each CTU row as its own substream, --threads N rows at once
  * (0: one per core); the stream does not depend on N.
+ * --frame-threads N codes N pictures at once (P pictures start while the
+ * ones before them finish), holding N - 1 back.
  * --recon writes the encoder's reconstruction (raw I420), which every
  * conforming decoder reproduces exactly. */
 #include <stdio.h>
@@ -69,7 +72,8 @@ int main(int argc, char **argv) {
     fprintf(stderr,
             "usage: %s in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset "
             "0..6] [--keyint N] [--no-deblock] [--frames N] [--recon "
-            "rec.yuv] [--gop intra|p] [--refs 1..4] [--wpp] [--threads N]\n",
+            "rec.yuv] [--gop intra|p] [--refs 1..4] [--wpp] [--threads N] "
+            "[--frame-threads N]\n",
             argv[0]);
     return 2;
   }
@@ -103,6 +107,8 @@ int main(int argc, char **argv) {
       cfg.wavefront = 1;
     else if (!strcmp(a, "--threads"))
       cfg.threads = atoi(v), ++i;
+    else if (!strcmp(a, "--frame-threads"))
+      cfg.frame_threads = atoi(v), ++i;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 2;

@@ -84,6 +84,13 @@ typedef struct TCConfig {
   int wavefront;     /* non-zero: wavefront parallel processing (a CABAC
                         substream per CTU row, entry points in the slice
                         header), the same stream for every thread count */
+  int frame_threads; /* pictures coded at once, 1..16: 1 codes each picture
+                        before the next; N > 1 starts a P picture's rows while
+                        the pictures before it finish theirs (more throughput
+                        from threads), holds N - 1 pictures back
+                        (tc_held_pictures) and keeps motion vectors within 64
+                        luma rows below their CTU row; the stream depends on
+                        N, never on threads */
 } TCConfig;
 
 /* GOP structures for tc_set_gop_structure(). */
@@ -156,7 +163,7 @@ typedef struct TCCodedPicture {
 /* Fills cfg with the defaults: 1280x720 at 30/1, QP 32, key_int_max 1,
  * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread, constant QP
  * (vbv_buffer_ms 500 for when a bit rate is set), 1 reference frame,
- * TC_GOP_ALL_INTRA, no wavefront. */
+ * TC_GOP_ALL_INTRA, no wavefront, 1 frame thread. */
 void tc_config_default(TCConfig *cfg);
 
 /* Creates an encoder; *out receives it. Returns TC_OK or an error. */
@@ -172,14 +179,15 @@ int tc_encode(TCEncoder *enc, const TCPicture *in, TCCodedPicture *out);
 int tc_drain(TCEncoder *enc, TCCodedPicture *out);
 
 /* Pictures tc_encode may hold at most: the encoder's latency in pictures
- * (0 in this version), or a negative TC_ERROR_*. */
+ * (frame_threads - 1), or a negative TC_ERROR_*. */
 int tc_held_pictures(const TCEncoder *enc);
 
 /* Encodes one picture into the caller's buffer: planes[0..2] are Y, Cb, Cr
  * of width x height (chroma halved in both directions) with the given
  * strides in bytes. Writes the access unit (VPS/SPS/PPS before every IDR,
  * the slice, a decoded picture hash SEI) to out. Returns the bytes written
- * or a negative TC_ERROR_*. */
+ * (0 while frame threads hold the picture back: tc_drain returns the last
+ * ones) or a negative TC_ERROR_*. */
 int tc_process_frame(TCEncoder *enc, const uint8_t *const planes[3], const ptrdiff_t strides[3],
                      uint8_t *out, size_t capacity);
 

@@ -32,8 +32,10 @@ few QP finer than its P pictures (x265's and x264's ipratio; ours 3).
 
 --threads N (N > 1) gives every encoder N threads (x265 --pools N, x264
 --threads N) and measures wall-clock time; ours runs with --wpp on N
-threads ('pP wpp Nt'), on one ('pP wpp 1t': the speed-up from threads) and
-without wavefront ('pP no-wpp': what wavefront costs in BD-rate).
+threads ('pP wpp Nt'), on one ('pP wpp 1t': the speed-up from threads),
+without wavefront ('pP no-wpp': what wavefront costs in BD-rate) and with
+two frame threads ('pP wpp Nt ft2': two pictures coded at once, one held
+back).
 
 The gst rows time the whole pipeline (reading the clip, quadmotion's
 search, the encoder), so their ratio to each other is what quadmotion's
@@ -171,6 +173,11 @@ def ours_commands(args, encoder, src, out, qp, frames):
                 variant = '%s wpp %dt' % (name, threads)
                 cmds[variant] = (cmd[:2] + [out(variant)] + cmd[3:] + [
                     '--wpp', '--threads', str(threads)], out(variant))
+            # Two pictures at once: throughput for a picture of latency.
+            variant = '%s wpp %dt ft2' % (name, args.threads)
+            cmds[variant] = (cmd[:2] + [out(variant)] + cmd[3:] + [
+                '--wpp', '--threads', str(args.threads), '--frame-threads',
+                '2'], out(variant))
             continue
         cmds[name] = (cmd, out(name))
         if args.quadmotion and not args.intra and preset == args.presets[0]:

@@ -37,10 +37,15 @@ bool SceneCutDetector::next(const PictureSamples &source) {
     return false;
   }
   const dsp::SadFn sad = dsp::kernels().sad;
-  int blocks = 0;
+  // A cut needs more than kIntraShare of the blocks to prefer intra: the
+  // test stops once enough prefer inter, and a block's search once one
+  // position predicts it at least as well as its mean.
+  const int blocks = (h / kBlock) * (w / kBlock);
+  const double inter_blocks_for_no_cut = blocks - kIntraShare * blocks;
   int intra_blocks = 0;
-  for (int by = 0; by + kBlock <= h; by += kBlock)
-    for (int bx = 0; bx + kBlock <= w; bx += kBlock) {
+  int inter_blocks = 0;
+  for (int by = 0; by + kBlock <= h && inter_blocks < inter_blocks_for_no_cut; by += kBlock)
+    for (int bx = 0; bx + kBlock <= w && inter_blocks < inter_blocks_for_no_cut; bx += kBlock) {
       const uint8_t *cur = current_.data() + static_cast<size_t>(by) * w + bx;
       int mean = 0;
       for (int y = 0; y < kBlock; ++y)
@@ -51,16 +56,15 @@ bool SceneCutDetector::next(const PictureSamples &source) {
       for (int y = 0; y < kBlock; ++y)
         for (int x = 0; x < kBlock; ++x)
           intra += std::abs(cur[y * w + x] - mean);
-      int inter = 1 << 30;
-      for (int dy = -kRange; dy <= kRange; ++dy)
-        for (int dx = -kRange; dx <= kRange; ++dx) {
+      bool inter_better = false;
+      for (int dy = -kRange; dy <= kRange && !inter_better; ++dy)
+        for (int dx = -kRange; dx <= kRange && !inter_better; ++dx) {
           if (by + dy < 0 || bx + dx < 0 || by + dy + kBlock > h || bx + dx + kBlock > w)
             continue;
           const uint8_t *ref = previous_.data() + static_cast<size_t>(by + dy) * w + bx + dx;
-          inter = std::min(inter, static_cast<int>(sad(cur, w, ref, w, kBlock, kBlock)));
+          inter_better = static_cast<int>(sad(cur, w, ref, w, kBlock, kBlock)) <= intra;
         }
-      ++blocks;
-      intra_blocks += intra < inter ? 1 : 0;
+      ++(inter_better ? inter_blocks : intra_blocks);
     }
   std::swap(previous_, current_);
   return blocks > 0 && intra_blocks > kIntraShare * blocks;

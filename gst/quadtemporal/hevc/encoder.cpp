@@ -166,6 +166,21 @@ void Encoder::set_speed_preset(int preset) {
   search_.qp = -1; // the next use_qp() derives the decisions again
 }
 
+void Encoder::set_bitrate(int64_t bitrate, int vbv_buffer_ms) {
+  if (bitrate > 0 && config_.bitrate > 0)
+    rate_.set_rate(bitrate, config_.fps_n, config_.fps_d, vbv_buffer_ms);
+  else if (bitrate > 0)
+    rate_.configure(bitrate, config_.fps_n, config_.fps_d, vbv_buffer_ms, config_.qp);
+  config_.bitrate = std::max<int64_t>(bitrate, 0);
+  config_.vbv_buffer_ms = vbv_buffer_ms;
+}
+
+void Encoder::set_key_int_max(int key_int_max) {
+  config_.key_int_max = std::max(key_int_max, 0);
+  if (key_int_max > 0 && pictures_since_idr_ >= key_int_max)
+    idr_requested_ = true;
+}
+
 void Encoder::use_qp(int qp) {
   if (search_.qp == qp)
     return;

@@ -14,9 +14,10 @@
  * By default the stream is low-delay P (`gop-structure=low-delay-p`): an
  * IDR, then P pictures that predict from up to `ref-frames` earlier ones,
  * none held back. The next picture is an IDR every `key-int-max` pictures
- * (0: only the first), on a force-key-unit event, and at a scene cut: the
- * `scene_cut` of a GstQuadAnalysisMeta on the frame (quadpreproc
- * analysis=true) when there is one, the encoder's own test otherwise. When
+ * (0: automatic, 250 as in x264enc and x265enc), on a force-key-unit event,
+ * and at a scene cut: the `scene_cut` of a GstQuadAnalysisMeta on the frame
+ * (quadpreproc analysis=true) when there is one, the encoder's own test
+ * otherwise. When
  * the frame carries quadmotion's estimate (a GstQuadMotionMeta of source
  * estimate), the motion search starts from its vectors too. Each
  * output buffer carries the motion the encoder chose as a
@@ -37,6 +38,15 @@
  * stream does not depend on the thread count. `ctu-size` takes 16, 32 or 64; any other value
  * is refused when it is set, so a pipeline that names one does not parse.
  * `stats` counts pictures by type, bits, QP and encode time.
+ *
+ * `bitrate`, `vbv-buffer-ms`, `qp`, `key-int-max` and `speed-preset` may
+ * change while PLAYING, as x264enc's bitrate may: the next picture is coded
+ * with them, in the same stream, with no new IDR and no frame lost. A new
+ * key-int-max counts from the last IDR (the next picture is one when the
+ * new period has passed already); bitrate and vbv-buffer-ms move a cbr
+ * stream only (rate-control is fixed while running); a new speed-preset
+ * keeps the transform depth and, with ref-frames 0, the reference count of
+ * the preset the stream started with, which its parameter sets carry.
  *
  * A caps change re-initialises the encoder, starting at an IDR, only when
  * what it codes changes (size, frame rate); I420 and NV12 of the same size
@@ -165,6 +175,8 @@ struct _GstQuadH265Enc {
   gboolean realtime;
   H265Counters counters; /* also under the object lock: stats is read from any thread */
 
+  gboolean settings_changed; /* a rate setting changed since the encoder took them */
+
   /* Streaming thread only. */
   TCEncoder *encoder;
   TCConfig config; /* the encoder's */
@@ -288,7 +300,16 @@ static void close_encoder(GstQuadH265Enc *self) {
   }
 }
 
-/* The encoder configuration for info and the properties. */
+/* The VBV buffer for the core: vbv-buffer-ms, where 0 is one frame
+ * interval in whole milliseconds. */
+static int vbv_buffer_ms(const GstQuadEncoderSettings &settings, const TCConfig &cfg) {
+  const guint frame_ms =
+      static_cast<guint>(gst_util_uint64_scale_int_ceil(1000, cfg.fps_d, cfg.fps_n));
+  return static_cast<int>(settings.vbv_buffer_ms ? settings.vbv_buffer_ms : std::max(frame_ms, 1u));
+}
+
+/* The encoder configuration for info and the properties; the encoder that
+ * takes it (or already has it) has every rate setting changed so far. */
 static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   TCConfig cfg;
   tc_config_default(&cfg);
@@ -304,6 +325,7 @@ static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   cfg.gop = self->gop;
   cfg.wavefront = self->wavefront;
   const guint ref_frames = self->ref_frames;
+  self->settings_changed = FALSE;
   GST_OBJECT_UNLOCK(self);
   /* ref-frames 0: one for the two fastest presets, two for the next two,
    * three for the slower ones. */
@@ -312,16 +334,12 @@ static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
 
   /* The shared speed presets have the core's numbering (ultrafast = 0). */
   cfg.qp = static_cast<int>(settings.qp);
-  cfg.key_int_max = static_cast<int>(std::min<guint>(settings.key_int_max, G_MAXINT));
+  cfg.key_int_max = gst_quad_encoder_key_int_period(settings.key_int_max);
   cfg.speed_preset = settings.speed_preset;
   cfg.threads = static_cast<int>(settings.threads);
   if (settings.rate_control == GST_QUAD_RATE_CONTROL_CBR) {
     cfg.bitrate_kbps = static_cast<int>(settings.bitrate);
-    /* vbv-buffer-ms 0: one frame interval, in whole milliseconds. */
-    const guint frame_ms =
-        static_cast<guint>(gst_util_uint64_scale_int_ceil(1000, cfg.fps_d, cfg.fps_n));
-    cfg.vbv_buffer_ms =
-        static_cast<int>(settings.vbv_buffer_ms ? settings.vbv_buffer_ms : std::max(frame_ms, 1u));
+    cfg.vbv_buffer_ms = vbv_buffer_ms(settings, cfg);
   }
   return cfg;
 }
@@ -514,6 +532,51 @@ static void realtime_guard(GstQuadH265Enc *self, double encode_us) {
   gst_quad_realtime_guard_post(GST_ELEMENT(self), &self->guard, reason, current, target, budget_us);
 }
 
+/* Rate settings changed while PLAYING: the core codes the next picture
+ * with them, in the same stream (no new IDR, no frame lost), as x264enc
+ * does with a new bitrate. */
+static void apply_changed_settings(GstQuadH265Enc *self) {
+  GST_OBJECT_LOCK(self);
+  const gboolean changed = self->settings_changed;
+  self->settings_changed = FALSE;
+  const GstQuadEncoderSettings s = self->settings;
+  GST_OBJECT_UNLOCK(self);
+  if (!changed)
+    return;
+  TCConfig &cfg = self->config;
+  const int qp = static_cast<int>(s.qp);
+  if (qp != cfg.qp && tc_set_qp(self->encoder, qp) == TC_OK)
+    cfg.qp = qp;
+  const int key_int_max = gst_quad_encoder_key_int_period(s.key_int_max);
+  if (key_int_max != cfg.key_int_max && tc_set_key_int_max(self->encoder, key_int_max) == TC_OK)
+    cfg.key_int_max = key_int_max;
+  /* rate-control is fixed while running: a bit rate only moves a cbr stream. */
+  if (cfg.bitrate_kbps > 0) {
+    const int kbps = static_cast<int>(s.bitrate);
+    const int vbv_ms = vbv_buffer_ms(s, cfg);
+    if ((kbps != cfg.bitrate_kbps || vbv_ms != cfg.vbv_buffer_ms) &&
+        tc_set_bitrate(self->encoder, kbps, vbv_ms) == TC_OK) {
+      cfg.bitrate_kbps = kbps;
+      cfg.vbv_buffer_ms = vbv_ms;
+    }
+  }
+  const int ceiling = static_cast<int>(s.speed_preset);
+  if (ceiling != cfg.speed_preset) {
+    /* The real-time guard, when it stepped down, stays below the new ceiling. */
+    const int preset = self->preset < cfg.speed_preset ? std::min(ceiling, self->preset) : ceiling;
+    if (tc_set_speed_preset(self->encoder, preset) == TC_OK) {
+      cfg.speed_preset = ceiling;
+      self->preset = preset;
+      GST_OBJECT_LOCK(self);
+      self->counters.preset = preset;
+      GST_OBJECT_UNLOCK(self);
+    }
+  }
+  GST_INFO_OBJECT(self, "now qp %d, key-int-max %d, %d kbit/s in %d ms, preset %s", cfg.qp,
+                  cfg.key_int_max, cfg.bitrate_kbps, cfg.vbv_buffer_ms,
+                  gst_quad_speed_preset_nick(static_cast<GstQuadSpeedPreset>(self->preset)));
+}
+
 static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
                                                     GstVideoCodecFrame *frame) {
   auto *self = GST_QUAD_H265_ENC(encoder);
@@ -522,6 +585,7 @@ static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps before the first frame."), (nullptr));
     return GST_FLOW_NOT_NEGOTIATED;
   }
+  apply_changed_settings(self);
 
   GstVideoFrame vframe;
   if (!gst_video_frame_map(&vframe, &self->input_state->info, frame->input_buffer, GST_MAP_READ)) {
@@ -640,12 +704,25 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   case PROP_REALTIME:
     self->realtime = g_value_get_boolean(value);
     break;
-  default:
+  default: {
     /* rate-control, with its own enum type, has the shared id and values. */
-    if (prop_id < PROP_SHARED_FIRST ||
-        !gst_quad_encoder_settings_set(&self->settings, prop_id - PROP_SHARED_FIRST, value))
+    const guint id = prop_id - PROP_SHARED_FIRST;
+    if (prop_id < PROP_SHARED_FIRST || !gst_quad_encoder_settings_set(&self->settings, id, value)) {
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+    }
+    if (!gst_quad_encoder_prop_is_rate(id))
+      break;
+    self->settings_changed = TRUE;
+    if ((id == GST_QUAD_ENCODER_PROP_BITRATE || id == GST_QUAD_ENCODER_PROP_VBV_BUFFER_MS) &&
+        self->settings.rate_control == GST_QUAD_RATE_CONTROL_CQP &&
+        GST_STATE(self) > GST_STATE_READY)
+      GST_WARNING_OBJECT(self,
+                         "%s applies with rate-control=cbr; this stream stays at constant "
+                         "QP until the encoder restarts in cbr",
+                         pspec->name);
     break;
+  }
   }
   GST_OBJECT_UNLOCK(self);
 }
@@ -742,9 +819,7 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
                          "pictures), preset-down, preset-up and preset (the real-time guard)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-  gst_quad_encoder_install_properties_except(gobject_class, PROP_SHARED_FIRST,
-                                             static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY),
-                                             SHARED_PROPS_LEFT_OUT);
+  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST, SHARED_PROPS_LEFT_OUT);
   g_object_class_install_property(
       gobject_class, guint{PROP_SHARED_FIRST} + GST_QUAD_ENCODER_PROP_RATE_CONTROL,
       g_param_spec_enum("rate-control", "Rate control", "How the quantiser is chosen",

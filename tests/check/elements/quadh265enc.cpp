@@ -1,8 +1,8 @@
 /* quadh265enc: the element around the HEVC core. Bit-exactness of the
  * streams themselves is the conformance harness's job (tests/check/hevc);
  * here: caps, key frames and parameter sets, decodability through
- * GStreamer's own parser and decoder, latency, stats, caps changes, the
- * properties offered, and bad input. */
+ * GStreamer's own parser and decoder, latency, stats, caps changes, rate
+ * settings changed while PLAYING, the properties offered, and bad input. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
@@ -11,6 +11,7 @@
 #include "quad/gstquadmotionmeta.h"
 
 #include <cstdlib>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -549,6 +550,193 @@ GST_START_TEST(test_reinitialises_only_on_a_new_format) {
 }
 GST_END_TEST;
 
+/* ---- rate settings changed while PLAYING ---- */
+
+/* One picture as it reached the sink, with the encoder's preset then. */
+struct LivePicture {
+  gsize size;
+  bool key;
+  GstClockTime pts;
+  std::string preset;
+};
+
+struct LiveRun {
+  GstElement *encoder = nullptr;
+  int change_after = 0; /* the change is made when this many pictures left */
+  std::function<void(GstElement *)> change;
+  std::vector<LivePicture> pictures;
+};
+
+static std::string stats_preset(GstElement *encoder) {
+  GstStructure *s = nullptr;
+  g_object_get(encoder, "stats", &s, nullptr);
+  const std::string preset = gst_structure_get_string(s, "preset");
+  gst_structure_free(s);
+  return preset;
+}
+
+/* Runs `frames` pictures of a moving scene through quadh265enc with props,
+ * calling change on the encoder from the streaming thread once
+ * change_after pictures reached the sink, in PLAYING. Checks that every
+ * picture came out, once, in order. *stats gets the encoder's stats. */
+static std::vector<LivePicture> run_with_change(const std::string &props, int frames,
+                                                int change_after,
+                                                std::function<void(GstElement *)> change,
+                                                GstStructure **stats) {
+  GstElement *pipeline = gst_parse_launch(
+      ("quadcapturesrc is-live=false num-buffers=" + std::to_string(frames) +
+       " ! video/x-raw,format=I420,width=320,height=192,framerate=30/1 ! quadh265enc name=enc " +
+       props + " ! fakesink name=sink signal-handoffs=true sync=false")
+          .c_str(),
+      nullptr);
+  fail_unless(pipeline != nullptr);
+  LiveRun run;
+  run.encoder = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+  run.change_after = change_after;
+  run.change = std::move(change);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  g_signal_connect(
+      sink, "handoff", G_CALLBACK(+[](GstElement *, GstBuffer *buf, GstPad *, gpointer data) {
+        auto *r = static_cast<LiveRun *>(data);
+        r->pictures.push_back({gst_buffer_get_size(buf),
+                               !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT),
+                               GST_BUFFER_PTS(buf), stats_preset(r->encoder)});
+        if (static_cast<int>(r->pictures.size()) == r->change_after)
+          r->change(r->encoder);
+      }),
+      &run);
+  gst_object_unref(sink);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, 120 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  fail_unless(msg != nullptr && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS, "no EOS");
+  gst_message_unref(msg);
+  gst_object_unref(bus);
+  g_object_get(run.encoder, "stats", stats, nullptr);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(run.encoder);
+  gst_object_unref(pipeline);
+
+  /* No frame lost or repeated on the way. */
+  fail_unless_equals_int(static_cast<int>(run.pictures.size()), frames);
+  for (int i = 0; i < frames; i++)
+    fail_unless_equals_uint64(run.pictures[i].pts, gst_util_uint64_scale(i, GST_SECOND, 30));
+  fail_unless_equals_uint64(stats_uint64(*stats, "frames-in"), frames);
+  fail_unless_equals_uint64(stats_uint64(*stats, "frames-out"), frames);
+  return run.pictures;
+}
+
+static double mean_bits(const std::vector<LivePicture> &pictures, int from, int to) {
+  double bits = 0;
+  for (int i = from; i < to; i++)
+    bits += 8.0 * pictures[i].size;
+  return bits / (to - from);
+}
+
+/* Only the IDR the stream started with: no restart. */
+static void check_single_idr(const std::vector<LivePicture> &pictures) {
+  for (size_t i = 0; i < pictures.size(); i++)
+    fail_unless(pictures[i].key == (i == 0), "picture %zu key %d", i, pictures[i].key);
+}
+
+/* A new bitrate in PLAYING: the rate control follows it within the same
+ * stream, as x264enc's bitrate does. */
+GST_START_TEST(test_bitrate_changes_in_playing) {
+  GstStructure *stats = nullptr;
+  const auto pictures = run_with_change(
+      "rate-control=cbr bitrate=800 key-int-max=0", 200, 100,
+      [](GstElement *enc) { g_object_set(enc, "bitrate", 200u, nullptr); }, &stats);
+  gst_structure_free(stats);
+  check_single_idr(pictures);
+  const double before = mean_bits(pictures, 60, 100);
+  const double after = mean_bits(pictures, 160, 200);
+  fail_unless(before > 0.8 * 800000 / 30 && before < 1.2 * 800000 / 30, "%.0f bits before", before);
+  fail_unless(after > 0.8 * 200000 / 30 && after < 1.2 * 200000 / 30, "%.0f bits after", after);
+}
+GST_END_TEST;
+
+/* A new qp in PLAYING codes the next picture at it, in the same stream. */
+GST_START_TEST(test_qp_changes_in_playing) {
+  GstStructure *stats = nullptr;
+  const auto pictures = run_with_change(
+      "rate-control=cqp qp=22 key-int-max=0", 60, 30,
+      [](GstElement *enc) { g_object_set(enc, "qp", 40u, nullptr); }, &stats);
+  check_single_idr(pictures);
+  /* P pictures at 22 then at 40, the IDR 3 finer. */
+  fail_unless_equals_int(stats_int(stats, "min-qp"), 19);
+  fail_unless_equals_int(stats_int(stats, "max-qp"), 40);
+  fail_unless_equals_float(stats_double(stats, "mean-qp"), (19 + 29 * 22 + 30 * 40) / 60.0);
+  gst_structure_free(stats);
+  const double before = mean_bits(pictures, 10, 30);
+  const double after = mean_bits(pictures, 30, 50);
+  fail_unless(after < before / 3, "%.0f bits per picture at qp 22, %.0f at 40", before, after);
+}
+GST_END_TEST;
+
+/* A new key-int-max in PLAYING counts from the last IDR: 100 pictures
+ * after the IDR at 90 exceed 7 already, so the next picture is an IDR. */
+GST_START_TEST(test_key_int_max_changes_in_playing) {
+  GstStructure *stats = nullptr;
+  const auto pictures = run_with_change(
+      "rate-control=cqp key-int-max=30", 130, 100,
+      [](GstElement *enc) { g_object_set(enc, "key-int-max", 7u, nullptr); }, &stats);
+  for (int i = 0; i < 130; i++) {
+    const bool expected = i < 100 ? i % 30 == 0 : (i - 100) % 7 == 0;
+    fail_unless(pictures[i].key == expected, "picture %d key %d", i, pictures[i].key);
+  }
+  fail_unless_equals_uint64(stats_uint64(stats, "idr-frames"), 4 + 5);
+  gst_structure_free(stats);
+
+  /* Back to 0 (automatic, 250) after the IDR at 100: none before 350. */
+  const auto automatic = run_with_change(
+      "rate-control=cqp key-int-max=100", 300, 101,
+      [](GstElement *enc) { g_object_set(enc, "key-int-max", 0u, nullptr); }, &stats);
+  gst_structure_free(stats);
+  for (int i = 0; i < 300; i++)
+    fail_unless(automatic[i].key == (i == 0 || i == 100), "picture %d key", i);
+}
+GST_END_TEST;
+
+/* A new speed-preset in PLAYING: the next picture is searched with it (the
+ * stream changes from there, not before), in the same stream. */
+GST_START_TEST(test_speed_preset_changes_in_playing) {
+  GstStructure *stats = nullptr;
+  const auto same = run_with_change(
+      "rate-control=cqp key-int-max=0 speed-preset=slow", 40, 20, [](GstElement *) {}, &stats);
+  gst_structure_free(stats);
+  const auto pictures = run_with_change(
+      "rate-control=cqp key-int-max=0 speed-preset=slow", 40, 20,
+      [](GstElement *enc) { gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast"); },
+      &stats);
+  check_single_idr(pictures);
+  fail_unless_equals_string(gst_structure_get_string(stats, "preset"), "ultrafast");
+  gst_structure_free(stats);
+  for (int i = 0; i < 20; i++) {
+    fail_unless_equals_string(pictures[i].preset.c_str(), "slow");
+    fail_unless_equals_int(pictures[i].size, same[i].size);
+  }
+  int changed = 0;
+  for (int i = 20; i < 40; i++) {
+    fail_unless_equals_string(pictures[i].preset.c_str(), "ultrafast");
+    changed += pictures[i].size != same[i].size;
+  }
+  fail_unless(changed > 10, "%d of 20 pictures changed with the preset", changed);
+}
+GST_END_TEST;
+
+/* key-int-max=0 is automatic, as on x264enc: an IDR every 250 pictures. */
+GST_START_TEST(test_key_int_max_zero_is_automatic) {
+  GstHarness *h = encoder_harness("key-int-max=0 speed-preset=ultrafast", "I420", 32, 32);
+  for (int i = 0; i < 502; i++) {
+    GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 32, 32, i));
+    fail_unless_equals_int(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT), i % 250 != 0);
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 static Suite *quadh265enc_suite(void) {
   Suite *s = suite_create("quadh265enc");
   TCase *tc = tcase_create("general");
@@ -566,6 +754,11 @@ static Suite *quadh265enc_suite(void) {
   tcase_add_test(tc, test_vectors_match_ground_truth);
   tcase_add_test(tc, test_motion_estimate_seeds_the_search);
   tcase_add_test(tc, test_realtime_guard_and_threads);
+  tcase_add_test(tc, test_bitrate_changes_in_playing);
+  tcase_add_test(tc, test_qp_changes_in_playing);
+  tcase_add_test(tc, test_key_int_max_changes_in_playing);
+  tcase_add_test(tc, test_speed_preset_changes_in_playing);
+  tcase_add_test(tc, test_key_int_max_zero_is_automatic);
   return s;
 }
 

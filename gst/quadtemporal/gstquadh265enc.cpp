@@ -68,7 +68,7 @@
  * ]|
  * |[
  * gst-launch-1.0 quadcapturesrc location=clip.y4m is-live=false ! quadh265enc ctu-size=64 ! \
- *     h265parse ! matroskamux ! filesink location=out.mkv
+ *     mp4mux ! filesink location=out.mp4
  * ]|
  */
 #ifdef HAVE_CONFIG_H

@@ -190,7 +190,9 @@ def ours_commands(args, encoder, src, out, qp, frames):
                     'location=' + src, 'is-live=false',
                     'num-buffers=%d' % frames, '!'] + motion + [
                     'quadh265enc', 'rate-control=cqp', 'qp=%d' % qp,
-                    'speed-preset=%d' % preset, 'key-int-max=0',
+                    # One IDR, as the core's --keyint 0 (the element's 0
+                    # is automatic, 250).
+                    'speed-preset=%d' % preset, 'key-int-max=%d' % frames,
                     'ref-frames=1', '!', 'filesink',
                     'location=' + out(variant)], out(variant))
     return cmds

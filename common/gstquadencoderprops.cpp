@@ -1,6 +1,8 @@
 /* The shared encoder property set: GTypes, pspecs and value plumbing. */
 #include "quad/gstquadencoderprops.h"
 
+#include <algorithm>
+
 GType gst_quad_rate_control_get_type(void) {
   static GType type = 0;
   static const GEnumValue values[] = {
@@ -98,27 +100,23 @@ void gst_quad_encoder_settings_init(GstQuadEncoderSettings *s) {
   s->intra_refresh = GST_QUAD_ENCODER_DEFAULT_INTRA_REFRESH;
 }
 
-void gst_quad_encoder_install_properties(GObjectClass *klass, guint first_id,
-                                         GParamFlags extra_flags) {
-  gst_quad_encoder_install_properties_except(klass, first_id, extra_flags, 0);
-}
-
 gboolean gst_quad_encoder_prop_is_rate(guint id) {
   return id == GST_QUAD_ENCODER_PROP_BITRATE || id == GST_QUAD_ENCODER_PROP_QP ||
          id == GST_QUAD_ENCODER_PROP_VBV_BUFFER_MS || id == GST_QUAD_ENCODER_PROP_KEY_INT_MAX ||
          id == GST_QUAD_ENCODER_PROP_SPEED_PRESET;
 }
 
-static void install_shared(GObjectClass *klass, guint first_id, GParamFlags extra_flags,
-                           GstQuadEncoderPropsFlags flags, guint leave_out) {
-  const auto rw =
-      static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | extra_flags);
-  /* The rate settings: also mutable in PLAYING where the encoder opts in. */
-  const auto rate =
-      static_cast<GParamFlags>((flags & GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING)
-                                   ? (rw & ~GST_PARAM_MUTABLE_READY) | GST_PARAM_MUTABLE_PLAYING
-                                   : rw);
-  const gboolean key_int_auto = (flags & GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO) != 0;
+gint gst_quad_encoder_key_int_period(guint key_int_max) {
+  return key_int_max == 0 ? GST_QUAD_ENCODER_AUTO_KEY_INT_MAX
+                          : static_cast<gint>(std::min<guint>(key_int_max, G_MAXINT));
+}
+
+void gst_quad_encoder_install_properties(GObjectClass *klass, guint first_id, guint leave_out) {
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                           GST_PARAM_MUTABLE_READY);
+  /* As x264enc's bitrate: the next picture is coded with the new value. */
+  const auto rate = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                             GST_PARAM_MUTABLE_PLAYING);
   const auto install = [&](guint id, GParamSpec *pspec) {
     if (leave_out & GST_QUAD_ENCODER_PROP_BIT(id))
       g_param_spec_unref(g_param_spec_ref_sink(pspec));
@@ -143,11 +141,8 @@ static void install_shared(GObjectClass *klass, guint first_id, GParamFlags extr
                             0, 10000, GST_QUAD_ENCODER_DEFAULT_VBV_BUFFER_MS, rate));
   install(GST_QUAD_ENCODER_PROP_KEY_INT_MAX,
           g_param_spec_uint("key-int-max", "Key interval",
-                            key_int_auto
-                                ? "Pictures from one IDR (or intra refresh cycle) to the next "
-                                  "(1: every picture; 0: automatic, 250)"
-                                : "Pictures from one IDR (or intra refresh cycle) to the next "
-                                  "(1: every picture; 0: only the first)",
+                            "Pictures from one IDR (or intra refresh cycle) to the next "
+                            "(1: every picture; 0: automatic, 250 as in x264 and x265)",
                             0, G_MAXINT, GST_QUAD_ENCODER_DEFAULT_KEY_INT_MAX, rate));
   install(GST_QUAD_ENCODER_PROP_SPEED_PRESET,
           g_param_spec_enum("speed-preset", "Speed preset", "Trade compression for speed",
@@ -161,17 +156,6 @@ static void install_shared(GObjectClass *klass, guint first_id, GParamFlags extr
                                "Refresh with a moving column of intra blocks over key-int-max "
                                "pictures instead of IDR pictures (smoother bit rate)",
                                GST_QUAD_ENCODER_DEFAULT_INTRA_REFRESH, rw));
-}
-
-void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first_id,
-                                                GParamFlags extra_flags, guint leave_out) {
-  install_shared(klass, first_id, extra_flags, static_cast<GstQuadEncoderPropsFlags>(0), leave_out);
-}
-
-void gst_quad_encoder_install_properties_full(GObjectClass *klass, guint first_id,
-                                              GParamFlags extra_flags,
-                                              GstQuadEncoderPropsFlags flags) {
-  install_shared(klass, first_id, extra_flags, flags, 0);
 }
 
 gboolean gst_quad_encoder_settings_set(GstQuadEncoderSettings *s, guint id, const GValue *value) {

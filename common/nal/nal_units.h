@@ -1,8 +1,8 @@
 /* What a container needs from an Annex B stream: NAL units with 4-byte
  * length prefixes in place of start codes, and the decoder configuration
  * record (ISO/IEC 14496-15 avcC for H.264, hvcC for H.265) built from the
- * parameter sets. GStreamer-free: the fallback encoders' core and quadenc
- * both use it. */
+ * parameter sets. GStreamer-free: the fallback encoders' core, quadh265enc
+ * and quadenc use it. */
 #pragma once
 
 #include <cstdint>

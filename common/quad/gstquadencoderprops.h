@@ -16,12 +16,11 @@
  * An element installs them with gst_quad_encoder_install_properties() at
  * property ids first_id .. first_id + GST_QUAD_ENCODER_N_PROPS - 1 and
  * forwards those ids to gst_quad_encoder_settings_set/get(). An element that
- * cannot honour some of them yet leaves those out with
- * gst_quad_encoder_install_properties_except(), or installs its own pspec at
- * the same id (a rate-control enum with fewer modes, same values).
- * gst_quad_encoder_install_properties_full() lets an encoder opt in to
- * x264enc's conventions (GstQuadEncoderPropsFlags): key-int-max 0 meaning
- * automatic, and the rate settings changeable while PLAYING.
+ * cannot honour some of them yet leaves those out, or installs its own pspec
+ * at the same id (a rate-control enum with fewer modes, same values). As on
+ * x264enc, key-int-max 0 is automatic (250 pictures) and the rate settings
+ * (bitrate, qp, vbv-buffer-ms, key-int-max, speed-preset) may change while
+ * PLAYING: each encoder codes the next picture with them.
  */
 #pragma once
 
@@ -59,7 +58,7 @@ typedef struct {
   GstQuadRateControl rate_control;
   guint qp;
   guint vbv_buffer_ms;
-  guint key_int_max; /* 0: only the first picture is an IDR */
+  guint key_int_max; /* 0: automatic, GST_QUAD_ENCODER_AUTO_KEY_INT_MAX */
   GstQuadSpeedPreset speed_preset;
   guint threads; /* 0: one per core */
   gboolean intra_refresh;
@@ -86,41 +85,26 @@ enum {
 #define GST_QUAD_ENCODER_DEFAULT_THREADS 0
 #define GST_QUAD_ENCODER_DEFAULT_INTRA_REFRESH FALSE
 
-/* key-int-max 0 with GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO: x264's and x265's
- * own default interval. */
+/* key-int-max 0: x264's and x265's own default interval. */
 #define GST_QUAD_ENCODER_AUTO_KEY_INT_MAX 250
 
-typedef enum {
-  /* bitrate, qp, vbv-buffer-ms, key-int-max and speed-preset may change in
-   * PLAYING (GST_PARAM_MUTABLE_PLAYING); the next picture uses them. */
-  GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING = 1 << 0,
-  /* key-int-max 0 means automatic (GST_QUAD_ENCODER_AUTO_KEY_INT_MAX), as on
-   * x264enc, instead of only the first picture. */
-  GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO = 1 << 1,
-} GstQuadEncoderPropsFlags;
-
 void gst_quad_encoder_settings_init(GstQuadEncoderSettings *settings);
-
-/* Installs the shared properties at ids first_id + GST_QUAD_ENCODER_PROP_*.
- * extra_flags is or-ed into G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
- * (e.g. GST_PARAM_MUTABLE_PLAYING for properties applied while running). */
-void gst_quad_encoder_install_properties(GObjectClass *klass, guint first_id,
-                                         GParamFlags extra_flags);
-void gst_quad_encoder_install_properties_full(GObjectClass *klass, guint first_id,
-                                              GParamFlags extra_flags,
-                                              GstQuadEncoderPropsFlags flags);
-
-/* Whether the shared property id (relative to first_id) is one of those
- * GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING lets change in PLAYING. */
-gboolean gst_quad_encoder_prop_is_rate(guint id);
 
 /* The bit of a GST_QUAD_ENCODER_PROP_* id in a leave_out mask. */
 #define GST_QUAD_ENCODER_PROP_BIT(id) (1u << (id))
 
-/* The same, without the properties whose GST_QUAD_ENCODER_PROP_BIT is set in
- * leave_out. */
-void gst_quad_encoder_install_properties_except(GObjectClass *klass, guint first_id,
-                                                GParamFlags extra_flags, guint leave_out);
+/* Installs the shared properties at ids first_id + GST_QUAD_ENCODER_PROP_*,
+ * less those whose GST_QUAD_ENCODER_PROP_BIT is set in leave_out. The rate
+ * settings are GST_PARAM_MUTABLE_PLAYING, the others
+ * GST_PARAM_MUTABLE_READY. */
+void gst_quad_encoder_install_properties(GObjectClass *klass, guint first_id, guint leave_out);
+
+/* Whether the shared property id (relative to first_id) is a rate setting,
+ * one that may change in PLAYING. */
+gboolean gst_quad_encoder_prop_is_rate(guint id);
+
+/* The IDR period in pictures key-int-max asks for (0: automatic). */
+gint gst_quad_encoder_key_int_period(guint key_int_max);
 
 /* The real-time guard of the encoders' `realtime` property: encode time
  * smoothed over about ten pictures; the preset steps down after 8 pictures

@@ -35,9 +35,12 @@
  * The shared encoder properties (rate-control, bitrate, qp, vbv-buffer-ms,
  * key-int-max, speed-preset, threads, intra-refresh) are passed to every
  * backend that has them, translated for x264enc and x265enc; every backend
- * is asked for zero-latency tuning and no B-frames where it offers them. A
- * backend with the shared set that does not offer the rate-control asked
- * for (quadh265enc and vbr) is passed over. bitrate, qp, vbv-buffer-ms,
+ * is asked for zero-latency tuning and no B-frames where it offers them.
+ * key-int-max 0 is automatic as on x264enc: a key frame every 250 pictures
+ * on every backend (a hardware encoder is given 250, not its own choice),
+ * so a failover keeps the spacing. A backend with the shared set that does
+ * not offer the rate-control asked for (quadh265enc and vbr) is passed
+ * over. bitrate, qp, vbv-buffer-ms,
  * key-int-max and speed-preset may change in PLAYING: the running backend
  * gets the change where it takes that property while running, and the next
  * backend starts with it.
@@ -286,7 +289,7 @@ static bool configure_backend(GstQuadEnc *self, GstElement *element, const std::
 
   /* Elements with the shared property set (quadx264enc, quadx265enc,
    * quadh265enc) take the values as they are. quadh265enc offers fewer
-   * rate controls (same values) and no threads or intra-refresh yet. */
+   * rate controls (same values) and no intra-refresh yet. */
   GParamSpec *shared = g_object_class_find_property(klass, "speed-preset");
   if (shared && G_PARAM_SPEC_VALUE_TYPE(shared) == GST_TYPE_QUAD_SPEED_PRESET) {
     GParamSpec *rc = g_object_class_find_property(klass, "rate-control");
@@ -306,7 +309,9 @@ static bool configure_backend(GstQuadEnc *self, GstElement *element, const std::
   const std::string preset = gst_quad_speed_preset_nick(s.speed_preset);
   const std::string bitrate = std::to_string(s.bitrate);
   const std::string qp = std::to_string(s.qp);
-  const std::string key_int = std::to_string(s.key_int_max);
+  /* key-int-max 0 as 250 on every backend, whatever a hardware encoder's
+   * own automatic period, so a failover keeps the key frame spacing. */
+  const std::string key_int = std::to_string(gst_quad_encoder_key_int_period(s.key_int_max));
   const bool cqp = s.rate_control == GST_QUAD_RATE_CONTROL_CQP;
   set_if_present(element, "bitrate", bitrate.c_str());
   set_if_present(element, "key-int-max", key_int.c_str());
@@ -384,10 +389,13 @@ static void pass_live_setting(GstQuadEnc *self, GstElement *backend, const std::
     GST_OBJECT_UNLOCK(self);
     if (id == GST_QUAD_ENCODER_PROP_QP && !cqp)
       return;
-    gchar *text = id == GST_QUAD_ENCODER_PROP_SPEED_PRESET
-                      ? g_strdup(gst_quad_speed_preset_nick(
-                            static_cast<GstQuadSpeedPreset>(g_value_get_enum(value))))
-                      : g_strdup_printf("%u", g_value_get_uint(value));
+    gchar *text =
+        id == GST_QUAD_ENCODER_PROP_SPEED_PRESET
+            ? g_strdup(gst_quad_speed_preset_nick(
+                  static_cast<GstQuadSpeedPreset>(g_value_get_enum(value))))
+        : id == GST_QUAD_ENCODER_PROP_KEY_INT_MAX
+            ? g_strdup_printf("%d", gst_quad_encoder_key_int_period(g_value_get_uint(value)))
+            : g_strdup_printf("%u", g_value_get_uint(value));
     gst_util_set_object_arg(G_OBJECT(backend), property, text);
     g_free(text);
   }
@@ -1214,9 +1222,7 @@ static void gst_quad_enc_class_init(GstQuadEncClass *klass) {
       g_param_spec_boxed("stats", "Statistics",
                          "frames-in, frames-out, failovers, overrun-frames, backend",
                          GST_TYPE_STRUCTURE, ro));
-  gst_quad_encoder_install_properties_full(gobject_class, PROP_SHARED_FIRST,
-                                           static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY),
-                                           GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING);
+  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST, 0);
 
   gst_element_class_set_static_metadata(
       element_class, "Quad encoder with failover", "Codec/Encoder/Video",

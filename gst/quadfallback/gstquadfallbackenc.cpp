@@ -184,8 +184,7 @@ static void apply_settings(const GstQuadEncoderSettings &s, EncoderConfig &c) {
   c.bitrate_kbps = static_cast<int>(s.bitrate);
   c.qp = static_cast<int>(s.qp);
   c.vbv_buffer_ms = static_cast<int>(s.vbv_buffer_ms);
-  c.key_int_max = s.key_int_max == 0 ? GST_QUAD_ENCODER_AUTO_KEY_INT_MAX
-                                     : static_cast<int>(std::min<guint>(s.key_int_max, G_MAXINT));
+  c.key_int_max = gst_quad_encoder_key_int_period(s.key_int_max);
   c.preset = static_cast<int>(s.speed_preset);
   c.threads = static_cast<int>(s.threads);
   c.intra_refresh = s.intra_refresh;
@@ -777,10 +776,7 @@ static void gst_quad_fallback_enc_class_init(GstQuadFallbackEncClass *klass) {
                           "x265's command-line names), applied over the other properties; "
                           "B-frames stay off and downstream caps still decide the profile",
                           nullptr, ready));
-  gst_quad_encoder_install_properties_full(
-      gobject_class, PROP_SHARED_FIRST, static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY),
-      static_cast<GstQuadEncoderPropsFlags>(GST_QUAD_ENCODER_PROPS_RATE_MUTABLE_PLAYING |
-                                            GST_QUAD_ENCODER_PROPS_KEY_INT_AUTO));
+  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST, 0);
 
   encoder_class->set_format = gst_quad_fallback_enc_set_format;
   encoder_class->handle_frame = gst_quad_fallback_enc_handle_frame;

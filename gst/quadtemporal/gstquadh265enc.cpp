@@ -11,12 +11,22 @@
  * a receiver can join at any IDR; the core says which pictures those are
  * and they leave without GST_BUFFER_FLAG_DELTA_UNIT.
  *
+ * Downstream caps decide the stream format, as with x265enc: byte-stream
+ * (Annex B, preferred), or for a muxer hvc1 or hev1, NAL units with 4-byte
+ * lengths and codec_data (an HEVCDecoderConfigurationRecord) made from the
+ * parameter sets of the first IDR, so those caps go out with the first
+ * picture. hvc1 keeps the parameter sets in codec_data only; hev1 repeats
+ * them at every IDR as well. The stream is H.265 Main: downstream caps that
+ * ask for another profile (main-10, main-still-picture, ...) fail
+ * negotiation with an error that names it.
+ *
  * By default the stream is low-delay P (`gop-structure=low-delay-p`): an
  * IDR, then P pictures that predict from up to `ref-frames` earlier ones,
  * none held back. The next picture is an IDR every `key-int-max` pictures
- * (0: only the first), on a force-key-unit event, and at a scene cut: the
- * `scene_cut` of a GstQuadAnalysisMeta on the frame (quadpreproc
- * analysis=true) when there is one, the encoder's own test otherwise. When
+ * (0: automatic, 250 as in x264enc and x265enc), on a force-key-unit event,
+ * and at a scene cut: the `scene_cut` of a GstQuadAnalysisMeta on the frame
+ * (quadpreproc analysis=true) when there is one, the encoder's own test
+ * otherwise. When
  * the frame carries quadmotion's estimate (a GstQuadMotionMeta of source
  * estimate), the motion search starts from its vectors too. Each
  * output buffer carries the motion the encoder chose as a
@@ -42,6 +52,15 @@
  * is refused when it is set, so a pipeline that names one does not parse.
  * `stats` counts pictures by type, bits, QP and encode time.
  *
+ * `bitrate`, `vbv-buffer-ms`, `qp`, `key-int-max` and `speed-preset` may
+ * change while PLAYING, as x264enc's bitrate may: the next picture is coded
+ * with them, in the same stream, with no new IDR and no frame lost. A new
+ * key-int-max counts from the last IDR (the next picture is one when the
+ * new period has passed already); bitrate and vbv-buffer-ms move a cbr
+ * stream only (rate-control is fixed while running); a new speed-preset
+ * keeps the transform depth and, with ref-frames 0, the reference count of
+ * the preset the stream started with, which its parameter sets carry.
+ *
  * A caps change re-initialises the encoder, starting at an IDR, only when
  * what it codes changes (size, frame rate); I420 and NV12 of the same size
  * are one stream.
@@ -53,7 +72,7 @@
  * ]|
  * |[
  * gst-launch-1.0 quadcapturesrc location=clip.y4m is-live=false ! quadh265enc ctu-size=64 ! \
- *     h265parse ! matroskamux ! filesink location=out.mkv
+ *     mp4mux ! filesink location=out.mp4
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -68,8 +87,11 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <span>
+#include <string>
 #include <vector>
 
+#include "nal/nal_units.h"
 #include "quad/gstquadanalysismeta.h"
 #include "quad/gstquadbufferpool.h"
 #include "quad/gstquadencoderprops.h"
@@ -135,10 +157,26 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
                     "width = (int) [ 16, 8192 ], height = (int) [ 16, 4320 ], "
                     "framerate = (fraction) [ 0/1, MAX ]"));
 
-static GstStaticPadTemplate src_template =
-    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                            GST_STATIC_CAPS("video/x-h265, stream-format = (string) byte-stream, "
-                                            "alignment = (string) au, profile = (string) main"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, "
+                    "alignment = (string) au, profile = (string) main"));
+
+/* How an access unit leaves: as the core writes it (Annex B), or for a
+ * muxer as ISO/IEC 14496-15 length-prefixed NAL units with codec_data. */
+struct H265Output {
+  const char *stream_format;
+  bool length_prefixed;
+  bool parameter_sets_in_band; /* hvc1 keeps them in codec_data only */
+};
+
+/* By preference: byte-stream (parsers and network sinks take it as it is),
+ * then what a muxer takes. */
+static const H265Output OUTPUTS[] = {
+    {"byte-stream", false, true},
+    {"hvc1", true, false},
+    {"hev1", true, true},
+};
 
 /* What stats reports; indexed by TCPictureType where per type. */
 struct H265Counters {
@@ -173,12 +211,17 @@ struct _GstQuadH265Enc {
   gboolean realtime;
   H265Counters counters; /* also under the object lock: stats is read from any thread */
 
+  gboolean settings_changed; /* a rate setting changed since the encoder took them */
+
   /* Streaming thread only. */
   TCEncoder *encoder;
   TCConfig config; /* the encoder's */
   GstVideoCodecState *input_state;
   GstQuadRealtimeGuard guard;
   gint preset; /* the real-time guard's, speed-preset or below */
+  const H265Output *output;
+  GstBuffer *codec_data;        /* the ISO formats' hvcC, once the first IDR gave it */
+  std::vector<uint8_t> *framed; /* the access unit, length-prefixed */
 };
 
 #define gst_quad_h265_enc_parent_class parent_class
@@ -296,7 +339,16 @@ static void close_encoder(GstQuadH265Enc *self) {
   }
 }
 
-/* The encoder configuration for info and the properties. */
+/* The VBV buffer for the core: vbv-buffer-ms, where 0 is one frame
+ * interval in whole milliseconds. */
+static int vbv_buffer_ms(const GstQuadEncoderSettings &settings, const TCConfig &cfg) {
+  const guint frame_ms =
+      static_cast<guint>(gst_util_uint64_scale_int_ceil(1000, cfg.fps_d, cfg.fps_n));
+  return static_cast<int>(settings.vbv_buffer_ms ? settings.vbv_buffer_ms : std::max(frame_ms, 1u));
+}
+
+/* The encoder configuration for info and the properties; the encoder that
+ * takes it (or already has it) has every rate setting changed so far. */
 static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   TCConfig cfg;
   tc_config_default(&cfg);
@@ -313,6 +365,7 @@ static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
   cfg.wavefront = self->wavefront;
   cfg.frame_threads = static_cast<int>(self->frame_threads);
   const guint ref_frames = self->ref_frames;
+  self->settings_changed = FALSE;
   GST_OBJECT_UNLOCK(self);
   /* ref-frames 0: one for the two fastest presets, two for the next two,
    * three for the slower ones. */
@@ -321,16 +374,12 @@ static TCConfig config_for(GstQuadH265Enc *self, const GstVideoInfo *info) {
 
   /* The shared speed presets have the core's numbering (ultrafast = 0). */
   cfg.qp = static_cast<int>(settings.qp);
-  cfg.key_int_max = static_cast<int>(std::min<guint>(settings.key_int_max, G_MAXINT));
+  cfg.key_int_max = gst_quad_encoder_key_int_period(settings.key_int_max);
   cfg.speed_preset = settings.speed_preset;
   cfg.threads = static_cast<int>(settings.threads);
   if (settings.rate_control == GST_QUAD_RATE_CONTROL_CBR) {
     cfg.bitrate_kbps = static_cast<int>(settings.bitrate);
-    /* vbv-buffer-ms 0: one frame interval, in whole milliseconds. */
-    const guint frame_ms =
-        static_cast<guint>(gst_util_uint64_scale_int_ceil(1000, cfg.fps_d, cfg.fps_n));
-    cfg.vbv_buffer_ms =
-        static_cast<int>(settings.vbv_buffer_ms ? settings.vbv_buffer_ms : std::max(frame_ms, 1u));
+    cfg.vbv_buffer_ms = vbv_buffer_ms(settings, cfg);
   }
   return cfg;
 }
@@ -369,6 +418,8 @@ static gboolean open_encoder(GstQuadH265Enc *self, const TCConfig &cfg) {
   self->config = cfg;
   self->preset = cfg.speed_preset;
   self->guard = GstQuadRealtimeGuard{};
+  /* The ISO formats' codec_data comes from the new stream's first IDR. */
+  gst_clear_buffer(&self->codec_data);
   GST_OBJECT_LOCK(self);
   self->counters.preset = cfg.speed_preset;
   GST_OBJECT_UNLOCK(self);
@@ -381,6 +432,97 @@ static gboolean open_encoder(GstQuadH265Enc *self, const TCConfig &cfg) {
   return TRUE;
 }
 
+/* The profiles downstream names when it takes none this encoder codes
+ * (Main), comma-separated; empty when it takes Main or names none. */
+static std::string refused_profiles(GstQuadH265Enc *self) {
+  GstCaps *peer = gst_pad_peer_query_caps(GST_VIDEO_ENCODER_SRC_PAD(self), nullptr);
+  GstCaps *main_profile = gst_caps_from_string("video/x-h265, profile = (string) main");
+  std::string names;
+  if (!gst_caps_can_intersect(peer, main_profile)) {
+    for (guint i = 0; i < gst_caps_get_size(peer); i++) {
+      const GstStructure *st = gst_caps_get_structure(peer, i);
+      const GValue *profile = gst_structure_get_value(st, "profile");
+      if (!gst_structure_has_name(st, "video/x-h265") || !profile)
+        continue;
+      gchar *text = G_VALUE_HOLDS_STRING(profile) ? g_value_dup_string(profile)
+                                                  : gst_value_serialize(profile);
+      names += (names.empty() ? "" : ", ") + std::string(text);
+      g_free(text);
+    }
+  }
+  gst_caps_unref(main_profile);
+  gst_caps_unref(peer);
+  return names;
+}
+
+/* The output downstream takes, by OUTPUTS' preference; nullptr, with an
+ * error that names what downstream asked for, when it takes none. */
+static const H265Output *choose_output(GstQuadH265Enc *self) {
+  GstCaps *allowed = gst_pad_get_allowed_caps(GST_VIDEO_ENCODER_SRC_PAD(self));
+  if (!allowed)
+    return &OUTPUTS[0]; /* not linked */
+  const H265Output *chosen = nullptr;
+  for (const H265Output &output : OUTPUTS) {
+    GstCaps *candidate = gst_caps_new_simple("video/x-h265", "stream-format", G_TYPE_STRING,
+                                             output.stream_format, "alignment", G_TYPE_STRING, "au",
+                                             "profile", G_TYPE_STRING, "main", nullptr);
+    const bool taken = gst_caps_can_intersect(candidate, allowed);
+    gst_caps_unref(candidate);
+    if (taken) {
+      chosen = &output;
+      break;
+    }
+  }
+  gst_caps_unref(allowed);
+  if (chosen)
+    return chosen;
+  const std::string refused = refused_profiles(self);
+  GstCaps *peer = gst_pad_peer_query_caps(GST_VIDEO_ENCODER_SRC_PAD(self), nullptr);
+  if (!refused.empty())
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("Downstream asks for H.265 profile %s; quadh265enc codes only Main "
+                       "(8-bit 4:2:0).",
+                       refused.c_str()),
+                      ("downstream takes %" GST_PTR_FORMAT, peer));
+  else
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("Downstream takes none of the formats quadh265enc produces: H.265 Main "
+                       "as byte-stream, hvc1 or hev1, one access unit per buffer."),
+                      ("downstream takes %" GST_PTR_FORMAT, peer));
+  gst_caps_unref(peer);
+  return nullptr;
+}
+
+/* The output caps for the stream format chosen, with codec_data for the
+ * ISO formats. */
+static gboolean set_output_caps(GstQuadH265Enc *self) {
+  auto *encoder = GST_VIDEO_ENCODER(self);
+  GstCaps *caps = gst_caps_new_simple("video/x-h265", "stream-format", G_TYPE_STRING,
+                                      self->output->stream_format, "alignment", G_TYPE_STRING, "au",
+                                      "profile", G_TYPE_STRING, "main", nullptr);
+  if (self->output->length_prefixed)
+    gst_caps_set_simple(caps, "codec_data", GST_TYPE_BUFFER, self->codec_data, nullptr);
+  GstVideoCodecState *out = gst_video_encoder_set_output_state(encoder, caps, self->input_state);
+  gst_video_codec_state_unref(out);
+  return gst_video_encoder_negotiate(encoder);
+}
+
+/* Downstream that asks for another profile than Main still lets upstream
+ * negotiate, so that set_format can say which profile it refused rather
+ * than upstream failing with a bare not-negotiated. */
+static GstCaps *gst_quad_h265_enc_getcaps(GstVideoEncoder *encoder, GstCaps *filter) {
+  GstCaps *caps = gst_video_encoder_proxy_getcaps(encoder, nullptr, filter);
+  if (!gst_caps_is_empty(caps) || refused_profiles(GST_QUAD_H265_ENC(encoder)).empty())
+    return caps;
+  gst_caps_unref(caps);
+  GstCaps *templ = gst_pad_get_pad_template_caps(GST_VIDEO_ENCODER_SINK_PAD(encoder));
+  if (!filter)
+    return templ;
+  caps = gst_caps_intersect_full(filter, templ, GST_CAPS_INTERSECT_FIRST);
+  gst_caps_unref(templ);
+  return caps;
+}
+
 static gboolean gst_quad_h265_enc_set_format(GstVideoEncoder *encoder, GstVideoCodecState *state) {
   auto *self = GST_QUAD_H265_ENC(encoder);
   const GstVideoInfo *info = &state->info;
@@ -390,26 +532,31 @@ static gboolean gst_quad_h265_enc_set_format(GstVideoEncoder *encoder, GstVideoC
     return FALSE;
   }
 
+  const H265Output *output = choose_output(self);
+  if (!output)
+    return FALSE;
+
   /* TCConfig holds ints only: equal bytes, the same stream. */
   const TCConfig cfg = config_for(self, info);
-  if (self->encoder && std::memcmp(&cfg, &self->config, sizeof cfg) == 0) {
+  if (self->encoder && output == self->output &&
+      std::memcmp(&cfg, &self->config, sizeof cfg) == 0) {
     GST_DEBUG_OBJECT(self, "caps changed, the coded format did not: keeping the encoder");
   } else {
     /* A new stream: what the old one holds goes out first. */
     if (drain(self) != GST_FLOW_OK || !open_encoder(self, cfg))
       return FALSE;
   }
+  self->output = output;
 
   if (self->input_state)
     gst_video_codec_state_unref(self->input_state);
   self->input_state = gst_video_codec_state_ref(state);
 
-  GstCaps *caps = gst_caps_from_string(
-      "video/x-h265, stream-format = (string) byte-stream, alignment = (string) au, "
-      "profile = (string) main");
-  GstVideoCodecState *out = gst_video_encoder_set_output_state(encoder, caps, state);
-  gst_video_codec_state_unref(out);
-  return gst_video_encoder_negotiate(encoder);
+  /* The ISO formats wait for codec_data: the parameter sets of the first
+   * IDR (push_coded). */
+  if (output->length_prefixed && !self->codec_data)
+    return TRUE;
+  return set_output_caps(self);
 }
 
 /* The motion the encoder chose, as a GstQuadMotionMeta on the output
@@ -465,9 +612,46 @@ static void motion_hints(const GstQuadMotionMeta *meta, std::vector<TCMotionVect
   in.hint_rows = static_cast<int>(meta->rows);
 }
 
+/* The first IDR of a stream in an ISO format: its parameter sets become
+ * codec_data, and the output caps go out with it. */
+static GstFlowReturn send_iso_caps(GstQuadH265Enc *self, std::span<const uint8_t> access_unit) {
+  const std::vector<uint8_t> record = quad::nal::decoder_configuration(
+      access_unit, quad::nal::Codec::H265, !self->output->parameter_sets_in_band);
+  if (record.empty()) {
+    GST_ELEMENT_ERROR(self, STREAM, ENCODE,
+                      ("The HEVC encoder's first picture has no readable VPS, SPS and PPS for "
+                       "the codec_data of stream-format %s.",
+                       self->output->stream_format),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  self->codec_data = gst_buffer_new_memdup(record.data(), record.size());
+  if (!set_output_caps(self)) {
+    GST_ELEMENT_ERROR(
+        self, CORE, NEGOTIATION,
+        ("Downstream refused stream-format %s with codec_data.", self->output->stream_format),
+        (nullptr));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  return GST_FLOW_OK;
+}
+
 /* Sends one coded picture with the frame it came from. */
 static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *coded) {
   auto *encoder = GST_VIDEO_ENCODER(self);
+  std::span<const uint8_t> data(coded->data, coded->size);
+  if (self->output->length_prefixed) {
+    if (!self->codec_data) {
+      const GstFlowReturn flow = send_iso_caps(self, data);
+      if (flow != GST_FLOW_OK)
+        return flow;
+    }
+    /* hvc1: the parameter sets, the same for the whole stream, only in
+     * codec_data; hev1 repeats them at every IDR as well. */
+    quad::nal::to_length_prefixed(data, quad::nal::Codec::H265,
+                                  !self->output->parameter_sets_in_band, *self->framed);
+    data = *self->framed;
+  }
   const guint number = GPOINTER_TO_UINT(coded->opaque);
   GstVideoCodecFrame *frame = gst_video_encoder_get_frame(encoder, static_cast<int>(number));
   if (!frame) {
@@ -475,8 +659,8 @@ static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *code
                       ("frame number %u", number));
     return GST_FLOW_ERROR;
   }
-  frame->output_buffer = gst_video_encoder_allocate_output_buffer(encoder, coded->size);
-  gst_buffer_fill(frame->output_buffer, 0, coded->data, coded->size);
+  frame->output_buffer = gst_video_encoder_allocate_output_buffer(encoder, data.size());
+  gst_buffer_fill(frame->output_buffer, 0, data.data(), data.size());
   attach_motion(self, frame->output_buffer, coded);
   if (coded->key_frame)
     GST_VIDEO_CODEC_FRAME_SET_SYNC_POINT(frame);
@@ -523,6 +707,51 @@ static void realtime_guard(GstQuadH265Enc *self, double encode_us) {
   gst_quad_realtime_guard_post(GST_ELEMENT(self), &self->guard, reason, current, target, budget_us);
 }
 
+/* Rate settings changed while PLAYING: the core codes the next picture
+ * with them, in the same stream (no new IDR, no frame lost), as x264enc
+ * does with a new bitrate. */
+static void apply_changed_settings(GstQuadH265Enc *self) {
+  GST_OBJECT_LOCK(self);
+  const gboolean changed = self->settings_changed;
+  self->settings_changed = FALSE;
+  const GstQuadEncoderSettings s = self->settings;
+  GST_OBJECT_UNLOCK(self);
+  if (!changed)
+    return;
+  TCConfig &cfg = self->config;
+  const int qp = static_cast<int>(s.qp);
+  if (qp != cfg.qp && tc_set_qp(self->encoder, qp) == TC_OK)
+    cfg.qp = qp;
+  const int key_int_max = gst_quad_encoder_key_int_period(s.key_int_max);
+  if (key_int_max != cfg.key_int_max && tc_set_key_int_max(self->encoder, key_int_max) == TC_OK)
+    cfg.key_int_max = key_int_max;
+  /* rate-control is fixed while running: a bit rate only moves a cbr stream. */
+  if (cfg.bitrate_kbps > 0) {
+    const int kbps = static_cast<int>(s.bitrate);
+    const int vbv_ms = vbv_buffer_ms(s, cfg);
+    if ((kbps != cfg.bitrate_kbps || vbv_ms != cfg.vbv_buffer_ms) &&
+        tc_set_bitrate(self->encoder, kbps, vbv_ms) == TC_OK) {
+      cfg.bitrate_kbps = kbps;
+      cfg.vbv_buffer_ms = vbv_ms;
+    }
+  }
+  const int ceiling = static_cast<int>(s.speed_preset);
+  if (ceiling != cfg.speed_preset) {
+    /* The real-time guard, when it stepped down, stays below the new ceiling. */
+    const int preset = self->preset < cfg.speed_preset ? std::min(ceiling, self->preset) : ceiling;
+    if (tc_set_speed_preset(self->encoder, preset) == TC_OK) {
+      cfg.speed_preset = ceiling;
+      self->preset = preset;
+      GST_OBJECT_LOCK(self);
+      self->counters.preset = preset;
+      GST_OBJECT_UNLOCK(self);
+    }
+  }
+  GST_INFO_OBJECT(self, "now qp %d, key-int-max %d, %d kbit/s in %d ms, preset %s", cfg.qp,
+                  cfg.key_int_max, cfg.bitrate_kbps, cfg.vbv_buffer_ms,
+                  gst_quad_speed_preset_nick(static_cast<GstQuadSpeedPreset>(self->preset)));
+}
+
 static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
                                                     GstVideoCodecFrame *frame) {
   auto *self = GST_QUAD_H265_ENC(encoder);
@@ -531,6 +760,7 @@ static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps before the first frame."), (nullptr));
     return GST_FLOW_NOT_NEGOTIATED;
   }
+  apply_changed_settings(self);
 
   GstVideoFrame vframe;
   if (!gst_video_frame_map(&vframe, &self->input_state->info, frame->input_buffer, GST_MAP_READ)) {
@@ -619,6 +849,8 @@ static gboolean gst_quad_h265_enc_start(GstVideoEncoder *encoder) {
 static gboolean gst_quad_h265_enc_stop(GstVideoEncoder *encoder) {
   auto *self = GST_QUAD_H265_ENC(encoder);
   close_encoder(self);
+  gst_clear_buffer(&self->codec_data);
+  self->output = nullptr;
   if (self->input_state) {
     gst_video_codec_state_unref(self->input_state);
     self->input_state = nullptr;
@@ -652,12 +884,25 @@ static void gst_quad_h265_enc_set_property(GObject *object, guint prop_id, const
   case PROP_REALTIME:
     self->realtime = g_value_get_boolean(value);
     break;
-  default:
+  default: {
     /* rate-control, with its own enum type, has the shared id and values. */
-    if (prop_id < PROP_SHARED_FIRST ||
-        !gst_quad_encoder_settings_set(&self->settings, prop_id - PROP_SHARED_FIRST, value))
+    const guint id = prop_id - PROP_SHARED_FIRST;
+    if (prop_id < PROP_SHARED_FIRST || !gst_quad_encoder_settings_set(&self->settings, id, value)) {
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+    }
+    if (!gst_quad_encoder_prop_is_rate(id))
+      break;
+    self->settings_changed = TRUE;
+    if ((id == GST_QUAD_ENCODER_PROP_BITRATE || id == GST_QUAD_ENCODER_PROP_VBV_BUFFER_MS) &&
+        self->settings.rate_control == GST_QUAD_RATE_CONTROL_CQP &&
+        GST_STATE(self) > GST_STATE_READY)
+      GST_WARNING_OBJECT(self,
+                         "%s applies with rate-control=cbr; this stream stays at constant "
+                         "QP until the encoder restarts in cbr",
+                         pspec->name);
     break;
+  }
   }
   GST_OBJECT_UNLOCK(self);
 }
@@ -701,6 +946,12 @@ static void gst_quad_h265_enc_get_property(GObject *object, guint prop_id, GValu
   GST_OBJECT_UNLOCK(self);
 }
 
+static void gst_quad_h265_enc_finalize(GObject *object) {
+  auto *self = GST_QUAD_H265_ENC(object);
+  delete self->framed;
+  G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
 static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
   auto *gobject_class = G_OBJECT_CLASS(klass);
   auto *element_class = GST_ELEMENT_CLASS(klass);
@@ -708,6 +959,7 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
 
   gobject_class->set_property = gst_quad_h265_enc_set_property;
   gobject_class->get_property = gst_quad_h265_enc_get_property;
+  gobject_class->finalize = gst_quad_h265_enc_finalize;
 
   const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                            GST_PARAM_MUTABLE_READY);
@@ -765,9 +1017,7 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
                          "pictures), preset-down, preset-up and preset (the real-time guard)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
-  gst_quad_encoder_install_properties_except(gobject_class, PROP_SHARED_FIRST,
-                                             static_cast<GParamFlags>(GST_PARAM_MUTABLE_READY),
-                                             SHARED_PROPS_LEFT_OUT);
+  gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST, SHARED_PROPS_LEFT_OUT);
   g_object_class_install_property(
       gobject_class, guint{PROP_SHARED_FIRST} + GST_QUAD_ENCODER_PROP_RATE_CONTROL,
       g_param_spec_enum("rate-control", "Rate control", "How the quantiser is chosen",
@@ -782,6 +1032,7 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
 
   encoder_class->set_format = gst_quad_h265_enc_set_format;
+  encoder_class->getcaps = gst_quad_h265_enc_getcaps;
   encoder_class->handle_frame = gst_quad_h265_enc_handle_frame;
   encoder_class->finish = gst_quad_h265_enc_finish;
   encoder_class->flush = gst_quad_h265_enc_flush;
@@ -801,5 +1052,6 @@ static void gst_quad_h265_enc_init(GstQuadH265Enc *self) {
   self->wavefront = DEFAULT_WAVEFRONT;
   self->frame_threads = DEFAULT_FRAME_THREADS;
   self->realtime = DEFAULT_REALTIME;
+  self->framed = new std::vector<uint8_t>();
   reset_counters(self);
 }

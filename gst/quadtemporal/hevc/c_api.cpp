@@ -232,6 +232,28 @@ int tc_set_speed_preset(TCEncoder *enc, int preset) {
   return TC_OK;
 }
 
+int tc_set_qp(TCEncoder *enc, int qp) {
+  if (!enc || qp < 0 || qp > 51)
+    return TC_ERROR_INVALID_ARGUMENT;
+  enc->encoder.set_qp(qp);
+  return TC_OK;
+}
+
+int tc_set_bitrate(TCEncoder *enc, int kbps, int vbv_buffer_ms) {
+  if (!enc || kbps < 0 || (kbps > 0 && vbv_buffer_ms <= 0))
+    return TC_ERROR_INVALID_ARGUMENT;
+  enc->encoder.set_bitrate(static_cast<int64_t>(kbps) * 1000,
+                           kbps > 0 ? vbv_buffer_ms : enc->encoder.config().vbv_buffer_ms);
+  return TC_OK;
+}
+
+int tc_set_key_int_max(TCEncoder *enc, int key_int_max) {
+  if (!enc || key_int_max < 0)
+    return TC_ERROR_INVALID_ARGUMENT;
+  enc->encoder.set_key_int_max(key_int_max);
+  return TC_OK;
+}
+
 int tc_request_idr(TCEncoder *enc) {
   if (!enc)
     return TC_ERROR_INVALID_ARGUMENT;

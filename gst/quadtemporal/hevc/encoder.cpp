@@ -193,6 +193,21 @@ void Encoder::set_speed_preset(int preset) {
   config_.speed_preset = std::clamp(preset, 0, 6);
 }
 
+void Encoder::set_bitrate(int64_t bitrate, int vbv_buffer_ms) {
+  if (bitrate > 0 && config_.bitrate > 0)
+    rate_.set_rate(bitrate, config_.fps_n, config_.fps_d, vbv_buffer_ms);
+  else if (bitrate > 0)
+    rate_.configure(bitrate, config_.fps_n, config_.fps_d, vbv_buffer_ms, config_.qp);
+  config_.bitrate = std::max<int64_t>(bitrate, 0);
+  config_.vbv_buffer_ms = vbv_buffer_ms;
+}
+
+void Encoder::set_key_int_max(int key_int_max) {
+  config_.key_int_max = std::max(key_int_max, 0);
+  if (key_int_max > 0 && pictures_since_idr_ >= key_int_max)
+    idr_requested_ = true;
+}
+
 void Encoder::prepare_inter_slice(PictureInFlight &pic, int num_refs) {
   // Low-delay P: the num_refs previous pictures, closest first, all used
   // by the current one (8.3.2); RefPicList0 is their order (8.3.4).

@@ -174,6 +174,16 @@ public:
   // transform depth, so a faster preset still searches that deep.
   void set_speed_preset(int preset);
 
+  // Bit rate (bit/s) and VBV buffer of the next picture, from then on; the
+  // rate controller keeps what it learnt. From constant QP it starts at
+  // qp; bitrate 0 returns to constant QP.
+  void set_bitrate(int64_t bitrate, int vbv_buffer_ms);
+
+  // IDR period from the next picture on (0: no more periodic IDRs); a
+  // period shorter than the pictures since the last IDR makes the next
+  // one an IDR.
+  void set_key_int_max(int key_int_max);
+
   // Makes the next picture an IDR (a receiver joining, a scene cut); the
   // IDR period counts again from there.
   void request_idr() { idr_requested_ = true; }

@@ -23,6 +23,22 @@ void RateController::configure(int64_t bitrate, int fps_n, int fps_d, int vbv_ms
   models_[1] = Model{};
 }
 
+void RateController::set_rate(int64_t bitrate, int fps_n, int fps_d, int vbv_ms) {
+  target_bits_ = static_cast<double>(bitrate) * fps_d / fps_n;
+  buffer_bits_ = std::max(static_cast<double>(bitrate) * vbv_ms / 1000.0, target_bits_);
+  // Filler keeps the fill above -10% of the buffer; past 90% the decoder
+  // would run dry.
+  fullness_ = std::clamp(fullness_, -0.1 * buffer_bits_, 0.9 * buffer_bits_);
+  plan_budget();
+}
+
+void RateController::plan_budget() {
+  // The target, less a share of the excess in the buffer, so that the
+  // buffer drains within about half its length.
+  const double pictures_to_drain = std::max(1.0, 0.5 * buffer_bits_ / target_bits_);
+  budget_ = std::max(target_bits_ - fullness_ / pictures_to_drain, 0.1 * target_bits_);
+}
+
 int RateController::qp_for(const Model &m, double bits_scale) const {
   // Bits halve for every 6 QP: the step that brings the model's bits to
   // the budget.
@@ -50,10 +66,7 @@ int64_t RateController::filler_bits(int64_t bits) const {
 
 void RateController::picture_coded(int64_t bits, int qp, bool intra) {
   fullness_ += static_cast<double>(bits) - target_bits_;
-  // What the next picture may spend: the target, less a share of the excess
-  // in the buffer, so that the buffer drains within about half its length.
-  const double pictures_to_drain = std::max(1.0, 0.5 * buffer_bits_ / target_bits_);
-  budget_ = std::max(target_bits_ - fullness_ / pictures_to_drain, 0.1 * target_bits_);
+  plan_budget();
   Model &m = models_[intra ? 0 : 1];
   m.seen = true;
   m.bits = static_cast<double>(bits);

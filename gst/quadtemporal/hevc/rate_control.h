@@ -16,6 +16,11 @@ public:
   // buffer the stream must fit; initial_qp the first picture's QP.
   void configure(int64_t bitrate, int fps_n, int fps_d, int vbv_ms, int initial_qp);
 
+  // A new rate or buffer from the next picture on, mid-stream: what the
+  // models learnt of the pictures' cost stays, and so does the buffer's
+  // fill, within what the new buffer holds.
+  void set_rate(int64_t bitrate, int fps_n, int fps_d, int vbv_ms);
+
   // QP for the next picture, intra or inter.
   int next_qp(bool intra) const;
 
@@ -33,6 +38,8 @@ private:
     int qp = 32;     // its QP
   };
   int qp_for(const Model &m, double bits_scale) const;
+  // What the next picture may spend, from the buffer's fill.
+  void plan_budget();
 
   double target_bits_ = 0; // per picture
   double buffer_bits_ = 0; // VBV size

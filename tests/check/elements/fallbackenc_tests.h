@@ -645,6 +645,28 @@ GST_START_TEST(test_key_int_changes_in_playing) {
 }
 GST_END_TEST;
 
+/* key-int-max=0 is automatic, as on x264enc: an IDR every 250 pictures
+ * (x264's and x265's default), counted over a stream long enough to see
+ * two of them. */
+GST_START_TEST(test_key_int_max_zero_is_automatic) {
+  GstHarness *h = live_harness("key-int-max=0 speed-preset=ultrafast", 96, 64, "30/1");
+  std::mt19937 rng(8);
+  for (int i = 0; i < 502; i++) {
+    fail_unless_equals_int(gst_harness_push(h, gray_frame(96, 64, i, rng)), GST_FLOW_OK);
+    GstBuffer *buffer = gst_harness_pull(h);
+    fail_unless(buffer != nullptr, "frame %d", i);
+    GstMapInfo map;
+    gst_buffer_map(buffer, &map, GST_MAP_READ);
+    const bool idr = is_idr(std::vector<uint8_t>(map.data, map.data + map.size), kCodec);
+    gst_buffer_unmap(buffer, &map);
+    fail_unless(idr == (i % 250 == 0), "frame %d idr %d", i, idr);
+    fail_unless(GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT) == !idr, "frame %d", i);
+    gst_buffer_unref(buffer);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 /* speed-preset changes in PLAYING through the library's reconfigure call. */
 GST_START_TEST(test_speed_preset_changes_in_playing) {
   GstHarness *h = live_harness("speed-preset=ultrafast", 320, 240, "30/1");
@@ -724,6 +746,7 @@ static void add_fallback_tests(TCase *tc) {
   tcase_add_test(tc, test_bitrate_changes_in_playing);
   tcase_add_test(tc, test_qp_changes_in_playing);
   tcase_add_test(tc, test_key_int_changes_in_playing);
+  tcase_add_test(tc, test_key_int_max_zero_is_automatic);
   tcase_add_test(tc, test_speed_preset_changes_in_playing);
   tcase_add_test(tc, test_tune_and_option_string);
   tcase_add_test(tc, test_ten_bit_input);

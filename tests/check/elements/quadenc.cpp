@@ -520,6 +520,38 @@ GST_START_TEST(test_quadh265enc_backend) {
 }
 GST_END_TEST;
 
+/* key-int-max=0 is automatic on every backend, as on x264enc: a key frame
+ * every 250 pictures whichever encoder codes the stream. */
+GST_START_TEST(test_key_int_max_zero_is_automatic) {
+  const struct {
+    const char *codec;
+    const char *backend;
+  } cases[] = {{"h264", "quadx264enc"},
+               {"h264", "x264enc"},
+               {"h265", "quadh265enc"},
+               {"h265", "quadx265enc"},
+               {"h265", "x265enc"}};
+  for (const auto &c : cases) {
+    GstElementFactory *factory = gst_element_factory_find(c.backend);
+    if (!factory)
+      continue;
+    gst_object_unref(factory);
+    const int frames = 260;
+    PipelineRun run;
+    run_pipeline("quadcapturesrc is-live=false num-buffers=" + std::to_string(frames) +
+                     " ! video/x-raw,format=I420,width=96,height=64,framerate=30/1 ! quadenc "
+                     "key-int-max=0 speed-preset=ultrafast codec=" +
+                     c.codec + " backends=" + c.backend + " ! fakesink name=sink",
+                 run);
+    fail_unless(run.eos, "%s: %s", c.backend, run.error.c_str());
+    fail_unless_equals_int(static_cast<int>(run.out.size()), frames);
+    /* x265enc's periodic key frames are CRA pictures (open GOP), not IDRs. */
+    for (int i = 0; i < frames; i++)
+      fail_unless(run.out[i].delta == (i != 0 && i != 250), "%s frame %d", c.backend, i);
+  }
+}
+GST_END_TEST;
+
 static Suite *quadenc_suite(void) {
   Suite *s = suite_create("quadenc");
   TCase *tc = tcase_create("general");
@@ -537,6 +569,7 @@ static Suite *quadenc_suite(void) {
   tcase_add_test(tc, test_settings_change_in_playing);
   tcase_add_test(tc, test_all_backends_fail);
   tcase_add_test(tc, test_quadh265enc_backend);
+  tcase_add_test(tc, test_key_int_max_zero_is_automatic);
   return s;
 }
 

@@ -1,16 +1,20 @@
 /* quadh265enc: the element around the HEVC core. Bit-exactness of the
  * streams themselves is the conformance harness's job (tests/check/hevc);
- * here: caps, key frames and parameter sets, decodability through
- * GStreamer's own parser and decoder, latency, stats, caps changes, the
- * properties offered, and bad input. */
+ * here: caps, stream formats and profiles from downstream, key frames and
+ * parameter sets, decodability through GStreamer's own parser and decoder,
+ * FFmpeg and muxers, latency, stats, caps changes, rate settings changed
+ * while PLAYING, the properties offered, and bad input. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
+#include "encoder_check.h"
 #include "quad/gstquadanalysismeta.h"
 #include "quad/gstquadmotionmeta.h"
 
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -37,8 +41,12 @@ static bool has_type(const std::vector<int> &types, int type) {
   return false;
 }
 
-static GstHarness *encoder_harness(const char *props, const char *format, int w, int h) {
+/* sink_caps: what downstream takes, set before the input's caps. */
+static GstHarness *encoder_harness(const char *props, const char *format, int w, int h,
+                                   const char *sink_caps = nullptr) {
   GstHarness *hr = gst_harness_new("quadh265enc");
+  if (sink_caps)
+    gst_harness_set_sink_caps_str(hr, sink_caps);
   gchar **pairs = g_strsplit(props, " ", -1);
   for (gchar **pair = pairs; *pair; pair++) {
     gchar **kv = g_strsplit(*pair, "=", 2);
@@ -581,6 +589,450 @@ GST_START_TEST(test_reinitialises_only_on_a_new_format) {
 }
 GST_END_TEST;
 
+/* ---- stream formats and profiles ---- */
+
+/* The NAL units of a buffer of 4-byte length-prefixed ones; fails when the
+ * lengths do not tile the buffer exactly. */
+static std::vector<std::vector<uint8_t>> length_prefixed_nals(GstBuffer *buf) {
+  std::vector<std::vector<uint8_t>> nals;
+  GstMapInfo map;
+  fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+  gsize pos = 0;
+  while (pos < map.size) {
+    fail_unless(pos + 4 <= map.size, "truncated length at %zu", pos);
+    const gsize size = (gsize{map.data[pos]} << 24) | (gsize{map.data[pos + 1]} << 16) |
+                       (gsize{map.data[pos + 2]} << 8) | map.data[pos + 3];
+    pos += 4;
+    fail_unless(size > 0 && pos + size <= map.size, "NAL of %zu bytes at %zu", size, pos);
+    nals.emplace_back(map.data + pos, map.data + pos + size);
+    pos += size;
+  }
+  gst_buffer_unmap(buf, &map);
+  return nals;
+}
+
+/* The NAL units of an Annex B buffer, without start codes. */
+static std::vector<std::vector<uint8_t>> annex_b_nals(GstBuffer *buf) {
+  std::vector<std::vector<uint8_t>> nals;
+  GstMapInfo map;
+  fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+  std::vector<gsize> starts;
+  for (gsize i = 0; i + 3 <= map.size; i++)
+    if (map.data[i] == 0 && map.data[i + 1] == 0 && map.data[i + 2] == 1) {
+      starts.push_back(i + 3);
+      i += 2;
+    }
+  for (size_t k = 0; k < starts.size(); k++) {
+    gsize end = k + 1 < starts.size() ? starts[k + 1] - 3 : map.size;
+    while (end > starts[k] && map.data[end - 1] == 0)
+      end--;
+    nals.emplace_back(map.data + starts[k], map.data + end);
+  }
+  gst_buffer_unmap(buf, &map);
+  return nals;
+}
+
+static int hevc_type(const std::vector<uint8_t> &nal) {
+  return (nal[0] >> 1) & 0x3f;
+}
+
+static bool is_parameter_set(const std::vector<uint8_t> &nal) {
+  const int type = hevc_type(nal);
+  return type == 32 || type == 33 || type == 34;
+}
+
+/* Downstream caps choose the stream format. hvc1 and hev1 carry what
+ * byte-stream carries, NAL unit for NAL unit, length-prefixed; codec_data
+ * (hvcC) holds the first IDR's VPS, SPS and PPS, which hvc1 drops from the
+ * access units and hev1 keeps. */
+GST_START_TEST(test_stream_format_from_downstream_caps) {
+  const int frames = 7;
+  std::vector<std::vector<std::vector<uint8_t>>> annex_b; /* per picture */
+  for (const char *format : {"byte-stream", "hvc1", "hev1"}) {
+    GstHarness *h =
+        encoder_harness("key-int-max=3 rate-control=cqp qp=30", "I420", 96, 64,
+                        (std::string("video/x-h265,alignment=au,stream-format=") + format).c_str());
+    const bool iso = !g_str_equal(format, "byte-stream");
+    std::vector<std::vector<uint8_t>> parameter_sets;
+    for (int i = 0; i < frames; i++) {
+      GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 96, 64, i));
+      fail_unless(out != nullptr);
+      const bool key = !GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT);
+      fail_unless_equals_int(key, i % 3 == 0);
+      if (!iso) {
+        annex_b.push_back(annex_b_nals(out));
+        gst_buffer_unref(out);
+        continue;
+      }
+      std::vector<std::vector<uint8_t>> expected;
+      for (const auto &nal : annex_b[i]) {
+        if (is_parameter_set(nal) && i == 0)
+          parameter_sets.push_back(nal);
+        if (!is_parameter_set(nal) || g_str_equal(format, "hev1"))
+          expected.push_back(nal);
+      }
+      fail_unless(length_prefixed_nals(out) == expected, "%s picture %d", format, i);
+      gst_buffer_unref(out);
+    }
+
+    GstCaps *caps = gst_pad_get_current_caps(h->sinkpad);
+    GstStructure *st = gst_caps_get_structure(caps, 0);
+    fail_unless_equals_string(gst_structure_get_string(st, "stream-format"), format);
+    fail_unless_equals_string(gst_structure_get_string(st, "alignment"), "au");
+    fail_unless_equals_string(gst_structure_get_string(st, "profile"), "main");
+    const GValue *value = gst_structure_get_value(st, "codec_data");
+    fail_unless_equals_int(value != nullptr, iso);
+    if (iso) {
+      GstMapInfo map;
+      GstBuffer *codec_data = gst_value_get_buffer(value);
+      fail_unless(gst_buffer_map(codec_data, &map, GST_MAP_READ));
+      /* ISO/IEC 14496-15 8.3.3.1: version 1, general_profile_idc 1 (Main),
+       * lengthSizeMinusOne 3, then VPS, SPS and PPS arrays. */
+      fail_unless(map.size > 23);
+      fail_unless_equals_int(map.data[0], 1);
+      fail_unless_equals_int(map.data[1] & 0x1f, 1);
+      fail_unless_equals_int(map.data[21] & 3, 3);
+      fail_unless_equals_int(map.data[22], 3);
+      gsize pos = 23;
+      for (size_t a = 0; a < 3; a++) {
+        fail_unless(pos + 5 <= map.size);
+        /* array_completeness: hvc1 has every parameter set here. */
+        fail_unless_equals_int((map.data[pos] & 0x80) != 0, g_str_equal(format, "hvc1"));
+        fail_unless_equals_int(map.data[pos] & 0x3f, 32 + static_cast<int>(a));
+        fail_unless_equals_int((map.data[pos + 1] << 8) | map.data[pos + 2], 1);
+        const gsize size = (gsize{map.data[pos + 3]} << 8) | map.data[pos + 4];
+        pos += 5;
+        fail_unless(pos + size <= map.size);
+        fail_unless(std::vector<uint8_t>(map.data + pos, map.data + pos + size) ==
+                    parameter_sets[a]);
+        pos += size;
+      }
+      fail_unless_equals_int(pos, map.size);
+      gst_buffer_unmap(codec_data, &map);
+    }
+    gst_caps_unref(caps);
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
+/* A caps change that starts a new stream (a new size) sends new caps with
+ * the new stream's codec_data. */
+GST_START_TEST(test_new_stream_new_codec_data) {
+  GstHarness *h =
+      encoder_harness("", "I420", 64, 64, "video/x-h265,stream-format=hvc1,alignment=au");
+  gst_buffer_unref(gst_harness_push_and_pull(h, test_frame("I420", 64, 64, 0)));
+  GstCaps *first = gst_pad_get_current_caps(h->sinkpad);
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=I420,width=96,height=64,framerate=30/1");
+  GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 96, 64, 1));
+  fail_if(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT));
+  for (const auto &nal : length_prefixed_nals(out))
+    fail_if(is_parameter_set(nal));
+  gst_buffer_unref(out);
+  GstCaps *second = gst_pad_get_current_caps(h->sinkpad);
+  const GstStructure *a = gst_caps_get_structure(first, 0);
+  const GstStructure *b = gst_caps_get_structure(second, 0);
+  fail_unless_equals_string(gst_structure_get_string(b, "stream-format"), "hvc1");
+  gint width = 0;
+  fail_unless(gst_structure_get_int(b, "width", &width));
+  fail_unless_equals_int(width, 96);
+  GstBuffer *cd_a = gst_value_get_buffer(gst_structure_get_value(a, "codec_data"));
+  GstBuffer *cd_b = gst_value_get_buffer(gst_structure_get_value(b, "codec_data"));
+  fail_unless(cd_a && cd_b);
+  GstMapInfo ma, mb;
+  fail_unless(gst_buffer_map(cd_a, &ma, GST_MAP_READ) && gst_buffer_map(cd_b, &mb, GST_MAP_READ));
+  /* The new SPS codes another size. */
+  fail_unless(ma.size != mb.size || std::memcmp(ma.data, mb.data, ma.size) != 0);
+  gst_buffer_unmap(cd_a, &ma);
+  gst_buffer_unmap(cd_b, &mb);
+  gst_caps_unref(first);
+  gst_caps_unref(second);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+/* mp4mux and matroskamux take the output directly (they ask for hvc1 or
+ * hev1 with codec_data), and FFmpeg decodes every frame back. */
+GST_START_TEST(test_muxers_take_output) {
+  TempDir dir;
+  const int frames = 40;
+  for (const char *mux : {"mp4mux", "matroskamux"}) {
+    const std::string file = dir.path + "/out." + mux;
+    const std::string error =
+        run_to_eos("quadcapturesrc is-live=false num-buffers=" + std::to_string(frames) +
+                   " ! video/x-raw,format=I420,width=320,height=192,framerate=30/1 ! "
+                   "quadh265enc key-int-max=15 ! " +
+                   mux + " ! filesink location=" + file);
+    fail_unless(error.empty(), "%s: %s", mux, error.c_str());
+    fail_unless_equals_int(ffmpeg_container_frames(file), frames);
+    fail_unless_equals_string(ffprobe_entry(file, "nb_read_frames").c_str(),
+                              std::to_string(frames).c_str());
+    fail_unless_equals_string(ffprobe_entry(file, "profile").c_str(), "Main");
+    fail_unless_equals_string(ffprobe_entry(file, "pix_fmt").c_str(), "yuv420p");
+  }
+}
+GST_END_TEST;
+
+/* The error a pipeline whose appsink takes caps (set after linking, so the
+ * link itself does not refuse them) posts; empty when it reached EOS. The
+ * number of samples that reached the appsink in *samples. */
+static std::string error_with_appsink_caps(const char *caps, int *samples) {
+  GstElement *pipeline =
+      gst_parse_launch("quadcapturesrc is-live=false num-buffers=3 ! "
+                       "video/x-raw,format=I420,width=64,height=64,framerate=30/1 ! quadh265enc ! "
+                       "appsink name=sink sync=false emit-signals=true",
+                       nullptr);
+  fail_unless(pipeline != nullptr);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  GstCaps *filter = gst_caps_from_string(caps);
+  g_object_set(sink, "caps", filter, nullptr);
+  gst_caps_unref(filter);
+  *samples = 0;
+  g_signal_connect(sink, "new-sample", G_CALLBACK(+[](GstElement *s, gpointer n) {
+                     GstSample *sample = nullptr;
+                     g_signal_emit_by_name(s, "pull-sample", &sample);
+                     gst_sample_unref(sample);
+                     ++*static_cast<int *>(n);
+                     return GST_FLOW_OK;
+                   }),
+                   samples);
+  gst_object_unref(sink);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  fail_unless(msg != nullptr, "pipeline hung");
+  std::string error;
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    GError *e = nullptr;
+    gst_message_parse_error(msg, &e, nullptr);
+    error = e->message;
+    g_clear_error(&e);
+  }
+  gst_message_unref(msg);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  return error;
+}
+
+/* The encoder codes Main only: downstream that asks for another profile
+ * gets an error naming it, and no Main stream; main, or no profile, works. */
+GST_START_TEST(test_profile_from_downstream_caps) {
+  int samples = 0;
+  for (const char *profile : {"main-10", "main-still-picture", "main-444"}) {
+    const std::string error =
+        error_with_appsink_caps((std::string("video/x-h265,profile=") + profile).c_str(), &samples);
+    fail_unless(error.find(std::string("profile ") + profile + ";") != std::string::npos, "%s: %s",
+                profile, error.c_str());
+    fail_unless(error.find("Main") != std::string::npos, "%s", error.c_str());
+    fail_unless_equals_int(samples, 0);
+  }
+  for (const char *caps : {"video/x-h265,profile=main", "video/x-h265",
+                           "video/x-h265,profile={main-10,main},stream-format=hev1"}) {
+    const std::string error = error_with_appsink_caps(caps, &samples);
+    fail_unless(error.empty(), "%s: %s", caps, error.c_str());
+    fail_unless_equals_int(samples, 3);
+  }
+  /* Caps fixed on the link itself: the link refuses them, naming them. */
+  GError *err = nullptr;
+  GstElement *pipeline = gst_parse_launch(
+      "videotestsrc ! quadh265enc ! video/x-h265,profile=main-10 ! fakesink", &err);
+  fail_unless(err != nullptr && strstr(err->message, "main-10") != nullptr, "%s",
+              err ? err->message : "linked");
+  g_clear_error(&err);
+  if (pipeline)
+    gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
+/* ---- rate settings changed while PLAYING ---- */
+
+/* One picture as it reached the sink, with the encoder's preset then. */
+struct LivePicture {
+  gsize size;
+  bool key;
+  GstClockTime pts;
+  std::string preset;
+};
+
+struct LiveRun {
+  GstElement *encoder = nullptr;
+  int change_after = 0; /* the change is made when this many pictures left */
+  std::function<void(GstElement *)> change;
+  std::vector<LivePicture> pictures;
+};
+
+static std::string stats_preset(GstElement *encoder) {
+  GstStructure *s = nullptr;
+  g_object_get(encoder, "stats", &s, nullptr);
+  const std::string preset = gst_structure_get_string(s, "preset");
+  gst_structure_free(s);
+  return preset;
+}
+
+/* Runs `frames` pictures of a moving scene through quadh265enc with props,
+ * calling change on the encoder from the streaming thread once
+ * change_after pictures reached the sink, in PLAYING. Checks that every
+ * picture came out, once, in order. *stats gets the encoder's stats. */
+static std::vector<LivePicture> run_with_change(const std::string &props, int frames,
+                                                int change_after,
+                                                std::function<void(GstElement *)> change,
+                                                GstStructure **stats) {
+  GstElement *pipeline = gst_parse_launch(
+      ("quadcapturesrc is-live=false num-buffers=" + std::to_string(frames) +
+       " ! video/x-raw,format=I420,width=320,height=192,framerate=30/1 ! quadh265enc name=enc " +
+       props + " ! fakesink name=sink signal-handoffs=true sync=false")
+          .c_str(),
+      nullptr);
+  fail_unless(pipeline != nullptr);
+  LiveRun run;
+  run.encoder = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+  run.change_after = change_after;
+  run.change = std::move(change);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  g_signal_connect(
+      sink, "handoff", G_CALLBACK(+[](GstElement *, GstBuffer *buf, GstPad *, gpointer data) {
+        auto *r = static_cast<LiveRun *>(data);
+        r->pictures.push_back({gst_buffer_get_size(buf),
+                               !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT),
+                               GST_BUFFER_PTS(buf), stats_preset(r->encoder)});
+        if (static_cast<int>(r->pictures.size()) == r->change_after)
+          r->change(r->encoder);
+      }),
+      &run);
+  gst_object_unref(sink);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, 120 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  fail_unless(msg != nullptr && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS, "no EOS");
+  gst_message_unref(msg);
+  gst_object_unref(bus);
+  g_object_get(run.encoder, "stats", stats, nullptr);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(run.encoder);
+  gst_object_unref(pipeline);
+
+  /* No frame lost or repeated on the way. */
+  fail_unless_equals_int(static_cast<int>(run.pictures.size()), frames);
+  for (int i = 0; i < frames; i++)
+    fail_unless_equals_uint64(run.pictures[i].pts, gst_util_uint64_scale(i, GST_SECOND, 30));
+  fail_unless_equals_uint64(stats_uint64(*stats, "frames-in"), frames);
+  fail_unless_equals_uint64(stats_uint64(*stats, "frames-out"), frames);
+  return run.pictures;
+}
+
+static double mean_bits(const std::vector<LivePicture> &pictures, int from, int to) {
+  double bits = 0;
+  for (int i = from; i < to; i++)
+    bits += 8.0 * pictures[i].size;
+  return bits / (to - from);
+}
+
+/* Only the IDR the stream started with: no restart. */
+static void check_single_idr(const std::vector<LivePicture> &pictures) {
+  for (size_t i = 0; i < pictures.size(); i++)
+    fail_unless(pictures[i].key == (i == 0), "picture %zu key %d", i, pictures[i].key);
+}
+
+/* A new bitrate in PLAYING: the rate control follows it within the same
+ * stream, as x264enc's bitrate does. */
+GST_START_TEST(test_bitrate_changes_in_playing) {
+  GstStructure *stats = nullptr;
+  const auto pictures = run_with_change(
+      "rate-control=cbr bitrate=800 key-int-max=0", 200, 100,
+      [](GstElement *enc) { g_object_set(enc, "bitrate", 200u, nullptr); }, &stats);
+  gst_structure_free(stats);
+  check_single_idr(pictures);
+  const double before = mean_bits(pictures, 60, 100);
+  const double after = mean_bits(pictures, 160, 200);
+  fail_unless(before > 0.8 * 800000 / 30 && before < 1.2 * 800000 / 30, "%.0f bits before", before);
+  fail_unless(after > 0.8 * 200000 / 30 && after < 1.2 * 200000 / 30, "%.0f bits after", after);
+}
+GST_END_TEST;
+
+/* A new qp in PLAYING codes the next picture at it, in the same stream. */
+GST_START_TEST(test_qp_changes_in_playing) {
+  GstStructure *stats = nullptr;
+  const auto pictures = run_with_change(
+      "rate-control=cqp qp=22 key-int-max=0", 60, 30,
+      [](GstElement *enc) { g_object_set(enc, "qp", 40u, nullptr); }, &stats);
+  check_single_idr(pictures);
+  /* P pictures at 22 then at 40, the IDR 3 finer. */
+  fail_unless_equals_int(stats_int(stats, "min-qp"), 19);
+  fail_unless_equals_int(stats_int(stats, "max-qp"), 40);
+  fail_unless_equals_float(stats_double(stats, "mean-qp"), (19 + 29 * 22 + 30 * 40) / 60.0);
+  gst_structure_free(stats);
+  const double before = mean_bits(pictures, 10, 30);
+  const double after = mean_bits(pictures, 30, 50);
+  fail_unless(after < before / 3, "%.0f bits per picture at qp 22, %.0f at 40", before, after);
+}
+GST_END_TEST;
+
+/* A new key-int-max in PLAYING counts from the last IDR: 100 pictures
+ * after the IDR at 90 exceed 7 already, so the next picture is an IDR. */
+GST_START_TEST(test_key_int_max_changes_in_playing) {
+  GstStructure *stats = nullptr;
+  const auto pictures = run_with_change(
+      "rate-control=cqp key-int-max=30", 130, 100,
+      [](GstElement *enc) { g_object_set(enc, "key-int-max", 7u, nullptr); }, &stats);
+  for (int i = 0; i < 130; i++) {
+    const bool expected = i < 100 ? i % 30 == 0 : (i - 100) % 7 == 0;
+    fail_unless(pictures[i].key == expected, "picture %d key %d", i, pictures[i].key);
+  }
+  fail_unless_equals_uint64(stats_uint64(stats, "idr-frames"), 4 + 5);
+  gst_structure_free(stats);
+
+  /* Back to 0 (automatic, 250) after the IDR at 100: none before 350. */
+  const auto automatic = run_with_change(
+      "rate-control=cqp key-int-max=100", 300, 101,
+      [](GstElement *enc) { g_object_set(enc, "key-int-max", 0u, nullptr); }, &stats);
+  gst_structure_free(stats);
+  for (int i = 0; i < 300; i++)
+    fail_unless(automatic[i].key == (i == 0 || i == 100), "picture %d key", i);
+}
+GST_END_TEST;
+
+/* A new speed-preset in PLAYING: the next picture is searched with it (the
+ * stream changes from there, not before), in the same stream. */
+GST_START_TEST(test_speed_preset_changes_in_playing) {
+  GstStructure *stats = nullptr;
+  const auto same = run_with_change(
+      "rate-control=cqp key-int-max=0 speed-preset=slow", 40, 20, [](GstElement *) {}, &stats);
+  gst_structure_free(stats);
+  const auto pictures = run_with_change(
+      "rate-control=cqp key-int-max=0 speed-preset=slow", 40, 20,
+      [](GstElement *enc) { gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", "ultrafast"); },
+      &stats);
+  check_single_idr(pictures);
+  fail_unless_equals_string(gst_structure_get_string(stats, "preset"), "ultrafast");
+  gst_structure_free(stats);
+  for (int i = 0; i < 20; i++) {
+    fail_unless_equals_string(pictures[i].preset.c_str(), "slow");
+    fail_unless_equals_int(pictures[i].size, same[i].size);
+  }
+  int changed = 0;
+  for (int i = 20; i < 40; i++) {
+    fail_unless_equals_string(pictures[i].preset.c_str(), "ultrafast");
+    changed += pictures[i].size != same[i].size;
+  }
+  fail_unless(changed > 10, "%d of 20 pictures changed with the preset", changed);
+}
+GST_END_TEST;
+
+/* key-int-max=0 is automatic, as on x264enc: an IDR every 250 pictures. */
+GST_START_TEST(test_key_int_max_zero_is_automatic) {
+  GstHarness *h = encoder_harness("key-int-max=0 speed-preset=ultrafast", "I420", 32, 32);
+  for (int i = 0; i < 502; i++) {
+    GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 32, 32, i));
+    fail_unless_equals_int(GST_BUFFER_FLAG_IS_SET(out, GST_BUFFER_FLAG_DELTA_UNIT), i % 250 != 0);
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 static Suite *quadh265enc_suite(void) {
   Suite *s = suite_create("quadh265enc");
   TCase *tc = tcase_create("general");
@@ -599,6 +1051,15 @@ static Suite *quadh265enc_suite(void) {
   tcase_add_test(tc, test_motion_estimate_seeds_the_search);
   tcase_add_test(tc, test_realtime_guard_and_threads);
   tcase_add_test(tc, test_frame_threads);
+  tcase_add_test(tc, test_stream_format_from_downstream_caps);
+  tcase_add_test(tc, test_new_stream_new_codec_data);
+  tcase_add_test(tc, test_muxers_take_output);
+  tcase_add_test(tc, test_profile_from_downstream_caps);
+  tcase_add_test(tc, test_bitrate_changes_in_playing);
+  tcase_add_test(tc, test_qp_changes_in_playing);
+  tcase_add_test(tc, test_key_int_max_changes_in_playing);
+  tcase_add_test(tc, test_speed_preset_changes_in_playing);
+  tcase_add_test(tc, test_key_int_max_zero_is_automatic);
   return s;
 }
 

@@ -1,7 +1,8 @@
 // Unit tests of the HEVC core's bitstream layer: bit writer, NAL emulation
 // prevention, the CABAC engine against an independent decoder written from
 // H.265 9.3.4.3, context initialisation, MPM derivation, level derivation
-// and the C API: its contract, tc_encode and tc_drain.
+// and the C API: its contract, tc_encode and tc_drain, and the settings
+// that change mid-stream.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -396,6 +397,172 @@ TEST(CApi, EncodeRefusesBadInput) {
   std::vector<uint8_t> big(tc_last_required_size(enc));
   EXPECT_GT(tc_process_frame(enc, in.planes, in.strides, big.data(), big.size()), 0);
   EXPECT_EQ(tc_encode(enc, &in, &out), 1);
+  tc_destroy(enc);
+}
+
+// A moving textured picture of 176x144 for the rate tests.
+struct MovingPicture {
+  std::vector<uint8_t> y = std::vector<uint8_t>(176 * 144);
+  std::vector<uint8_t> u = std::vector<uint8_t>(88 * 72, 110);
+  std::vector<uint8_t> v = std::vector<uint8_t>(88 * 72, 150);
+  TCPicture at(int index) {
+    std::mt19937 rng(7);
+    for (int row = 0; row < 144; ++row)
+      for (int col = 0; col < 176; ++col)
+        y[row * 176 + col] =
+            static_cast<uint8_t>(((col + 2 * index) * 9 ^ (row + index) * 5) + (rng() & 15));
+    TCPicture in = {};
+    in.planes[0] = y.data();
+    in.planes[1] = u.data();
+    in.planes[2] = v.data();
+    in.strides[0] = 176;
+    in.strides[1] = in.strides[2] = 88;
+    return in;
+  }
+};
+
+TCConfig moving_config() {
+  TCConfig cfg;
+  tc_config_default(&cfg);
+  cfg.width = 176;
+  cfg.height = 144;
+  cfg.ctu_size = 16;
+  cfg.key_int_max = 0;
+  cfg.gop = TC_GOP_LOW_DELAY_P;
+  return cfg;
+}
+
+// Setters with the values the encoder has change nothing: the stream is the
+// one an untouched encoder writes.
+TEST(CApi, SettersKeepTheStreamWhenNothingChanges) {
+  TCConfig cfg = moving_config();
+  cfg.bitrate_kbps = 300;
+  TCEncoder *touched = nullptr, *reference = nullptr;
+  ASSERT_EQ(tc_init(&cfg, &touched), TC_OK);
+  ASSERT_EQ(tc_init(&cfg, &reference), TC_OK);
+  MovingPicture picture;
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(tc_set_qp(touched, cfg.qp), TC_OK);
+    ASSERT_EQ(tc_set_key_int_max(touched, cfg.key_int_max), TC_OK);
+    ASSERT_EQ(tc_set_speed_preset(touched, cfg.speed_preset), TC_OK);
+    const TCPicture in = picture.at(i);
+    TCCodedPicture a, b;
+    ASSERT_EQ(tc_encode(touched, &in, &a), 1);
+    ASSERT_EQ(tc_encode(reference, &in, &b), 1);
+    EXPECT_EQ(std::vector<uint8_t>(a.data, a.data + a.size),
+              std::vector<uint8_t>(b.data, b.data + b.size))
+        << "picture " << i;
+  }
+  tc_destroy(touched);
+  tc_destroy(reference);
+}
+
+TEST(CApi, SettersRefuseBadArguments) {
+  TCConfig cfg = moving_config();
+  TCEncoder *enc = nullptr;
+  ASSERT_EQ(tc_init(&cfg, &enc), TC_OK);
+  EXPECT_EQ(tc_set_qp(nullptr, 30), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_set_qp(enc, -1), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_set_qp(enc, 52), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_set_bitrate(nullptr, 300, 500), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_set_bitrate(enc, -1, 500), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_set_bitrate(enc, 300, 0), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_set_bitrate(enc, 0, 0), TC_OK);
+  EXPECT_EQ(tc_set_key_int_max(nullptr, 30), TC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tc_set_key_int_max(enc, -1), TC_ERROR_INVALID_ARGUMENT);
+  tc_destroy(enc);
+}
+
+// tc_set_qp: the next P picture is at the new QP, with no new IDR.
+TEST(CApi, QpChangesMidStream) {
+  TCConfig cfg = moving_config();
+  cfg.qp = 24;
+  TCEncoder *enc = nullptr;
+  ASSERT_EQ(tc_init(&cfg, &enc), TC_OK);
+  MovingPicture picture;
+  for (int i = 0; i < 6; ++i) {
+    if (i == 3) {
+      ASSERT_EQ(tc_set_qp(enc, 38), TC_OK);
+    }
+    const TCPicture in = picture.at(i);
+    TCCodedPicture out;
+    ASSERT_EQ(tc_encode(enc, &in, &out), 1);
+    EXPECT_EQ(out.key_frame != 0, i == 0);
+    EXPECT_EQ(out.qp, i == 0 ? 24 - 3 : i < 3 ? 24 : 38) << "picture " << i;
+  }
+  tc_destroy(enc);
+}
+
+// tc_set_bitrate: the rate control moves to the new rate within the stream,
+// from constant QP to a rate and back.
+TEST(CApi, BitrateChangesMidStream) {
+  TCConfig cfg = moving_config();
+  cfg.bitrate_kbps = 400;
+  cfg.vbv_buffer_ms = 500;
+  TCEncoder *enc = nullptr;
+  ASSERT_EQ(tc_init(&cfg, &enc), TC_OK);
+  MovingPicture picture;
+  double bits[2] = {0, 0};
+  for (int i = 0; i < 80; ++i) {
+    if (i == 40) {
+      ASSERT_EQ(tc_set_bitrate(enc, 100, 500), TC_OK);
+    }
+    const TCPicture in = picture.at(i);
+    TCCodedPicture out;
+    ASSERT_EQ(tc_encode(enc, &in, &out), 1);
+    EXPECT_EQ(out.key_frame != 0, i == 0);
+    if (i % 40 >= 20)
+      bits[i / 40] += static_cast<double>(out.bits) / 20;
+  }
+  EXPECT_NEAR(bits[0], 400000 / 30.0, 0.2 * 400000 / 30.0);
+  EXPECT_NEAR(bits[1], 100000 / 30.0, 0.2 * 100000 / 30.0);
+
+  // Back to constant QP: every P picture at qp again.
+  ASSERT_EQ(tc_set_bitrate(enc, 0, 0), TC_OK);
+  for (int i = 80; i < 83; ++i) {
+    const TCPicture in = picture.at(i);
+    TCCodedPicture out;
+    ASSERT_EQ(tc_encode(enc, &in, &out), 1);
+    EXPECT_EQ(out.qp, cfg.qp);
+  }
+  // And to a rate from constant QP, starting from qp.
+  ASSERT_EQ(tc_set_bitrate(enc, 100, 500), TC_OK);
+  std::vector<int> qps;
+  for (int i = 83; i < 90; ++i) {
+    const TCPicture in = picture.at(i);
+    TCCodedPicture out;
+    ASSERT_EQ(tc_encode(enc, &in, &out), 1);
+    qps.push_back(out.qp);
+  }
+  EXPECT_EQ(qps.front(), cfg.qp);
+  EXPECT_GT(qps.back(), cfg.qp) << "100 kbit/s needs a coarser QP than " << cfg.qp;
+  tc_destroy(enc);
+}
+
+// tc_set_key_int_max: the period counts from the last IDR; a period already
+// passed makes the next picture an IDR; 0 ends periodic IDRs.
+TEST(CApi, KeyIntMaxChangesMidStream) {
+  TCConfig cfg = moving_config();
+  cfg.key_int_max = 10;
+  TCEncoder *enc = nullptr;
+  ASSERT_EQ(tc_init(&cfg, &enc), TC_OK);
+  MovingPicture picture;
+  std::vector<int> idrs;
+  for (int i = 0; i < 40; ++i) {
+    if (i == 5) {
+      ASSERT_EQ(tc_set_key_int_max(enc, 3), TC_OK);
+    }
+    if (i == 14) {
+      ASSERT_EQ(tc_set_key_int_max(enc, 0), TC_OK);
+    }
+    const TCPicture in = picture.at(i);
+    TCCodedPicture out;
+    ASSERT_EQ(tc_encode(enc, &in, &out), 1);
+    if (out.key_frame)
+      idrs.push_back(i);
+  }
+  // 5 pictures since the IDR at 0 exceed 3: an IDR at 5, then 8 and 11.
+  EXPECT_EQ(idrs, (std::vector<int>{0, 5, 8, 11}));
   tc_destroy(enc);
 }
 

@@ -211,6 +211,29 @@ int tc_set_gop_structure(TCEncoder *enc, TCGopStructure gop, int key_int_max);
  * TC_ERROR_INVALID_ARGUMENT. */
 int tc_set_speed_preset(TCEncoder *enc, int preset);
 
+/* QP (0..51) from the next picture on, without a new stream: every
+ * picture's at constant QP (a low-delay P stream's IDRs 3 finer), the
+ * first one's when tc_set_bitrate() later leaves constant QP. The parameter
+ * sets keep the first QP as their init_qp. Returns TC_OK or
+ * TC_ERROR_INVALID_ARGUMENT. */
+int tc_set_qp(TCEncoder *enc, int qp);
+
+/* Bit rate and VBV buffer (as TCConfig's bitrate_kbps and vbv_buffer_ms)
+ * from the next picture on, without a new stream. At a bit rate already,
+ * the rate control keeps what it learnt of the pictures' cost and the
+ * buffer's fill, and QP moves towards the new rate by at most 4 a picture;
+ * from constant QP it starts at qp; kbps 0 returns to constant QP
+ * (vbv_buffer_ms is then not read). Returns TC_OK or
+ * TC_ERROR_INVALID_ARGUMENT (kbps < 0, or vbv_buffer_ms <= 0 with a rate). */
+int tc_set_bitrate(TCEncoder *enc, int kbps, int vbv_buffer_ms);
+
+/* IDR period (as TCConfig's key_int_max, >= 0) from the next picture on,
+ * without a new stream (tc_set_gop_structure() starts one): the next IDR
+ * comes key_int_max pictures after the last, or with the next picture when
+ * that many have passed already. Returns TC_OK or
+ * TC_ERROR_INVALID_ARGUMENT. */
+int tc_set_key_int_max(TCEncoder *enc, int key_int_max);
+
 /* Makes the next picture an IDR, with parameter sets before it (a receiver
  * joins, a scene cut); the IDR period counts again from there. */
 int tc_request_idr(TCEncoder *enc);

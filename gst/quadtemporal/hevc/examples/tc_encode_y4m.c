@@ -81,7 +81,6 @@ int main(int argc, char **argv) {
   tc_config_default(&cfg);
   long max_frames = -1;
   const char *recon_path = NULL;
-  int low_delay_p = 0;
   for (int i = 3; i < argc; ++i) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : "0";
@@ -100,7 +99,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--no-deblock"))
       cfg.deblocking = 0;
     else if (!strcmp(a, "--gop"))
-      low_delay_p = !strcmp(v, "p"), ++i;
+      cfg.gop = !strcmp(v, "p") ? TC_GOP_LOW_DELAY_P : TC_GOP_ALL_INTRA, ++i;
     else if (!strcmp(a, "--refs"))
       cfg.ref_frames = atoi(v), ++i;
     else if (!strcmp(a, "--wpp"))
@@ -127,8 +126,6 @@ int main(int argc, char **argv) {
   }
   TCEncoder *enc = NULL;
   int rc = tc_init(&cfg, &enc);
-  if (rc == TC_OK && low_delay_p)
-    rc = tc_set_gop_structure(enc, TC_GOP_LOW_DELAY_P, cfg.key_int_max);
   if (rc != TC_OK) {
     fprintf(stderr, "tc_init failed (%d)\n", rc);
     return 1;

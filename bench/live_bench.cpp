@@ -135,8 +135,8 @@ void live_run(const Encoder &enc, const std::string &clip, int seconds) {
   } else {
     const guint64 frames = stats_uint64(pipeline, "src", "frames");
     const guint64 dropped = stats_uint64(pipeline, "src", "dropped");
-    const double p50 = stats_double(pipeline, "enc", "encode-us-p50");
-    const double p99 = stats_double(pipeline, "enc", "encode-us-p99");
+    const double p50 = stats_double(pipeline, "enc", "latency-us-p50");
+    const double p99 = stats_double(pipeline, "enc", "latency-us-p99");
     std::lock_guard<std::mutex> guard(probe.lock);
     char own[64] = "";
     if (p50 >= 0)

@@ -192,6 +192,9 @@ struct H265Counters {
   gint max_delayed; /* most pictures the encoder held at once */
   gdouble encode_us_total;
   std::array<gdouble, ENCODE_TIME_WINDOW> encode_us; /* a ring, the newest at n_encode_us - 1 */
+  /* From a frame entering the element to its access unit leaving it: the
+   * encode time plus the time held (frame-threads), a ring by frames-out. */
+  std::array<gdouble, ENCODE_TIME_WINDOW> latency_us;
   guint64 preset_down; /* real-time guard steps */
   guint64 preset_up;
   gint preset; /* the preset in use, -1 before the encoder starts */
@@ -212,6 +215,9 @@ struct _GstQuadH265Enc {
   H265Counters counters; /* also under the object lock: stats is read from any thread */
 
   gboolean settings_changed; /* a rate setting changed since the encoder took them */
+  /* When each frame in flight entered, by system frame number (streaming
+   * thread; the encoder holds far fewer than this many). */
+  std::array<gint64, 64> entered_us;
 
   /* Streaming thread only. */
   TCEncoder *encoder;
@@ -307,6 +313,7 @@ static GstStructure *h265_stats(GstQuadH265Enc *self) {
   const H265Counters c = self->counters;
   GST_OBJECT_UNLOCK(self);
   const gsize n = std::min<guint64>(c.frames_in, ENCODE_TIME_WINDOW);
+  const gsize n_out = std::min<guint64>(c.frames_out, ENCODE_TIME_WINDOW);
   return gst_structure_new(
       "quadh265enc-stats", "frames-in", G_TYPE_UINT64, c.frames_in, "frames-out", G_TYPE_UINT64,
       c.frames_out, "keyframes", G_TYPE_UINT64, c.keyframes, "forced-idr", G_TYPE_UINT64,
@@ -318,7 +325,9 @@ static GstStructure *h265_stats(GstQuadH265Enc *self) {
       c.min_qp, "max-qp", G_TYPE_INT, c.max_qp, "max-delayed", G_TYPE_INT, c.max_delayed,
       "mean-encode-us", G_TYPE_DOUBLE, c.frames_in ? c.encode_us_total / c.frames_in : 0.0,
       "encode-us-p50", G_TYPE_DOUBLE, percentile(c.encode_us, n, 50.0), "encode-us-p99",
-      G_TYPE_DOUBLE, percentile(c.encode_us, n, 99.0), "preset-down", G_TYPE_UINT64, c.preset_down,
+      G_TYPE_DOUBLE, percentile(c.encode_us, n, 99.0), "latency-us-p50", G_TYPE_DOUBLE,
+      percentile(c.latency_us, n_out, 50.0), "latency-us-p99", G_TYPE_DOUBLE,
+      percentile(c.latency_us, n_out, 99.0), "preset-down", G_TYPE_UINT64, c.preset_down,
       "preset-up", G_TYPE_UINT64, c.preset_up, "preset", G_TYPE_STRING,
       c.preset >= 0 ? gst_quad_speed_preset_nick(static_cast<GstQuadSpeedPreset>(c.preset)) : "",
       nullptr);
@@ -673,6 +682,8 @@ static GstFlowReturn push_coded(GstQuadH265Enc *self, const TCCodedPicture *code
 
   GST_OBJECT_LOCK(self);
   H265Counters &c = self->counters;
+  c.latency_us[c.frames_out % ENCODE_TIME_WINDOW] = static_cast<gdouble>(
+      g_get_monotonic_time() - self->entered_us[number % self->entered_us.size()]);
   c.frames_out++;
   c.keyframes += coded->key_frame ? 1 : 0;
   c.frames_by_type[coded->type]++;
@@ -790,6 +801,7 @@ static GstFlowReturn gst_quad_h265_enc_handle_frame(GstVideoEncoder *encoder,
           frame->input_buffer, GST_QUAD_MOTION_SOURCE_ESTIMATE))
     motion_hints(estimate, hints, in);
 
+  self->entered_us[frame->system_frame_number % self->entered_us.size()] = g_get_monotonic_time();
   TCCodedPicture coded;
   const auto start = std::chrono::steady_clock::now();
   const int ret = tc_encode(self->encoder, &in, &coded);
@@ -1013,8 +1025,10 @@ static void gst_quad_h265_enc_class_init(GstQuadH265EncClass *klass) {
       g_param_spec_boxed("stats", "Statistics",
                          "frames-in, frames-out, keyframes, forced-idr, idr-frames, i-frames, "
                          "p-frames, b-frames, bits, mean-qp, min-qp, max-qp, max-delayed, "
-                         "mean-encode-us, encode-us-p50 and encode-us-p99 (over the last 1024 "
-                         "pictures), preset-down, preset-up and preset (the real-time guard)",
+                         "mean-encode-us, encode-us-p50 and encode-us-p99 (the encoder's time per "
+                         "picture), latency-us-p50 and latency-us-p99 (a frame in to its access "
+                         "unit out, held pictures included) over the last 1024 pictures, "
+                         "preset-down, preset-up and preset (the real-time guard)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   gst_quad_encoder_install_properties(gobject_class, PROP_SHARED_FIRST, SHARED_PROPS_LEFT_OUT);

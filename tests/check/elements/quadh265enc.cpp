@@ -547,6 +547,15 @@ GST_START_TEST(test_frame_threads) {
   fail_unless_equals_int(gst_harness_buffers_in_queue(h), 1);
   fail_unless(gst_harness_push_event(h, gst_event_new_eos()));
   fail_unless_equals_int(gst_harness_buffers_in_queue(h), 3);
+  /* The latency in stats counts the time a picture was held; the encode
+   * time does not. */
+  GstStructure *stats = nullptr;
+  g_object_get(h->element, "stats", &stats, nullptr);
+  gdouble encode_p99 = 0, latency_p50 = 0;
+  fail_unless(gst_structure_get_double(stats, "encode-us-p99", &encode_p99));
+  fail_unless(gst_structure_get_double(stats, "latency-us-p50", &latency_p50));
+  fail_unless(latency_p50 > 0 && latency_p50 <= 60e6);
+  gst_structure_free(stats);
   gst_harness_teardown(h);
 
   const std::string pan =

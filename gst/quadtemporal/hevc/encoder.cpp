@@ -434,9 +434,10 @@ void Encoder::code_slice(CtuWorker &worker, PictureInFlight &pic) {
     if (ry > 0)
       finish_row(pic, ry - 1);
   }
-  finish_row(pic, rows - 1);
   // 7.3.2.11: the flush wrote rbsp_stop_one_bit; zero bits to alignment.
+  // Before the last row counts finished: then the slice data is read.
   bw.align_zero();
+  finish_row(pic, rows - 1);
 }
 
 void Encoder::code_row(CtuWorker &worker, PictureInFlight &pic, int row) {
@@ -518,8 +519,11 @@ void Encoder::finish_row(PictureInFlight &pic, int row) {
     }
     pic.final_rows = final_end;
   }
-  pic.recon->finished_rows.store(row + 1, std::memory_order_release);
-  pic.recon->finished_rows.notify_all();
+  // After the store the caller may take the next picture into pic, so the
+  // counter is reached through a copy of the pointer.
+  std::atomic<int> &finished = pic.recon->finished_rows;
+  finished.store(row + 1, std::memory_order_release);
+  finished.notify_all();
 }
 
 void Encoder::motion_grid(std::vector<BlockMotion> &grid, int &cols, int &rows) const {

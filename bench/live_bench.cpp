@@ -84,32 +84,15 @@ GstElement *launch(const std::string &description) {
   return pipeline;
 }
 
-guint64 stats_uint64(GstElement *pipeline, const char *element, const char *field) {
+// A copy of the "stats" of the element named `element`, or nullptr.
+GstStructure *element_stats(GstElement *pipeline, const char *element) {
   GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), element);
-  GstStructure *s = nullptr;
-  guint64 value = 0;
-  if (e && g_object_class_find_property(G_OBJECT_GET_CLASS(e), "stats")) {
-    g_object_get(e, "stats", &s, nullptr);
-    gst_structure_get_uint64(s, field, &value);
-    gst_structure_free(s);
-  }
+  GstStructure *stats = nullptr;
+  if (e && g_object_class_find_property(G_OBJECT_GET_CLASS(e), "stats"))
+    g_object_get(e, "stats", &stats, nullptr);
   if (e)
     gst_object_unref(e);
-  return value;
-}
-
-double stats_double(GstElement *pipeline, const char *element, const char *field) {
-  GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), element);
-  GstStructure *s = nullptr;
-  double value = -1;
-  if (e && g_object_class_find_property(G_OBJECT_GET_CLASS(e), "stats")) {
-    g_object_get(e, "stats", &s, nullptr);
-    gst_structure_get_double(s, field, &value);
-    gst_structure_free(s);
-  }
-  if (e)
-    gst_object_unref(e);
-  return value;
+  return stats;
 }
 
 // One live run: the source paced at the clip's rate for `seconds`.
@@ -133,10 +116,19 @@ void live_run(const Encoder &enc, const std::string &clip, int seconds) {
     g_clear_error(&err);
     gst_message_unref(msg);
   } else {
-    const guint64 frames = stats_uint64(pipeline, "src", "frames");
-    const guint64 dropped = stats_uint64(pipeline, "src", "dropped");
-    const double p50 = stats_double(pipeline, "enc", "latency-us-p50");
-    const double p99 = stats_double(pipeline, "enc", "latency-us-p99");
+    guint64 frames = 0, dropped = 0;
+    double p50 = -1, p99 = -1;
+    if (GstStructure *src = element_stats(pipeline, "src")) {
+      gst_structure_get_uint64(src, "frames", &frames);
+      gst_structure_get_uint64(src, "dropped", &dropped);
+      gst_structure_free(src);
+    }
+    // Ours only: x265enc has no stats.
+    if (GstStructure *enc = element_stats(pipeline, "enc")) {
+      gst_structure_get_double(enc, "latency-us-p50", &p50);
+      gst_structure_get_double(enc, "latency-us-p99", &p99);
+      gst_structure_free(enc);
+    }
     std::lock_guard<std::mutex> guard(probe.lock);
     char own[64] = "";
     if (p50 >= 0)

@@ -3,6 +3,7 @@
 // GStreamer-free; the C API in c_api.cpp and the quadh265enc element wrap it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -164,7 +165,7 @@ public:
 
   // Pictures taken but not yet returned, at most: the encoder's latency in
   // pictures, frame_threads - 1.
-  int held_pictures() const { return static_cast<int>(pictures_.size()) - 1; }
+  int held_pictures() const { return std::max(0, static_cast<int>(pictures_.size()) - 1); }
 
   // QP of the next picture (0..51), from then on.
   void set_qp(int qp);

@@ -4,6 +4,7 @@
 #include "dsp/interp.h"
 
 #include <algorithm>
+#include <utility>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "dsp/interp_simd.cpp"
@@ -21,32 +22,45 @@ QUAD_SCALAR_TARGET_TABLE(InterpKernels, GetTargetInterpKernels, reference_interp
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Eight taps over 8-bit samples spaced step apart, in i16: every partial sum
-// of an H.265 luma filter over 0..255 stays within -5610..22440.
-template <class D16>
-HWY_INLINE hn::VFromD<D16> Taps8(D16 d16, const uint8_t *p, ptrdiff_t step, int frac) {
-  const hn::Rebind<uint8_t, D16> d8;
-  auto acc = hn::Zero(d16);
-  for (int i = 0; i < 8; ++i) {
-    const int c = kLumaFilter[frac][i];
-    if (c != 0) {
-      const auto v = hn::BitCast(
-          d16, hn::PromoteTo(hn::RebindToUnsigned<D16>(), hn::LoadU(d8, p + (i - 3) * step)));
-      acc = hn::Add(acc, hn::Mul(v, hn::Set(d16, static_cast<int16_t>(c))));
-    }
+// of an H.265 luma filter over 0..255 stays within -6120..22440. The phase
+// is a template argument, so each tap's weight is a constant: zero taps
+// vanish and no weight is broadcast inside the loops.
+template <int kFrac, int kTap, class D16>
+HWY_INLINE hn::VFromD<D16> AddTap(D16 d16, hn::VFromD<D16> acc, const uint8_t *p, ptrdiff_t step) {
+  constexpr int c = kLumaFilter[kFrac][kTap];
+  if constexpr (c == 0) {
+    return acc;
+  } else {
+    const hn::Rebind<uint8_t, D16> d8;
+    const auto v = hn::BitCast(
+        d16, hn::PromoteTo(hn::RebindToUnsigned<D16>(), hn::LoadU(d8, p + (kTap - 3) * step)));
+    return hn::Add(acc, hn::Mul(v, hn::Set(d16, static_cast<int16_t>(c))));
   }
+}
+
+template <int kFrac, class D16, int... kTaps>
+HWY_INLINE hn::VFromD<D16> Taps8(D16 d16, const uint8_t *p, ptrdiff_t step,
+                                 std::integer_sequence<int, kTaps...>) {
+  auto acc = hn::Zero(d16);
+  ((acc = AddTap<kFrac, kTaps>(d16, acc, p, step)), ...);
   return acc;
 }
 
+template <int kFrac, class D16>
+HWY_INLINE hn::VFromD<D16> Taps8(D16 d16, const uint8_t *p, ptrdiff_t step) {
+  return Taps8<kFrac>(d16, p, step, std::make_integer_sequence<int, 8>());
+}
+
 // One pass over 8-bit samples: (sum + 32) >> 6, saturated to 8 bits.
-template <class D16>
+template <int kFrac, class D16>
 void OnePass(D16 d16, const uint8_t *src, ptrdiff_t src_stride, ptrdiff_t step, uint8_t *dst,
-             ptrdiff_t dst_stride, int w, int h, int frac) {
+             ptrdiff_t dst_stride, int w, int h) {
   const hn::Rebind<uint8_t, D16> d8;
   const size_t n = hn::Lanes(d16);
   const auto round = hn::Set(d16, int16_t{32});
   for (int y = 0; y < h; ++y) {
     for (size_t x = 0; x < static_cast<size_t>(w); x += n) {
-      const auto sum = Taps8(d16, src + y * src_stride + x, step, frac);
+      const auto sum = Taps8<kFrac>(d16, src + y * src_stride + x, step);
       hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<6>(hn::Add(sum, round))), d8,
                  dst + y * dst_stride + x);
     }
@@ -117,14 +131,14 @@ HWY_INLINE void VerticalPass(D16 /*d16*/, const int16_t *tmp, uint8_t *dst, ptrd
 #endif
 
 // Horizontal then vertical: the vertical sums need 32 bits.
-template <class D16>
+template <int kFracX, class D16>
 void TwoPass(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride,
-             int w, int h, int frac_x, int frac_y) {
+             int w, int h, int frac_y) {
   const size_t n = hn::Lanes(d16);
   HWY_ALIGN int16_t tmp[(64 + 7) * 64];
   for (int y = 0; y < h + 7; ++y) {
     for (size_t x = 0; x < static_cast<size_t>(w); x += n) {
-      hn::Store(Taps8(d16, src + (y - 3) * src_stride + x, 1, frac_x), d16,
+      hn::Store(Taps8<kFracX>(d16, src + (y - 3) * src_stride + x, 1), d16,
                 tmp + y * w + static_cast<ptrdiff_t>(x));
     }
   }
@@ -135,11 +149,20 @@ template <class D16>
 void InterpWith(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
                 ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y) {
   if (frac_y == 0) {
-    OnePass(d16, src, src_stride, 1, dst, dst_stride, w, h, frac_x);
+    const auto pass = frac_x == 1   ? OnePass<1, D16>
+                      : frac_x == 2 ? OnePass<2, D16>
+                                    : OnePass<3, D16>;
+    pass(d16, src, src_stride, 1, dst, dst_stride, w, h);
   } else if (frac_x == 0) {
-    OnePass(d16, src, src_stride, src_stride, dst, dst_stride, w, h, frac_y);
+    const auto pass = frac_y == 1   ? OnePass<1, D16>
+                      : frac_y == 2 ? OnePass<2, D16>
+                                    : OnePass<3, D16>;
+    pass(d16, src, src_stride, src_stride, dst, dst_stride, w, h);
   } else {
-    TwoPass(d16, src, src_stride, dst, dst_stride, w, h, frac_x, frac_y);
+    const auto pass = frac_x == 1   ? TwoPass<1, D16>
+                      : frac_x == 2 ? TwoPass<2, D16>
+                                    : TwoPass<3, D16>;
+    pass(d16, src, src_stride, dst, dst_stride, w, h, frac_y);
   }
 }
 

@@ -107,6 +107,26 @@ uint32_t SadW(const uint8_t *HWY_RESTRICT a, ptrdiff_t a_stride, const uint8_t *
       b += 4 * b_stride;
     }
     return static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, hn::Add(acc0, acc1))));
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  } else if constexpr (kW == 16) {
+    // Two rows per 256-bit vector.
+    const hn::Full128<uint8_t> d16;
+    const hn::Full256<uint8_t> d32;
+    const hn::Full256<uint64_t> d64;
+    auto acc0 = hn::Zero(d64);
+    auto acc1 = hn::Zero(d64);
+    const auto rows2 = [&](const uint8_t *p, ptrdiff_t s) {
+      return hn::Combine(d32, hn::LoadU(d16, p + s), hn::LoadU(d16, p));
+    };
+    for (int y = 0; y < h; y += 4) {
+      acc0 = hn::Add(acc0, SadSums(rows2(a, a_stride), rows2(b, b_stride)));
+      acc1 = hn::Add(acc1,
+                     SadSums(rows2(a + 2 * a_stride, a_stride), rows2(b + 2 * b_stride, b_stride)));
+      a += 4 * a_stride;
+      b += 4 * b_stride;
+    }
+    return static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, hn::Add(acc0, acc1))));
+#endif
   } else {
     const hn::CappedTag<uint8_t, kW> d;
     const hn::Repartition<uint64_t, decltype(d)> d64;

@@ -74,21 +74,24 @@ QUAD_ME_HD int me_max(int a, int b) {
 
 // Estimated bits of one vector-difference component in quarter samples: an
 // exp-Golomb length, as H.265's mvd coding grows.
+// Without a branch on zero, which the search meets unpredictably.
 QUAD_ME_HD int mvd_bits(int d) {
   const unsigned a = static_cast<unsigned>(d < 0 ? -d : d);
-  if (a == 0) {
-    return 1;
-  }
 #if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__)
-  const int log2 = 31 - __clz(static_cast<int>(a));
+  const int log2 = 31 - __clz(static_cast<int>(a | 1u));
 #else
-  const int log2 = 31 - __builtin_clz(a);
+  const int log2 = 31 - __builtin_clz(a | 1u);
 #endif
-  return 2 * log2 + 3;
+  return 2 * log2 + 3 - 2 * static_cast<int>(a == 0);
 }
 
 QUAD_ME_HD uint32_t mv_rate(int lambda_q8, int dx_q, int dy_q) {
   return static_cast<uint32_t>((lambda_q8 * (mvd_bits(dx_q) + mvd_bits(dy_q)) + 128) >> 8);
+}
+
+// One comparison of both components: no branch between them.
+QUAD_ME_HD bool same_mv(MotionVector a, MotionVector b) {
+  return ((a.x ^ b.x) | (a.y ^ b.y)) == 0;
 }
 
 // q / d rounded to nearest, halves away from zero (d > 0).
@@ -305,7 +308,7 @@ QUAD_ME_HD void search_block(const LevelJob &job, const Px &px, int bx, int by,
     for (int i = 0; i < n; ++i) {
       bool seen = false;
       for (int k = 0; k < i; ++k) {
-        seen |= cand[k].x == cand[i].x && cand[k].y == cand[i].y;
+        seen |= same_mv(cand[k], cand[i]);
       }
       if (!seen) {
         batch.add(cand[i].x, cand[i].y);
@@ -369,7 +372,7 @@ QUAD_ME_HD void refine_block(const LevelJob &job, const Px &px, const MotionVect
       const MotionVector v = field_in[ny * cols + nx];
       bool seen = false;
       for (int k = 0; k < n; ++k) {
-        seen |= cand[k].x == v.x && cand[k].y == v.y;
+        seen |= same_mv(cand[k], v);
       }
       if (!seen) {
         cand[n++] = v;

@@ -23,6 +23,7 @@ using RgbToYuvRowFn = void (*)(const uint8_t *src, int width, const RgbToYuvPara
 
 // out[x] = (a[2x] + a[2x+1] + b[2x] + b[2x+1] + 2) >> 2 for x < n: the
 // rounded mean of each 2x2 square of rows a and b (which hold 2n samples).
+// out must not overlap a or b.
 using Reduce2x2RowFn = void (*)(const uint8_t *a, const uint8_t *b, int n, uint8_t *out);
 
 // uv[2x] = u[x], uv[2x+1] = v[x] for x < n.

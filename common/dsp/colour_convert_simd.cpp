@@ -54,27 +54,56 @@ void RgbToYuvRow(const uint8_t *src, int width, const RgbToYuvParams &p, uint8_t
                                                u + x, v + x);
 }
 
-// Each u16 lane of a row holds two neighbouring samples: their sum is the
-// low byte plus the high byte.
+// The sum of each pair of neighbouring bytes, in u16 lanes: one multiply-add
+// by ones (pmaddubsw) on x86, else the low byte plus the high byte.
+template <class D16> HWY_INLINE hn::VFromD<D16> PairSums(D16 d16, const uint8_t *p) {
+  const hn::Repartition<uint8_t, D16> d8x2;
+  const auto v = hn::LoadU(d8x2, p);
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3
+  const auto ones = hn::Set(hn::Repartition<int8_t, D16>(), 1);
+#if HWY_TARGET <= HWY_AVX3
+  if constexpr (hn::MaxLanes(d16) == 32)
+    return hn::VFromD<D16>{_mm512_maddubs_epi16(v.raw, ones.raw)};
+#endif
+#if HWY_TARGET <= HWY_AVX2
+  if constexpr (hn::MaxLanes(d16) == 16)
+    return hn::VFromD<D16>{_mm256_maddubs_epi16(v.raw, ones.raw)};
+#endif
+  if constexpr (hn::MaxLanes(d16) == 8)
+    return hn::VFromD<D16>{_mm_maddubs_epi16(v.raw, ones.raw)};
+#endif
+  const auto w = hn::BitCast(d16, v);
+  return hn::Add(hn::And(w, hn::Set(d16, 0xFF)), hn::ShiftRight<8>(w));
+}
+
+template <class D16>
+HWY_INLINE void Reduce2x2At(D16 d16, const uint8_t *a, const uint8_t *b, int x, uint8_t *out) {
+  const hn::RebindToSigned<D16> di16;
+  const hn::Rebind<uint8_t, D16> d8;
+  const auto sum = hn::Add(PairSums(d16, a + 2 * x), PairSums(d16, b + 2 * x));
+  const auto mean = hn::ShiftRight<2>(hn::Add(sum, hn::Set(d16, 2)));
+  hn::StoreU(hn::DemoteTo(d8, hn::BitCast(di16, mean)), d8, out + x);
+}
+
+// A load that straddles two cache lines costs two, and 4:4:4 rows often
+// start mid-line (a frame after a header): after one unaligned vector the
+// loop moves to where row a's loads are aligned, and the last vector ends
+// at n, overlapping what is already written rather than leaving a tail.
 void Reduce2x2Row(const uint8_t *a, const uint8_t *b, int n, uint8_t *out) {
   const hn::ScalableTag<uint16_t> d16;
-  const hn::RebindToSigned<decltype(d16)> di16;
-  const hn::Repartition<uint8_t, decltype(d16)> d8x2;
-  const hn::Rebind<uint8_t, decltype(d16)> d8;
   const int lanes = int(hn::Lanes(d16));
-  const auto low = hn::Set(d16, 0xFF);
-  const auto two = hn::Set(d16, 2);
-  int x = 0;
-  for (; x + lanes <= n; x += lanes) {
-    const auto va = hn::BitCast(d16, hn::LoadU(d8x2, a + 2 * x));
-    const auto vb = hn::BitCast(d16, hn::LoadU(d8x2, b + 2 * x));
-    const auto sum = hn::Add(hn::Add(hn::And(va, low), hn::ShiftRight<8>(va)),
-                             hn::Add(hn::And(vb, low), hn::ShiftRight<8>(vb)));
-    const auto mean = hn::ShiftRight<2>(hn::Add(sum, two));
-    hn::StoreU(hn::DemoteTo(d8, hn::BitCast(di16, mean)), d8, out + x);
+  if (n < lanes) {
+    reference_convert_kernels().reduce_2x2_row(a, b, n, out);
+    return;
   }
+  Reduce2x2At(d16, a, b, 0, out);
+  const int bytes = 2 * lanes;
+  const int misaligned = int(reinterpret_cast<uintptr_t>(a) % uintptr_t(bytes));
+  int x = misaligned % 2 == 0 && misaligned != 0 ? (bytes - misaligned) / 2 : lanes;
+  for (; x + lanes <= n; x += lanes)
+    Reduce2x2At(d16, a, b, x, out);
   if (x < n)
-    reference_convert_kernels().reduce_2x2_row(a + 2 * x, b + 2 * x, n - x, out + x);
+    Reduce2x2At(d16, a, b, n - lanes, out);
 }
 
 void InterleaveRow(const uint8_t *u, const uint8_t *v, int n, uint8_t *uv) {

@@ -14,6 +14,12 @@ namespace quad::dsp {
 using SadFn = uint32_t (*)(const uint8_t *a, ptrdiff_t a_stride,
                            const uint8_t *b, ptrdiff_t b_stride, int w, int h);
 
+// The SADs of one w x h block a against four blocks b[0..3] sharing one
+// stride, each what SadFn gives: the points of a search pattern at once,
+// with a's rows loaded once for the four. w and h as for SadFn.
+using SadX4Fn = void (*)(const uint8_t *a, ptrdiff_t a_stride, const uint8_t *const b[4],
+                         ptrdiff_t b_stride, int w, int h, uint32_t sads[4]);
+
 // Sum of absolute Hadamard-transformed differences over a w x h block: the
 // sum of 8x8 transforms when w and h are multiples of 8, else of 4x4 ones.
 // w and h are each one of 4, 8, 16, 32, 64. Unnormalised (raw sum).
@@ -40,6 +46,7 @@ struct Kernels {
   SatdFn satd;
   SseFn sse;
   CopyPlaneFn copy_plane;
+  SadX4Fn sad_x4;
 };
 
 // The scalar reference every SIMD version must equal bit for bit.

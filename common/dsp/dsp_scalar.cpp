@@ -21,6 +21,13 @@ uint32_t SadScalar(const uint8_t *a, ptrdiff_t a_stride, const uint8_t *b, ptrdi
   return sum;
 }
 
+void SadX4Scalar(const uint8_t *a, ptrdiff_t a_stride, const uint8_t *const b[4],
+                 ptrdiff_t b_stride, int w, int h, uint32_t sads[4]) {
+  for (int i = 0; i < 4; ++i) {
+    sads[i] = SadScalar(a, a_stride, b[i], b_stride, w, h);
+  }
+}
+
 // In-place unnormalised Walsh-Hadamard transform of n values (n a power of
 // two) spaced step apart, in natural order. The order of the outputs does not
 // matter to SATD, which only sums their magnitudes.
@@ -100,8 +107,8 @@ void CopyPlaneScalar(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptr
 } // namespace
 
 const Kernels &reference_kernels() {
-  static constexpr Kernels kReference = {"scalar", SadScalar, SatdScalar, SseScalar,
-                                         CopyPlaneScalar};
+  static constexpr Kernels kReference = {"scalar",  SadScalar,       SatdScalar,
+                                         SseScalar, CopyPlaneScalar, SadX4Scalar};
   return kReference;
 }
 

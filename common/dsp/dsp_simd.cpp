@@ -107,6 +107,26 @@ uint32_t SadW(const uint8_t *HWY_RESTRICT a, ptrdiff_t a_stride, const uint8_t *
       b += 4 * b_stride;
     }
     return static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, hn::Add(acc0, acc1))));
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  } else if constexpr (kW == 16) {
+    // Two rows per 256-bit vector.
+    const hn::Full128<uint8_t> d16;
+    const hn::Full256<uint8_t> d32;
+    const hn::Full256<uint64_t> d64;
+    auto acc0 = hn::Zero(d64);
+    auto acc1 = hn::Zero(d64);
+    const auto rows2 = [&](const uint8_t *p, ptrdiff_t s) {
+      return hn::Combine(d32, hn::LoadU(d16, p + s), hn::LoadU(d16, p));
+    };
+    for (int y = 0; y < h; y += 4) {
+      acc0 = hn::Add(acc0, SadSums(rows2(a, a_stride), rows2(b, b_stride)));
+      acc1 = hn::Add(acc1,
+                     SadSums(rows2(a + 2 * a_stride, a_stride), rows2(b + 2 * b_stride, b_stride)));
+      a += 4 * a_stride;
+      b += 4 * b_stride;
+    }
+    return static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, hn::Add(acc0, acc1))));
+#endif
   } else {
     const hn::CappedTag<uint8_t, kW> d;
     const hn::Repartition<uint64_t, decltype(d)> d64;
@@ -147,6 +167,101 @@ uint32_t Sad(const uint8_t *a, ptrdiff_t a_stride, const uint8_t *b, ptrdiff_t b
   default:
     return reference_kernels().sad(a, a_stride, b, b_stride, w, h);
   }
+}
+
+// ---------------------------------------------------------------- SAD x4
+//
+// Each group of rows of a is loaded once and compared with the same rows of
+// the four candidates; one u64 accumulator per candidate.
+
+template <int kRows, class D, class Load>
+HWY_INLINE void SadX4Groups(D /*d*/, const Load &load, const uint8_t *a, ptrdiff_t a_stride,
+                            const uint8_t *const *b, ptrdiff_t b_stride, int h, uint32_t *sads) {
+  const hn::Repartition<uint64_t, D> d64;
+  auto s0 = hn::Zero(d64), s1 = hn::Zero(d64), s2 = hn::Zero(d64), s3 = hn::Zero(d64);
+  const uint8_t *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+  for (int y = 0; y < h; y += kRows) {
+    const auto va = load(a, a_stride);
+    s0 = hn::Add(s0, SadSums(va, load(b0, b_stride)));
+    s1 = hn::Add(s1, SadSums(va, load(b1, b_stride)));
+    s2 = hn::Add(s2, SadSums(va, load(b2, b_stride)));
+    s3 = hn::Add(s3, SadSums(va, load(b3, b_stride)));
+    a += kRows * a_stride;
+    b0 += kRows * b_stride;
+    b1 += kRows * b_stride;
+    b2 += kRows * b_stride;
+    b3 += kRows * b_stride;
+  }
+  sads[0] = static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, s0)));
+  sads[1] = static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, s1)));
+  sads[2] = static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, s2)));
+  sads[3] = static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, s3)));
+}
+
+// h is a multiple of 4. Narrow blocks pack several rows into one vector
+// (16-wide: two rows in 256 bits where the target has them).
+template <int kW>
+void SadX4W(const uint8_t *a, ptrdiff_t a_stride, const uint8_t *const *b, ptrdiff_t b_stride,
+            int h, uint32_t *sads) {
+  const hn::Full128<uint8_t> d16;
+  if constexpr (kW == 4) {
+    const auto load = [&](const uint8_t *p, ptrdiff_t s) {
+      return hn::Combine(d16, LoadRows4x2(p + 2 * s, s), LoadRows4x2(p, s));
+    };
+    SadX4Groups<4>(d16, load, a, a_stride, b, b_stride, h, sads);
+  } else if constexpr (kW == 8) {
+    const auto load = [](const uint8_t *p, ptrdiff_t s) { return LoadRows8x2(p, s); };
+    SadX4Groups<2>(d16, load, a, a_stride, b, b_stride, h, sads);
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  } else if constexpr (kW == 16) {
+    const hn::Full256<uint8_t> d32;
+    const auto load = [&](const uint8_t *p, ptrdiff_t s) {
+      return hn::Combine(d32, hn::LoadU(d16, p + s), hn::LoadU(d16, p));
+    };
+    SadX4Groups<2>(d32, load, a, a_stride, b, b_stride, h, sads);
+#endif
+  } else {
+    const hn::CappedTag<uint8_t, kW> d;
+    const hn::Repartition<uint64_t, decltype(d)> d64;
+    const size_t n = hn::Lanes(d);
+    auto s0 = hn::Zero(d64), s1 = hn::Zero(d64), s2 = hn::Zero(d64), s3 = hn::Zero(d64);
+    for (int y = 0; y < h; ++y) {
+      const ptrdiff_t ro = y * b_stride;
+      for (size_t x = 0; x < kW; x += n) {
+        const auto va = hn::LoadU(d, a + x);
+        s0 = hn::Add(s0, SadSums(va, hn::LoadU(d, b[0] + ro + x)));
+        s1 = hn::Add(s1, SadSums(va, hn::LoadU(d, b[1] + ro + x)));
+        s2 = hn::Add(s2, SadSums(va, hn::LoadU(d, b[2] + ro + x)));
+        s3 = hn::Add(s3, SadSums(va, hn::LoadU(d, b[3] + ro + x)));
+      }
+      a += a_stride;
+    }
+    sads[0] = static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, s0)));
+    sads[1] = static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, s1)));
+    sads[2] = static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, s2)));
+    sads[3] = static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d64, s3)));
+  }
+}
+
+void SadX4(const uint8_t *a, ptrdiff_t a_stride, const uint8_t *const b[4], ptrdiff_t b_stride,
+           int w, int h, uint32_t sads[4]) {
+  if (h % 4 == 0) {
+    switch (w) {
+    case 4:
+      return SadX4W<4>(a, a_stride, b, b_stride, h, sads);
+    case 8:
+      return SadX4W<8>(a, a_stride, b, b_stride, h, sads);
+    case 16:
+      return SadX4W<16>(a, a_stride, b, b_stride, h, sads);
+    case 32:
+      return SadX4W<32>(a, a_stride, b, b_stride, h, sads);
+    case 64:
+      return SadX4W<64>(a, a_stride, b, b_stride, h, sads);
+    default:
+      break;
+    }
+  }
+  reference_kernels().sad_x4(a, a_stride, b, b_stride, w, h, sads);
 }
 
 // ---------------------------------------------------------------- SATD
@@ -599,7 +714,7 @@ void CopyPlane(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t
 
 const TargetTable<Kernels> *GetTargetKernels() {
   static const TargetTable<Kernels> kTable = {
-      HWY_TARGET, {hwy::TargetName(HWY_TARGET), Sad, Satd, Sse, CopyPlane}};
+      HWY_TARGET, {hwy::TargetName(HWY_TARGET), Sad, Satd, Sse, CopyPlane, SadX4}};
   return &kTable;
 }
 #endif // HWY_TARGET == HWY_SCALAR

@@ -4,6 +4,7 @@
 #include "dsp/interp.h"
 
 #include <algorithm>
+#include <utility>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "dsp/interp_simd.cpp"
@@ -21,32 +22,126 @@ QUAD_SCALAR_TARGET_TABLE(InterpKernels, GetTargetInterpKernels, reference_interp
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Eight taps over 8-bit samples spaced step apart, in i16: every partial sum
-// of an H.265 luma filter over 0..255 stays within -5610..22440.
-template <class D16>
-HWY_INLINE hn::VFromD<D16> Taps8(D16 d16, const uint8_t *p, ptrdiff_t step, int frac) {
-  const hn::Rebind<uint8_t, D16> d8;
-  auto acc = hn::Zero(d16);
-  for (int i = 0; i < 8; ++i) {
-    const int c = kLumaFilter[frac][i];
-    if (c != 0) {
-      const auto v = hn::BitCast(
-          d16, hn::PromoteTo(hn::RebindToUnsigned<D16>(), hn::LoadU(d8, p + (i - 3) * step)));
-      acc = hn::Add(acc, hn::Mul(v, hn::Set(d16, static_cast<int16_t>(c))));
-    }
+// of an H.265 luma filter over 0..255 stays within -6120..22440. The phase
+// is a template argument, so each tap's weight is a constant: zero taps
+// vanish and no weight is broadcast inside the loops.
+template <int kFrac, int kTap, class D16>
+HWY_INLINE hn::VFromD<D16> AddTap(D16 d16, hn::VFromD<D16> acc, const uint8_t *p, ptrdiff_t step) {
+  constexpr int c = kLumaFilter[kFrac][kTap];
+  if constexpr (c == 0) {
+    return acc;
+  } else {
+    const hn::Rebind<uint8_t, D16> d8;
+    const auto v = hn::BitCast(
+        d16, hn::PromoteTo(hn::RebindToUnsigned<D16>(), hn::LoadU(d8, p + (kTap - 3) * step)));
+    return hn::Add(acc, hn::Mul(v, hn::Set(d16, static_cast<int16_t>(c))));
   }
+}
+
+template <int kFrac, class D16, int... kTaps>
+HWY_INLINE hn::VFromD<D16> Taps8(D16 d16, const uint8_t *p, ptrdiff_t step,
+                                 std::integer_sequence<int, kTaps...>) {
+  auto acc = hn::Zero(d16);
+  ((acc = AddTap<kFrac, kTaps>(d16, acc, p, step)), ...);
   return acc;
 }
 
-// One pass over 8-bit samples: (sum + 32) >> 6, saturated to 8 bits.
-template <class D16>
-void OnePass(D16 d16, const uint8_t *src, ptrdiff_t src_stride, ptrdiff_t step, uint8_t *dst,
-             ptrdiff_t dst_stride, int w, int h, int frac) {
+template <int kFrac, class D16>
+HWY_INLINE hn::VFromD<D16> Taps8(D16 d16, const uint8_t *p, ptrdiff_t step) {
+  return Taps8<kFrac>(d16, p, step, std::make_integer_sequence<int, 8>());
+}
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+// The horizontal filter on 8-bit samples with 8-bit weights: each 128-bit
+// block makes eight outputs from a 16-byte window of the row, byte pairs
+// gathered by a shuffle (pshufb) and each pair multiplied by two weights and
+// summed in one instruction (pmaddubsw), four pairs per output. A pair's
+// sum cannot saturate (at most 255 * (58 + 17)), and the four add up within
+// i16 as Taps8's do. A block's window starts 3 samples before its first
+// output, the vector's last block's 4 before, so that no window reaches past
+// column w + 3.
+template <int kBlocks> struct PairControls {
+  // bytes[k]: for output i of block b, window bytes i + 2k + e and
+  // i + 2k + 1 + e, e = 1 in the last block.
+  alignas(64) uint8_t bytes[4][16 * kBlocks] = {};
+  constexpr PairControls() {
+    for (int k = 0; k < 4; ++k) {
+      for (int b = 0; b < kBlocks; ++b) {
+        const int e = b == kBlocks - 1 ? 1 : 0;
+        for (int i = 0; i < 8; ++i) {
+          bytes[k][16 * b + 2 * i] = static_cast<uint8_t>(i + 2 * k + e);
+          bytes[k][16 * b + 2 * i + 1] = static_cast<uint8_t>(i + 2 * k + 1 + e);
+        }
+      }
+    }
+  }
+};
+template <int kBlocks> inline constexpr PairControls<kBlocks> kPairControls{};
+
+HWY_INLINE hn::Vec256<int16_t> MulAddPairs(hn::Vec256<uint8_t> pairs, hn::Vec256<int16_t> weights) {
+  return hn::Vec256<int16_t>{_mm256_maddubs_epi16(pairs.raw, weights.raw)};
+}
+#if HWY_TARGET <= HWY_AVX3
+HWY_INLINE hn::Vec512<int16_t> MulAddPairs(hn::Vec512<uint8_t> pairs, hn::Vec512<int16_t> weights) {
+  return hn::Vec512<int16_t>{_mm512_maddubs_epi16(pairs.raw, weights.raw)};
+}
+#endif
+
+// The blocks' windows for the outputs at p .. p + 8 * blocks - 1.
+template <class D8> HWY_INLINE hn::VFromD<D8> PairWindows(D8 d8, const uint8_t *p) {
+  const hn::Full128<uint8_t> d128;
+  if constexpr (hn::MaxLanes(d8) == 32) {
+    return hn::Combine(d8, hn::LoadU(d128, p + 4), hn::LoadU(d128, p - 3));
+  } else {
+    const hn::Half<D8> d256;
+    return hn::Combine(d8, hn::Combine(d256, hn::LoadU(d128, p + 20), hn::LoadU(d128, p + 13)),
+                       hn::Combine(d256, hn::LoadU(d128, p + 5), hn::LoadU(d128, p - 3)));
+  }
+}
+
+template <int kFrac, int kPair, class D16>
+HWY_INLINE hn::VFromD<D16> AddPair(D16 d16, hn::VFromD<D16> acc,
+                                   hn::VFromD<hn::Repartition<uint8_t, D16>> window) {
+  const hn::Repartition<uint8_t, D16> d8;
+  constexpr int kBlocks = static_cast<int>(hn::MaxLanes(d8) / 16);
+  constexpr int lo = kLumaFilter[kFrac][2 * kPair], hi = kLumaFilter[kFrac][2 * kPair + 1];
+  const auto weights = hn::Set(d16, static_cast<int16_t>((hi << 8) | (lo & 0xFF)));
+  const auto pairs =
+      hn::TableLookupBytes(window, hn::Load(d8, kPairControls<kBlocks>.bytes[kPair]));
+  return hn::Add(acc, MulAddPairs(pairs, weights));
+}
+#endif
+
+// The horizontal filter at p .. p + lanes - 1, in i16: byte pairs where a
+// vector holds two or four 128-bit blocks, Taps8 otherwise.
+template <int kFrac, class D16>
+HWY_INLINE hn::VFromD<D16> HorizontalTaps(D16 d16, const uint8_t *p) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  if constexpr (hn::MaxLanes(d16) >= 16) {
+    const auto window = PairWindows(hn::Repartition<uint8_t, D16>(), p);
+    auto acc = hn::Zero(d16);
+    acc = AddPair<kFrac, 0>(d16, acc, window);
+    acc = AddPair<kFrac, 1>(d16, acc, window);
+    acc = AddPair<kFrac, 2>(d16, acc, window);
+    return AddPair<kFrac, 3>(d16, acc, window);
+  }
+#endif
+  return Taps8<kFrac>(d16, p, 1);
+}
+
+// One pass over 8-bit samples, along rows (horizontal) or down columns:
+// (sum + 32) >> 6, saturated to 8 bits.
+template <int kFrac, bool kHorizontal, class D16>
+void OnePass(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride,
+             int w, int h) {
   const hn::Rebind<uint8_t, D16> d8;
   const size_t n = hn::Lanes(d16);
   const auto round = hn::Set(d16, int16_t{32});
   for (int y = 0; y < h; ++y) {
     for (size_t x = 0; x < static_cast<size_t>(w); x += n) {
-      const auto sum = Taps8(d16, src + y * src_stride + x, step, frac);
+      const uint8_t *p = src + y * src_stride + x;
+      const auto sum =
+          kHorizontal ? HorizontalTaps<kFrac>(d16, p) : Taps8<kFrac>(d16, p, src_stride);
       hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<6>(hn::Add(sum, round))), d8,
                  dst + y * dst_stride + x);
     }
@@ -117,14 +212,14 @@ HWY_INLINE void VerticalPass(D16 /*d16*/, const int16_t *tmp, uint8_t *dst, ptrd
 #endif
 
 // Horizontal then vertical: the vertical sums need 32 bits.
-template <class D16>
+template <int kFracX, class D16>
 void TwoPass(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride,
-             int w, int h, int frac_x, int frac_y) {
+             int w, int h, int frac_y) {
   const size_t n = hn::Lanes(d16);
   HWY_ALIGN int16_t tmp[(64 + 7) * 64];
   for (int y = 0; y < h + 7; ++y) {
     for (size_t x = 0; x < static_cast<size_t>(w); x += n) {
-      hn::Store(Taps8(d16, src + (y - 3) * src_stride + x, 1, frac_x), d16,
+      hn::Store(HorizontalTaps<kFracX>(d16, src + (y - 3) * src_stride + x), d16,
                 tmp + y * w + static_cast<ptrdiff_t>(x));
     }
   }
@@ -135,11 +230,20 @@ template <class D16>
 void InterpWith(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
                 ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y) {
   if (frac_y == 0) {
-    OnePass(d16, src, src_stride, 1, dst, dst_stride, w, h, frac_x);
+    const auto pass = frac_x == 1   ? OnePass<1, true, D16>
+                      : frac_x == 2 ? OnePass<2, true, D16>
+                                    : OnePass<3, true, D16>;
+    pass(d16, src, src_stride, dst, dst_stride, w, h);
   } else if (frac_x == 0) {
-    OnePass(d16, src, src_stride, src_stride, dst, dst_stride, w, h, frac_y);
+    const auto pass = frac_y == 1   ? OnePass<1, false, D16>
+                      : frac_y == 2 ? OnePass<2, false, D16>
+                                    : OnePass<3, false, D16>;
+    pass(d16, src, src_stride, dst, dst_stride, w, h);
   } else {
-    TwoPass(d16, src, src_stride, dst, dst_stride, w, h, frac_x, frac_y);
+    const auto pass = frac_x == 1   ? TwoPass<1, D16>
+                      : frac_x == 2 ? TwoPass<2, D16>
+                                    : TwoPass<3, D16>;
+    pass(d16, src, src_stride, dst, dst_stride, w, h, frac_y);
   }
 }
 

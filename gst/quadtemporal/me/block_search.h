@@ -74,21 +74,24 @@ QUAD_ME_HD int me_max(int a, int b) {
 
 // Estimated bits of one vector-difference component in quarter samples: an
 // exp-Golomb length, as H.265's mvd coding grows.
+// Without a branch on zero, which the search meets unpredictably.
 QUAD_ME_HD int mvd_bits(int d) {
   const unsigned a = static_cast<unsigned>(d < 0 ? -d : d);
-  if (a == 0) {
-    return 1;
-  }
 #if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__)
-  const int log2 = 31 - __clz(static_cast<int>(a));
+  const int log2 = 31 - __clz(static_cast<int>(a | 1u));
 #else
-  const int log2 = 31 - __builtin_clz(a);
+  const int log2 = 31 - __builtin_clz(a | 1u);
 #endif
-  return 2 * log2 + 3;
+  return 2 * log2 + 3 - 2 * static_cast<int>(a == 0);
 }
 
 QUAD_ME_HD uint32_t mv_rate(int lambda_q8, int dx_q, int dy_q) {
   return static_cast<uint32_t>((lambda_q8 * (mvd_bits(dx_q) + mvd_bits(dy_q)) + 128) >> 8);
+}
+
+// One comparison of both components: no branch between them.
+QUAD_ME_HD bool same_mv(MotionVector a, MotionVector b) {
+  return ((a.x ^ b.x) | (a.y ^ b.y)) == 0;
 }
 
 // q / d rounded to nearest, halves away from zero (d > 0).
@@ -112,14 +115,9 @@ template <class Px> struct IntegerSearch {
     return x >= lo_x && x <= hi_x && y >= lo_y && y <= hi_y;
   }
 
-  // Returns true when (x, y) became the best.
-  QUAD_ME_HD bool try_mv(int x, int y) {
-    if (!inside(x, y)) {
-      return false;
-    }
+  // Counts a SAD at (x, y) and returns true when its cost made it the best.
+  QUAD_ME_HD bool consider(int x, int y, uint32_t sad) {
     const int b = job.grid.block;
-    const uint32_t sad =
-        px.sad(cur, job.stride, job.ref + (y0 + y) * job.stride + (x0 + x), job.stride, b, b);
     count.sad++;
     count.sad_samples += static_cast<uint64_t>(b) * b;
     const int unit = 4 << job.level;
@@ -133,25 +131,84 @@ template <class Px> struct IntegerSearch {
     return false;
   }
 
+  // Returns true when (x, y) became the best.
+  QUAD_ME_HD bool try_mv(int x, int y) {
+    if (!inside(x, y)) {
+      return false;
+    }
+    const int b = job.grid.block;
+    return consider(
+        x, y,
+        px.sad(cur, job.stride, job.ref + (y0 + y) * job.stride + (x0 + x), job.stride, b, b));
+  }
+
+  // Points (xs[i], ys[i]), i < n <= 4, in order, with the same outcome as
+  // try_mv on each in turn (a point's SAD does not depend on the best so
+  // far): three or four inside the window share one four-candidate SAD.
+  // Returns true when one of them became the best.
+  QUAD_ME_HD bool try_mvs(const int *xs, const int *ys, int n) {
+    bool all_inside = n >= 3;
+    for (int i = 0; i < n; ++i) {
+      all_inside = all_inside && inside(xs[i], ys[i]);
+    }
+    bool moved = false;
+    if (!all_inside) {
+      for (int i = 0; i < n; ++i) {
+        moved |= try_mv(xs[i], ys[i]);
+      }
+      return moved;
+    }
+    const uint8_t *refs[4];
+    for (int i = 0; i < 4; ++i) {
+      const int k = i < n ? i : n - 1; // a spare slot repeats the last point
+      refs[i] = job.ref + (y0 + ys[k]) * job.stride + (x0 + xs[k]);
+    }
+    uint32_t sads[4];
+    const int b = job.grid.block;
+    px.sad_x4(cur, job.stride, refs, job.stride, b, b, sads);
+    for (int i = 0; i < n; ++i) {
+      moved |= consider(xs[i], ys[i], sads[i]);
+    }
+    return moved;
+  }
+
+  // Points added one at a time, evaluated four at a time in order.
+  struct Batch {
+    IntegerSearch &s;
+    int xs[4] = {}, ys[4] = {};
+    int n = 0;
+    QUAD_ME_HD void add(int x, int y) {
+      xs[n] = x;
+      ys[n] = y;
+      if (++n == 4) {
+        flush();
+      }
+    }
+    QUAD_ME_HD void flush() {
+      s.try_mvs(xs, ys, n);
+      n = 0;
+    }
+  };
+
   QUAD_ME_HD void exhaustive() {
     try_mv(0, 0);
+    Batch batch{*this};
     for (int y = lo_y; y <= hi_y; ++y) {
       for (int x = lo_x; x <= hi_x; ++x) {
         if (x != 0 || y != 0) {
-          try_mv(x, y);
+          batch.add(x, y);
         }
       }
     }
+    batch.flush();
   }
 
   QUAD_ME_HD void small_diamond(int max_steps) {
     for (int step = 0; step < max_steps; ++step) {
       const int cx = best.x, cy = best.y;
-      bool moved = try_mv(cx - 1, cy);
-      moved |= try_mv(cx + 1, cy);
-      moved |= try_mv(cx, cy - 1);
-      moved |= try_mv(cx, cy + 1);
-      if (!moved) {
+      const int xs[4] = {cx - 1, cx + 1, cx, cx};
+      const int ys[4] = {cy, cy, cy - 1, cy + 1};
+      if (!try_mvs(xs, ys, 4)) {
         return;
       }
     }
@@ -162,10 +219,9 @@ template <class Px> struct IntegerSearch {
   QUAD_ME_HD void hexagon() {
     for (int step = 0; step < kMaxPatternSteps; ++step) {
       const int cx = best.x, cy = best.y;
-      bool moved = try_mv(cx - 2, cy);
-      moved |= try_mv(cx + 2, cy);
-      moved |= try_mv(cx - 1, cy - 2);
-      moved |= try_mv(cx + 1, cy - 2);
+      const int xs[4] = {cx - 2, cx + 2, cx - 1, cx + 1};
+      const int ys[4] = {cy, cy, cy - 2, cy - 2};
+      bool moved = try_mvs(xs, ys, 4);
       moved |= try_mv(cx - 1, cy + 2);
       moved |= try_mv(cx + 1, cy + 2);
       if (!moved) {
@@ -248,15 +304,17 @@ QUAD_ME_HD void search_block(const LevelJob &job, const Px &px, int bx, int by,
       ++n;
     }
     cand[n++] = MotionVector{};
+    typename IntegerSearch<Px>::Batch batch{s};
     for (int i = 0; i < n; ++i) {
       bool seen = false;
       for (int k = 0; k < i; ++k) {
-        seen |= cand[k].x == cand[i].x && cand[k].y == cand[i].y;
+        seen |= same_mv(cand[k], cand[i]);
       }
       if (!seen) {
-        s.try_mv(cand[i].x, cand[i].y);
+        batch.add(cand[i].x, cand[i].y);
       }
     }
+    batch.flush();
     if (s.best_cost == 0xFFFFFFFFu) {
       s.try_mv(0, 0); // every candidate fell outside the window
     }
@@ -314,16 +372,18 @@ QUAD_ME_HD void refine_block(const LevelJob &job, const Px &px, const MotionVect
       const MotionVector v = field_in[ny * cols + nx];
       bool seen = false;
       for (int k = 0; k < n; ++k) {
-        seen |= cand[k].x == v.x && cand[k].y == v.y;
+        seen |= same_mv(cand[k], v);
       }
       if (!seen) {
         cand[n++] = v;
       }
     }
   }
+  typename IntegerSearch<Px>::Batch batch{s};
   for (int i = 0; i < n; ++i) {
-    s.try_mv(cand[i].x, cand[i].y);
+    batch.add(cand[i].x, cand[i].y);
   }
+  batch.flush();
   if (s.best_cost == 0xFFFFFFFFu) {
     s.try_mv(0, 0);
   }
@@ -331,10 +391,11 @@ QUAD_ME_HD void refine_block(const LevelJob &job, const Px &px, const MotionVect
   for (int y = cy - kRefineRadius; y <= cy + kRefineRadius; ++y) {
     for (int x = cx - kRefineRadius; x <= cx + kRefineRadius; ++x) {
       if (x != cx || y != cy) {
-        s.try_mv(x, y);
+        batch.add(x, y);
       }
     }
   }
+  batch.flush();
   s.small_diamond(kMaxPatternSteps);
   field_out[by * cols + bx] = s.best;
 }

@@ -67,6 +67,7 @@ private:
 // once.
 struct CpuPixels {
   dsp::SadFn sad_fn = dsp::kernels().sad;
+  dsp::SadX4Fn sad_x4_fn = dsp::kernels().sad_x4;
   dsp::SatdFn satd_fn = dsp::kernels().satd;
   dsp::InterpLumaFn interp_fn = dsp::interp_kernels().luma;
   const uint8_t *ref_origin = nullptr;    // level 0 of the reference
@@ -74,6 +75,10 @@ struct CpuPixels {
 
   uint32_t sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h) const {
     return sad_fn(a, as, b, bs, w, h);
+  }
+  void sad_x4(const uint8_t *a, ptrdiff_t as, const uint8_t *const b[4], ptrdiff_t bs, int w, int h,
+              uint32_t sads[4]) const {
+    sad_x4_fn(a, as, b, bs, w, h, sads);
   }
   uint32_t satd(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w,
                 int h) const {

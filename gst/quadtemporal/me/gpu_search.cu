@@ -29,6 +29,13 @@ struct DevicePixels {
     return sum;
   }
 
+  QUAD_ME_HD void sad_x4(const uint8_t *a, ptrdiff_t as, const uint8_t *const b[4], ptrdiff_t bs,
+                         int w, int h, uint32_t sads[4]) const {
+    for (int i = 0; i < 4; ++i) {
+      sads[i] = sad(a, as, b[i], bs, w, h);
+    }
+  }
+
   QUAD_ME_HD static void hadamard8(int *v, int step) {
     for (int half = 1; half < 8; half *= 2) {
       for (int i = 0; i < 8; i += 2 * half) {

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "dsp/colour_convert.h"
+
 namespace quad::me {
 
 namespace {
@@ -93,15 +95,11 @@ int FramePyramid::build(const uint8_t *luma, ptrdiff_t stride, int width, int he
       // The level above is padded, so an odd last column or row averages
       // with its replicated edge.
       const uint8_t *src = origin(l - 1);
+      const dsp::Reduce2x2RowFn reduce = dsp::convert_kernels().reduce_2x2_row;
       tbb::parallel_for(tbb::blocked_range<int>(0, g.height, kRowGrain), [&](auto r) {
         for (int y = r.begin(); y < r.end(); ++y) {
           const uint8_t *a = src + 2 * y * up.stride;
-          const uint8_t *b = a + up.stride;
-          uint8_t *d = dst + y * g.stride;
-          for (int x = 0; x < g.width; ++x) {
-            d[x] =
-                static_cast<uint8_t>((a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1] + 2) >> 2);
-          }
+          reduce(a, a + up.stride, g.width, dst + y * g.stride);
         }
       });
     }

@@ -265,6 +265,42 @@ std::vector<std::string> CompareMetric(const Kernels &test, const MetricCase<Fn>
   return mismatches;
 }
 
+// sad_x4 against four reference SADs: the candidates lie in one area of
+// (w + 3) x (h + 3) samples at (0, 0), (1, 0), (2, 1) and (3, 3), so they
+// overlap, start at odd addresses, and the last one ends where the area
+// does (right before the guard page in the kAtGuard layouts). The pattern
+// fills a and the first candidate.
+std::vector<std::string> CompareSadX4(const Kernels &test) {
+  const std::vector<Pattern> patterns = Patterns();
+  std::vector<std::string> mismatches;
+  std::mt19937 rng(4321);
+  for (const Size &size : BlockSizes()) {
+    for (const Layout &layout : kLayouts) {
+      Block a(size.w, size.h, size.w + layout.a_pad, layout.a_align, rng);
+      Block area(size.w + 3, size.h + 3, size.w + 3 + layout.b_pad, layout.b_align, rng);
+      const ptrdiff_t s = area.stride;
+      const uint8_t *const b[4] = {area.data, area.data + 1, area.data + s + 2,
+                                   area.data + 3 * s + 3};
+      for (const Pattern &pattern : patterns) {
+        pattern.fill(a, area, rng);
+        uint32_t got[4] = {};
+        test.sad_x4(a.data, a.stride, b, s, size.w, size.h, got);
+        for (int i = 0; i < 4; ++i) {
+          const uint32_t want = reference_kernels().sad(a.data, a.stride, b[i], s, size.w, size.h);
+          if (got[i] != want) {
+            std::ostringstream line;
+            line << test.name << " sad_x4 " << size.w << "x" << size.h << " pattern "
+                 << pattern.name << " candidate " << i << " a " << Where(a) << " area "
+                 << Where(area) << ": got " << got[i] << ", want " << want;
+            mismatches.push_back(line.str());
+          }
+        }
+      }
+    }
+  }
+  return mismatches;
+}
+
 // Reports at most a screenful of mismatches, and how many there were.
 void Report(const std::vector<std::string> &mismatches) {
   constexpr size_t kShown = 20;
@@ -314,6 +350,9 @@ TEST_P(KernelTest, Satd) {
 }
 TEST_P(KernelTest, Sse) {
   Report(CompareMetric(GetParam(), kSse));
+}
+TEST_P(KernelTest, SadX4) {
+  Report(CompareSadX4(GetParam()));
 }
 TEST_P(KernelTest, CopyPlane) {
   Report(CompareCopyPlane(GetParam()));

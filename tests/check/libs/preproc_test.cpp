@@ -215,6 +215,28 @@ TEST(ConvertKernels, SimdEqualsReference) {
   }
 }
 
+// The 2x2 reduction picks its loop's start from where row a lies: every
+// start within a 64-byte line, odd or even, rows a and b apart by any
+// amount, each row ending where its buffer does (so AddressSanitizer sees
+// a read past it), and nothing written past out[n - 1].
+TEST(ConvertKernels, Reduce2x2EveryAlignment) {
+  const auto &ref = quad::dsp::reference_convert_kernels();
+  for (const auto &k : quad::dsp::all_convert_kernels()) {
+    for (int n : {16, 31, 32, 33, 63, 64, 65, 100, 129, 960}) {
+      for (int offset = 0; offset < 64; offset++) {
+        const size_t bytes = size_t(2 * n);
+        std::vector<uint8_t> a = random_bytes(offset + bytes, uint32_t(n * 64 + offset));
+        std::vector<uint8_t> b = random_bytes((offset * 7) % 64 + bytes, uint32_t(n + offset));
+        const uint8_t *ra = a.data() + offset, *rb = b.data() + (offset * 7) % 64;
+        std::vector<uint8_t> o1(n + 1, 7), o2(n + 1, 7);
+        ref.reduce_2x2_row(ra, rb, n, o1.data());
+        k.reduce_2x2_row(ra, rb, n, o2.data());
+        ASSERT_EQ(o1, o2) << k.name << " n " << n << " offset " << offset;
+      }
+    }
+  }
+}
+
 // The scaler's row kernels: each SIMD table against the reference, on the
 // filters of reductions and enlargements (some past what a vector layout
 // covers) and on Q6 rows with the overshoot a cubic filter gives.

@@ -774,10 +774,14 @@ GST_START_TEST(test_muxers_take_output) {
                    mux + " ! filesink location=" + file);
     fail_unless(error.empty(), "%s: %s", mux, error.c_str());
     fail_unless_equals_int(ffmpeg_container_frames(file), frames);
-    fail_unless_equals_string(ffprobe_entry(file, "nb_read_frames").c_str(),
-                              std::to_string(frames).c_str());
-    fail_unless_equals_string(ffprobe_entry(file, "profile").c_str(), "Main");
-    fail_unless_equals_string(ffprobe_entry(file, "pix_fmt").c_str(), "yuv420p");
+    /* Named strings: the check macro keeps the pointers past the statement. */
+    const std::string read_frames = ffprobe_entry(file, "nb_read_frames");
+    const std::string profile = ffprobe_entry(file, "profile");
+    const std::string pix_fmt = ffprobe_entry(file, "pix_fmt");
+    const std::string expected_frames = std::to_string(frames);
+    fail_unless_equals_string(read_frames.c_str(), expected_frames.c_str());
+    fail_unless_equals_string(profile.c_str(), "Main");
+    fail_unless_equals_string(pix_fmt.c_str(), "yuv420p");
   }
 }
 GST_END_TEST;

@@ -218,6 +218,33 @@ inline int avdec_frames(const std::string &file, Codec codec) {
   return run.eos ? static_cast<int>(run.out.size()) : -1;
 }
 
+/* Plays a parsed pipeline to EOS or an error for at most `timeout`, then
+ * releases it. Returns empty at EOS, "pipeline hung" on timeout, else the
+ * error's message, followed by " | " and its debug text with_debug. */
+inline std::string play_to_end(GstElement *pipeline, GstClockTime timeout, bool with_debug) {
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, timeout, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  std::string error = msg ? "" : "pipeline hung";
+  if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    GError *e = nullptr;
+    gchar *debug = nullptr;
+    gst_message_parse_error(msg, &e, &debug);
+    error = e->message;
+    if (with_debug)
+      error += std::string(" | ") + (debug ? debug : "");
+    g_clear_error(&e);
+    g_free(debug);
+  }
+  if (msg)
+    gst_message_unref(msg);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+  return error;
+}
+
 /* Runs a pipeline that ends in a file (no fakesink) to EOS; the error text
  * when it fails, empty when it reached EOS. */
 inline std::string run_to_eos(const std::string &description) {
@@ -228,25 +255,7 @@ inline std::string run_to_eos(const std::string &description) {
     g_clear_error(&err);
     return text;
   }
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered(
-      bus, 120 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  std::string error = msg ? "" : "pipeline hung";
-  if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-    GError *e = nullptr;
-    gchar *debug = nullptr;
-    gst_message_parse_error(msg, &e, &debug);
-    error = std::string(e->message) + " | " + (debug ? debug : "");
-    g_clear_error(&e);
-    g_free(debug);
-  }
-  if (msg)
-    gst_message_unref(msg);
-  gst_object_unref(bus);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
-  return error;
+  return play_to_end(pipeline, 120 * GST_SECOND, true);
 }
 
 /* ffprobe's value of stream entry (e.g. "pix_fmt", "profile", "nb_read_frames"

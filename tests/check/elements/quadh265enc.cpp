@@ -187,25 +187,7 @@ static std::string run_to_end(const std::string &description, int *frames) {
                      frames);
     gst_object_unref(sink);
   }
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered(
-      bus, 120 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  fail_unless(msg != nullptr, "pipeline hung");
-  std::string error;
-  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-    GError *e = nullptr;
-    gchar *debug = nullptr;
-    gst_message_parse_error(msg, &e, &debug);
-    error = std::string(e->message) + " | " + (debug ? debug : "");
-    g_clear_error(&e);
-    g_free(debug);
-  }
-  gst_message_unref(msg);
-  gst_object_unref(bus);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
-  return error;
+  return play_to_end(pipeline, 120 * GST_SECOND, true);
 }
 
 /* GStreamer's own parser and decoder take the stream, every frame of it. */
@@ -810,23 +792,7 @@ static std::string error_with_appsink_caps(const char *caps, int *samples) {
                    }),
                    samples);
   gst_object_unref(sink);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered(
-      bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  fail_unless(msg != nullptr, "pipeline hung");
-  std::string error;
-  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-    GError *e = nullptr;
-    gst_message_parse_error(msg, &e, nullptr);
-    error = e->message;
-    g_clear_error(&e);
-  }
-  gst_message_unref(msg);
-  gst_object_unref(bus);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(pipeline);
-  return error;
+  return play_to_end(pipeline, 60 * GST_SECOND, false);
 }
 
 /* The encoder codes Main only: downstream that asks for another profile

@@ -14,10 +14,8 @@ static constexpr int kMaxQpStep = 4;
 static constexpr double kInterToIntraBits = 0.25;
 
 void RateController::configure(int64_t bitrate, int fps_n, int fps_d, int vbv_ms, int initial_qp) {
-  target_bits_ = static_cast<double>(bitrate) * fps_d / fps_n;
-  buffer_bits_ = std::max(static_cast<double>(bitrate) * vbv_ms / 1000.0, target_bits_);
-  fullness_ = 0;
-  budget_ = target_bits_;
+  fullness_ = 0; // the budget starts at the target
+  set_rate(bitrate, fps_n, fps_d, vbv_ms);
   initial_qp_ = std::clamp(initial_qp, 0, 51);
   models_[0] = Model{};
   models_[1] = Model{};

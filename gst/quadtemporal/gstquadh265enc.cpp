@@ -48,8 +48,11 @@
  * starts a P picture's rows while the pictures before it finish theirs:
  * more pictures per second from the same threads, at frame-threads - 1
  * pictures of latency (reported in the latency query), with motion kept
- * within 64 rows below each CTU row. `ctu-size` takes 16, 32 or 64; any other value
- * is refused when it is set, so a pipeline that names one does not parse.
+ * within 64 rows below each CTU row. `ctu-size` takes 16, 32 or 64, or
+ * auto (the default: 64 up to speed-preset veryfast, whose CUs are 32 at
+ * most, so half the wavefront rows; 32 for slower presets, which would
+ * search 64x64 CUs); any other value is refused when it is set, so a
+ * pipeline that names one does not parse.
  * `stats` counts pictures by type, bits, QP and encode time.
  *
  * `bitrate`, `vbv-buffer-ms`, `qp`, `key-int-max` and `speed-preset` may
@@ -101,8 +104,10 @@
 GST_DEBUG_CATEGORY_STATIC(gst_quad_h265_enc_debug);
 #define GST_CAT_DEFAULT gst_quad_h265_enc_debug
 
-/* The CTU sizes of the core (H.265 Main: log2 4..6), by their sample count. */
+/* The CTU sizes of the core (H.265 Main: log2 4..6), by their sample count;
+ * auto is the core's choice for the speed preset. */
 typedef enum {
+  GST_QUAD_H265_CTU_SIZE_AUTO = 0,
   GST_QUAD_H265_CTU_SIZE_16 = 16,
   GST_QUAD_H265_CTU_SIZE_32 = 32,
   GST_QUAD_H265_CTU_SIZE_64 = 64,
@@ -120,7 +125,7 @@ typedef enum {
   GST_QUAD_H265_RATE_CONTROL_CBR = GST_QUAD_RATE_CONTROL_CBR,
 } GstQuadH265RateControl;
 
-static constexpr GstQuadH265CtuSize DEFAULT_CTU_SIZE = GST_QUAD_H265_CTU_SIZE_32;
+static constexpr GstQuadH265CtuSize DEFAULT_CTU_SIZE = GST_QUAD_H265_CTU_SIZE_AUTO;
 static constexpr gboolean DEFAULT_DEBLOCKING = TRUE;
 static constexpr GstQuadH265Gop DEFAULT_GOP = GST_QUAD_H265_GOP_LOW_DELAY_P;
 static constexpr guint DEFAULT_REF_FRAMES = 0; /* the speed preset's */
@@ -238,6 +243,8 @@ GST_ELEMENT_REGISTER_DEFINE(quadh265enc, "quadh265enc", GST_RANK_SECONDARY, GST_
 static GType gst_quad_h265_ctu_size_get_type(void) {
   static GType type = 0;
   static const GEnumValue values[] = {
+      {GST_QUAD_H265_CTU_SIZE_AUTO,
+       "The speed preset's: 64 up to veryfast (its CUs are 32 at most), 32 slower", "auto"},
       {GST_QUAD_H265_CTU_SIZE_16, "16x16 luma samples", "16"},
       {GST_QUAD_H265_CTU_SIZE_32, "32x32 luma samples", "32"},
       {GST_QUAD_H265_CTU_SIZE_64, "64x64 luma samples", "64"},

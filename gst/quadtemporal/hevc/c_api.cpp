@@ -80,7 +80,7 @@ void tc_config_default(TCConfig *cfg) {
   cfg->fps_d = 1;
   cfg->qp = 32;
   cfg->key_int_max = 1;
-  cfg->ctu_size = 32;
+  cfg->ctu_size = 0;
   cfg->deblocking = 1;
   cfg->speed_preset = TC_PRESET_SUPERFAST;
   cfg->threads = 1;

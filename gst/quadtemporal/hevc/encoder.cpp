@@ -102,6 +102,10 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
   return p;
 }
 
+int default_ctu_size(int speed_preset) {
+  return speed_preset <= 2 ? 64 : 32;
+}
+
 namespace {
 
 // Frame threads: how far below its own CTU row a row's motion may read a
@@ -127,10 +131,12 @@ bool Encoder::init(const EncoderConfig &config) {
   if (config.qp < 0 || config.qp > 51 || config.key_int_max < 0 || config.frame_threads < 1 ||
       config.frame_threads > 16)
     return false;
-  if (!derive_sequence_params(config.width, config.height, config.ctu_size, config.fps_n,
-                              config.fps_d, sps_))
+  const int ctu_size = config.ctu_size ? config.ctu_size : default_ctu_size(config.speed_preset);
+  if (!derive_sequence_params(config.width, config.height, ctu_size, config.fps_n, config.fps_d,
+                              sps_))
     return false;
   config_ = config;
+  config_.ctu_size = ctu_size;
   const DecisionParams search = search_params(config.speed_preset, config.qp, sps_.ctb_log2);
   // The transform tree may split as deep below a CU as the search tries
   // (64x64 CUs spend one level on the inferred split to 32x32).

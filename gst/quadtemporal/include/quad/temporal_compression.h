@@ -67,7 +67,9 @@ typedef struct TCConfig {
   int qp;           /* QP 0..51: every picture's, or the first with a bit rate */
   int key_int_max;  /* IDR period in pictures; 1 = every picture is IDR,
                        0 = only the first */
-  int ctu_size;     /* 16, 32 or 64 */
+  int ctu_size;     /* 16, 32 or 64; 0 (the default): the speed preset's,
+                       64 up to TC_PRESET_VERYFAST (CUs of 32 at most:
+                       fewer wavefront rows and split flags), 32 slower */
   int deblocking;   /* 0 or 1 */
   int speed_preset; /* TC_PRESET_* */
   int threads;      /* with wavefront: threads coding CTU rows (0: one per
@@ -161,9 +163,9 @@ typedef struct TCCodedPicture {
 } TCCodedPicture;
 
 /* Fills cfg with the defaults: 1280x720 at 30/1, QP 32, key_int_max 1,
- * CTU 32, deblocking on, TC_PRESET_SUPERFAST, 1 thread, constant QP
- * (vbv_buffer_ms 500 for when a bit rate is set), 1 reference frame,
- * TC_GOP_ALL_INTRA, no wavefront, 1 frame thread. */
+ * the preset's CTU size, deblocking on, TC_PRESET_SUPERFAST, 1 thread,
+ * constant QP (vbv_buffer_ms 500 for when a bit rate is set), 1 reference
+ * frame, TC_GOP_ALL_INTRA, no wavefront, 1 frame thread. */
 void tc_config_default(TCConfig *cfg);
 
 /* Creates an encoder; *out receives it. Returns TC_OK or an error. */

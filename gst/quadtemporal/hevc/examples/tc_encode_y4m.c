@@ -13,7 +13,10 @@
  * --frame-threads N codes N pictures at once (P pictures start while the
  * ones before them finish), holding N - 1 back.
  * --recon writes the encoder's reconstruction (raw I420), which every
- * conforming decoder reproduces exactly. */
+ * conforming decoder reproduces exactly.
+ * The file is read a picture ahead on a thread of its own (as x265's
+ * command line reads), so reading is not among the encoder's serial work. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +48,48 @@ static int read_frame(FILE *f, uint8_t *buf, size_t size) {
   if (!fgets(line, sizeof line, f) || strncmp(line, "FRAME", 5) != 0)
     return 0;
   return fread(buf, 1, size, f) == size;
+}
+
+/* Two frame buffers: the reader thread fills one while the encoder takes
+ * the other. state[i] is 0 (free), 1 (holds a frame) or -1 (no more). */
+typedef struct {
+  FILE *f;
+  size_t frame_size;
+  long max_frames;
+  uint8_t *frame[2];
+  int state[2];
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+} Reader;
+
+static void set_state(Reader *r, int slot, int state) {
+  pthread_mutex_lock(&r->lock);
+  r->state[slot] = state;
+  pthread_cond_broadcast(&r->changed);
+  pthread_mutex_unlock(&r->lock);
+}
+
+/* Waits until slot is free (want_frame 0) or no longer free (1). */
+static int wait_state(Reader *r, int slot, int want_frame) {
+  pthread_mutex_lock(&r->lock);
+  while ((r->state[slot] != 0) != want_frame)
+    pthread_cond_wait(&r->changed, &r->lock);
+  const int state = r->state[slot];
+  pthread_mutex_unlock(&r->lock);
+  return state;
+}
+
+static void *read_frames(void *arg) {
+  Reader *r = arg;
+  for (long n = 0;; ++n) {
+    const int slot = (int)(n & 1);
+    wait_state(r, slot, 0);
+    const int ok = (r->max_frames < 0 || n < r->max_frames) &&
+                   read_frame(r->f, r->frame[slot], r->frame_size);
+    set_state(r, slot, ok ? 1 : -1);
+    if (!ok)
+      return NULL;
+  }
 }
 
 /* Writes a coded picture and, with rec, its reconstruction (the encoder
@@ -132,34 +177,55 @@ int main(int argc, char **argv) {
   }
   const size_t luma = (size_t)cfg.width * cfg.height;
   const size_t frame_size = luma + luma / 2;
-  uint8_t *frame = malloc(frame_size);
+  Reader reader = {.f = in,
+                   .frame_size = frame_size,
+                   .max_frames = max_frames,
+                   .frame = {malloc(frame_size), malloc(frame_size)}};
+  pthread_mutex_init(&reader.lock, NULL);
+  pthread_cond_init(&reader.changed, NULL);
+  pthread_t reader_thread;
+  if (!reader.frame[0] || !reader.frame[1] ||
+      pthread_create(&reader_thread, NULL, read_frames, &reader) != 0) {
+    fprintf(stderr, "cannot start reading\n");
+    return 1;
+  }
   long frames = 0;
   long long total = 0;
   TCPicture pic = {0};
-  pic.planes[0] = frame;
-  pic.planes[1] = frame + luma;
-  pic.planes[2] = frame + luma + luma / 4;
   pic.strides[0] = cfg.width;
   pic.strides[1] = pic.strides[2] = cfg.width / 2;
   TCCodedPicture coded;
   const clock_t start = clock();
-  while ((max_frames < 0 || frames < max_frames) && read_frame(in, frame, frame_size)) {
-    pic.pts = frames++;
+  for (;; ++frames) {
+    const int slot = (int)(frames & 1);
+    if (wait_state(&reader, slot, 1) < 0)
+      break;
+    uint8_t *frame = reader.frame[slot];
+    pic.planes[0] = frame;
+    pic.planes[1] = frame + luma;
+    pic.planes[2] = frame + luma + luma / 4;
+    pic.pts = frames;
     rc = tc_encode(enc, &pic, &coded);
     if (rc < 0) {
       fprintf(stderr, "tc_encode failed (%d)\n", rc);
       return 1;
     }
+    /* The encoder copied the picture: the reader may refill the buffer. */
+    set_state(&reader, slot, 0);
     if (rc == 1)
       total += write_coded(enc, &cfg, &coded, out, rec);
   }
+  pthread_join(reader_thread, NULL);
   while (tc_drain(enc, &coded) == 1)
     total += write_coded(enc, &cfg, &coded, out, rec);
   const double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
   fprintf(stderr, "%ld frames, %lld bytes, %.2f fps\n", frames, total,
           seconds > 0 ? frames / seconds : 0.0);
   tc_destroy(enc);
-  free(frame);
+  free(reader.frame[0]);
+  free(reader.frame[1]);
+  pthread_mutex_destroy(&reader.lock);
+  pthread_cond_destroy(&reader.changed);
   fclose(in);
   fclose(out);
   if (rec)

@@ -20,15 +20,20 @@ bool SceneCutDetector::next(const PictureSamples &source) {
   const int w = source.width / 4;
   const int h = source.height / 4;
   current_.resize(static_cast<size_t>(w) * h);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      int sum = 0;
-      for (int j = 0; j < 4; ++j) {
-        const uint8_t *row = source.planes[0] + (4 * y + j) * source.stride[0] + 4 * x;
-        sum += row[0] + row[1] + row[2] + row[3];
-      }
-      current_[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>((sum + 8) >> 4);
-    }
+  // Each 4x4 mean from the sums of four rows' columns: loops the compiler
+  // turns into vectors.
+  column_sums_.resize(static_cast<size_t>(4) * w);
+  uint16_t *sums = column_sums_.data();
+  for (int y = 0; y < h; ++y) {
+    const uint8_t *row = source.planes[0] + 4 * y * source.stride[0];
+    const ptrdiff_t s = source.stride[0];
+    for (int x = 0; x < 4 * w; ++x)
+      sums[x] = static_cast<uint16_t>(row[x] + row[x + s] + row[x + 2 * s] + row[x + 3 * s]);
+    uint8_t *out = current_.data() + static_cast<size_t>(y) * w;
+    for (int x = 0; x < w; ++x)
+      out[x] = static_cast<uint8_t>(
+          (sums[4 * x] + sums[4 * x + 1] + sums[4 * x + 2] + sums[4 * x + 3] + 8) >> 4);
+  }
   const bool comparable = previous_.size() == current_.size() && w == width_ && h == height_;
   width_ = w;
   height_ = h;

@@ -24,6 +24,7 @@ private:
   int height_ = 0;
   std::vector<uint8_t> previous_;
   std::vector<uint8_t> current_;
+  std::vector<uint16_t> column_sums_; // of one decimated row
 };
 
 } // namespace quad::hevc

@@ -169,11 +169,15 @@ bool Encoder::init(const EncoderConfig &config) {
     pictures_.push_back(std::move(pic));
   }
   // As many workers as threads (no more than cores, or jobs that can run
-  // at once): a CTU row each with wavefront, a picture each without.
+  // at once): a CTU row each with wavefront, a picture each without. Each
+  // row runs two CTUs behind the row above, so a picture keeps no more
+  // than one row per two CTU columns busy.
   jobs_per_picture_ = config.wavefront ? sps_.ctb_rows() : 1;
+  const int rows_at_once =
+      config.wavefront ? std::min(jobs_per_picture_, std::max(1, sps_.ctb_cols() / 2)) : 1;
   const int cores = oneapi::tbb::info::default_concurrency();
   int workers = config.threads > 0 ? std::min(config.threads, cores) : cores;
-  workers = std::clamp(workers, 1, jobs_per_picture_ * config.frame_threads);
+  workers = std::clamp(workers, 1, rows_at_once * config.frame_threads);
   workers_.clear();
   for (int i = 0; i < workers; ++i)
     workers_.push_back(std::make_unique<CtuWorker>());

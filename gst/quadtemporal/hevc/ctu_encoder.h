@@ -140,6 +140,14 @@ public:
   // hints: motion the search starts from too (nullptr: none).
   void begin_picture(const PictureSamples *source, PictureSamples *recon, BlockInfoMap *info,
                      const InterSliceContext *inter, const MotionHints *hints = nullptr);
+  // The line above the CTU row about to be coded (Y, Cb, Cr), as it was
+  // before deblocking, for intra prediction (8.4.4.2.1 reads the samples
+  // before the in-loop filters): the row above may be deblocked meanwhile.
+  // nullptr: read the reconstruction.
+  void set_above_lines(const uint8_t *const lines[3]) {
+    for (int c = 0; c < 3; ++c)
+      above_lines_[c] = lines ? lines[c] : nullptr;
+  }
 
   // Decides and reconstructs the CTU at luma (x_ctb, y_ctb); contexts is
   // the CABAC state before it. Afterwards coefficients() holds its levels
@@ -189,6 +197,9 @@ private:
   // inter_cu_decision.cpp: the SATD cost of planar, DC, horizontal and
   // vertical prediction of a CU: whether intra is worth deciding.
   double intra_satd_estimate(int x, int y, int log2_size);
+  // build_intra_references() for the n x n block at (x, y) of plane c_idx
+  // (its own coordinates), the line above the CTU from above_lines_.
+  void intra_references(int x, int y, int n, int c_idx);
   // The prediction of a block into the CU's buffers; luma only for
   // comparing candidates.
   void predict(const PredictionBlock &pb, const PredictionMotion &motion, InterPrediction &pred,
@@ -237,6 +248,8 @@ private:
   int qp_chroma_ = 32;
   const PictureSamples *src_ = nullptr;
   PictureSamples *rec_ = nullptr;
+  const uint8_t *above_lines_[3] = {nullptr, nullptr, nullptr};
+  int ctu_y_ = 0; // luma line of the CTU being coded
   BlockInfoMap *info_ = nullptr;
   const InterSliceContext *inter_ = nullptr;
   MotionHints hints_;

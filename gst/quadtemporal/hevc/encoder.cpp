@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstring>
 
 #include "boundary_strength.h"
 #include "md5.h"
@@ -164,6 +165,9 @@ bool Encoder::init(const EncoderConfig &config) {
     auto pic = std::make_unique<PictureInFlight>();
     pic->source.allocate(sps_.width, sps_.height, 0);
     pic->info.resize(sps_.width, sps_.height);
+    for (int c = 0; c < 3; ++c)
+      pic->row_bottoms[c].resize(static_cast<size_t>(sps_.ctb_rows()) *
+                                 static_cast<size_t>(c ? sps_.width / 2 : sps_.width));
     for (int r = 0; config.wavefront && r < sps_.ctb_rows(); ++r)
       pic->rows.push_back(std::make_unique<RowState>());
     pictures_.push_back(std::move(pic));
@@ -353,15 +357,11 @@ void Encoder::run_job(CtuWorker &worker, int64_t job) {
     code_slice(worker, pic);
     return;
   }
-  // Row r is deblocked once row r + 1 is coded (which predicts from its
-  // samples before the filter), after row r - 1, by the worker that coded
-  // row r + 1; the last row right after it is coded.
+  // A row is deblocked right after it is coded, after the row above, by
+  // the worker that coded it.
   const int row = static_cast<int>(job % jobs_per_picture_);
   code_row(worker, pic, row);
-  if (row > 0)
-    finish_in_order(pic, row - 1);
-  if (row == sps_.ctb_rows() - 1)
-    finish_in_order(pic, row);
+  finish_in_order(pic, row);
 }
 
 void Encoder::help(int index) {
@@ -419,6 +419,32 @@ void Encoder::wait_for_references(const PictureInFlight &pic, int row) const {
     wait_for(pic.inter.ref[i]->finished_rows, needed);
 }
 
+void Encoder::keep_bottom_line(PictureInFlight &pic, int row, int x) {
+  const int ctb = sps_.ctb_size();
+  const PictureSamples &rec = pic.recon->samples;
+  for (int c = 0; c < 3; ++c) {
+    const int sh = c ? 1 : 0;
+    const int width = rec.plane_width(c);
+    const int x0 = x >> sh;
+    const int n = std::min(ctb >> sh, width - x0);
+    const int y = (((row + 1) * ctb) >> sh) - 1;
+    std::memcpy(pic.row_bottoms[c].data() + static_cast<size_t>(row) * width + x0,
+                rec.planes[c] + y * rec.stride[c] + x0, static_cast<size_t>(n));
+  }
+}
+
+void Encoder::use_lines_above(CtuWorker &worker, PictureInFlight &pic, int row) {
+  if (row == 0) {
+    worker.ctu.set_above_lines(nullptr);
+    return;
+  }
+  const uint8_t *lines[3];
+  for (int c = 0; c < 3; ++c)
+    lines[c] = pic.row_bottoms[c].data() +
+               static_cast<size_t>(row - 1) * pic.recon->samples.plane_width(c);
+  worker.ctu.set_above_lines(lines);
+}
+
 void Encoder::code_slice(CtuWorker &worker, PictureInFlight &pic) {
   CtuEncoder &ctu = worker.ctu;
   CabacWriter &cabac = worker.cabac;
@@ -433,6 +459,7 @@ void Encoder::code_slice(CtuWorker &worker, PictureInFlight &pic) {
   const int rows = sps_.ctb_rows();
   for (int ry = 0; ry < rows; ++ry) {
     wait_for_references(pic, ry);
+    use_lines_above(worker, pic, ry);
     for (int rx = 0; rx < cols; ++rx) {
       const int x = rx * ctb;
       const int y = ry * ctb;
@@ -440,9 +467,11 @@ void Encoder::code_slice(CtuWorker &worker, PictureInFlight &pic) {
       write_coding_tree_unit(cabac, sc, ctu.coefficients(), x, y);
       // end_of_slice_segment_flag
       cabac.encode_terminate(rx == cols - 1 && ry == rows - 1);
+      if (ry + 1 < rows)
+        keep_bottom_line(pic, ry, x);
     }
-    if (ry > 0)
-      finish_row(pic, ry - 1);
+    if (ry + 1 < rows)
+      finish_row(pic, ry);
   }
   // 7.3.2.11: the flush wrote rbsp_stop_one_bit; zero bits to alignment.
   // Before the last row counts finished: then the slice data is read.
@@ -475,6 +504,7 @@ void Encoder::code_row(CtuWorker &worker, PictureInFlight &pic, int row) {
     cabac.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
   }
   cabac.start(&state.substream);
+  use_lines_above(worker, pic, row);
   const SyntaxContext sc = worker.ctu.syntax_context();
   const bool last_row = row == sps_.ctb_rows() - 1;
   for (int rx = 0; rx < cols; ++rx) {
@@ -489,6 +519,8 @@ void Encoder::code_row(CtuWorker &worker, PictureInFlight &pic, int row) {
     cabac.encode_terminate(last_row && rx == cols - 1);
     if (rx == cols - 1 && !last_row)
       cabac.encode_terminate(1);
+    if (!last_row)
+      keep_bottom_line(pic, row, rx * ctb);
     state.coded.store(rx + 1, std::memory_order_release);
     state.coded.notify_all();
   }

@@ -136,6 +136,10 @@ struct PictureInFlight {
   DeblockMap deblock_map;
   std::vector<std::unique_ptr<RowState>> rows; // wavefront
   BitWriter slice_data;                        // without wavefront
+  // The last line of each CTU row (Y, Cb, Cr: a plane's width per row) as
+  // coded, before deblocking: the row below predicts from it while the
+  // row itself is deblocked.
+  std::vector<uint8_t> row_bottoms[3];
   int final_rows = 0;                          // luma rows with margin and hash done
   Md5 md5[3];                                  // the picture hash, row by row
 };
@@ -242,9 +246,14 @@ private:
   // Frame threads: waits until the references have finished the rows that
   // CTU row `row` may read.
   void wait_for_references(const PictureInFlight &pic, int row) const;
-  // Deblocks CTU row `row` (the row below it coded, the rows above
-  // finished), fills the margin, hashes the rows no later filtering
-  // changes and stores the row's motion; then counts it finished.
+  // Keeps the last line of the CTU at luma column x of CTU row `row`
+  // before deblocking changes it.
+  void keep_bottom_line(PictureInFlight &pic, int row, int x);
+  // Points worker's CTU encoder at the lines kept of the row above `row`.
+  void use_lines_above(CtuWorker &worker, PictureInFlight &pic, int row);
+  // Deblocks CTU row `row` once coded (the rows above finished), fills
+  // the margin, hashes the rows no later filtering changes and stores the
+  // row's motion; then counts it finished.
   void finish_row(PictureInFlight &pic, int row);
   // finish_row() once the row above is finished.
   void finish_in_order(PictureInFlight &pic, int row);

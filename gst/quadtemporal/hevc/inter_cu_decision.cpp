@@ -134,9 +134,7 @@ double CtuEncoder::choose_partition_motion(int x, int y, int size, const Predict
 
 double CtuEncoder::intra_satd_estimate(int x, int y, int log2_size) {
   const int n = std::min(1 << log2_size, 32);
-  const IntraAvailability avail = intra_availability(sps_, x, y, n, 0);
-  build_intra_references(rec_->planes[0], rec_->stride[0], x, y, n, 0, avail,
-                         sps_.strong_intra_smoothing, refs_);
+  intra_references(x, y, n, 0);
   const uint8_t *src = src_->planes[0] + y * src_->stride[0] + x;
   const dsp::Kernels &k = dsp::kernels();
   uint32_t best = UINT32_MAX;

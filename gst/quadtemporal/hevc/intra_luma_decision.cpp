@@ -17,9 +17,7 @@ RdCost CtuEncoder::decide_intra_luma(int x, int y, int log2_size, int tu_depth, 
   // Fast pass: SATD of all 35 predictions of the first transform-sized
   // block plus the estimated mode bits.
   const int n = std::min(size, 32);
-  const IntraAvailability avail = intra_availability(sps_, x, y, n, 0);
-  build_intra_references(rec_->planes[0], rec_->stride[0], x, y, n, 0, avail,
-                         sps_.strong_intra_smoothing, refs_);
+  intra_references(x, y, n, 0);
   // Mode bits as the syntax writer counts them: each MPM index, and any
   // other mode (rem_intra_luma_pred_mode has a fixed length).
   auto mode_bits = [&](int mode) {

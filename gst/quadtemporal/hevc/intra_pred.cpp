@@ -70,7 +70,7 @@ bool intra_uses_filtered_references(int n, int c_idx, int mode) {
 
 void build_intra_references(const uint8_t *plane, ptrdiff_t stride, int x, int y, int n, int c_idx,
                             const IntraAvailability &avail, bool strong_intra_smoothing,
-                            IntraReferences &refs) {
+                            IntraReferences &refs, const uint8_t *top_line) {
   refs.n = n;
   refs.c_idx = c_idx;
   const int total = 4 * n + 1;
@@ -79,7 +79,7 @@ void build_intra_references(const uint8_t *plane, ptrdiff_t stride, int x, int y
   std::fill(available, available + total, false);
 
   const uint8_t *left_col = plane + y * stride + (x - 1);
-  const uint8_t *top_row = plane + (y - 1) * stride + x;
+  const uint8_t *top_row = (top_line ? top_line : plane + (y - 1) * stride) + x;
   const int below_left = std::clamp(avail.below_left, 0, n);
   const int above_right = std::clamp(avail.above_right, 0, n);
   // Left column, p[-1][0..2n-1], stored bottom-up.

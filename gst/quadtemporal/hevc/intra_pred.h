@@ -42,10 +42,12 @@ struct IntraReferences {
 // block at (x, y) of `plane`, substitutes unavailable ones and, for luma,
 // filters them ([1 2 1], or the bilinear strong intra smoothing for 32x32
 // when strong_intra_smoothing is set and the edges are flat enough).
-// c_idx 0 = luma, 1/2 = chroma 4:2:0 (never filtered).
+// c_idx 0 = luma, 1/2 = chroma 4:2:0 (never filtered). top_line, when
+// given, holds the line above the block (sample x at top_line[x]) instead
+// of plane.
 void build_intra_references(const uint8_t *plane, ptrdiff_t stride, int x, int y, int n, int c_idx,
                             const IntraAvailability &avail, bool strong_intra_smoothing,
-                            IntraReferences &refs);
+                            IntraReferences &refs, const uint8_t *top_line = nullptr);
 
 // Whether mode uses the filtered references for this block (8.4.4.2.3
 // filterFlag): luma only, never for DC or 4x4, else when the mode is far

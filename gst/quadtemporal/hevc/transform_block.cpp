@@ -24,9 +24,7 @@ int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int
     pred = inter->at(c_idx, x, y);
     pred_stride = InterPrediction::stride(c_idx);
   } else {
-    const IntraAvailability avail = intra_availability(sps_, x, y, n, c_idx);
-    build_intra_references(rec_->planes[c_idx], rec_stride, x, y, n, c_idx, avail,
-                           sps_.strong_intra_smoothing, refs_);
+    intra_references(x, y, n, c_idx);
     predict_intra(refs_, mode, pred_);
   }
 

@@ -30,7 +30,7 @@ void CtuEncoder::begin_picture(const PictureSamples *source, PictureSamples *rec
 
 void CtuEncoder::intra_references(int x, int y, int n, int c_idx) {
   const IntraAvailability avail = intra_availability(sps_, x, y, n, c_idx);
-  const bool at_top = y == (c_idx ? ctu_y_ >> 1 : ctu_y_);
+  const bool at_top = ((c_idx ? y << 1 : y) & ctb_mask_) == 0;
   build_intra_references(rec_->planes[c_idx], rec_->stride[c_idx], x, y, n, c_idx, avail,
                          sps_.strong_intra_smoothing, refs_,
                          at_top ? above_lines_[c_idx] : nullptr);
@@ -46,7 +46,6 @@ SyntaxContext CtuEncoder::syntax_context() const {
 }
 
 void CtuEncoder::encode_ctu(int x_ctb, int y_ctb, const ContextSet &contexts) {
-  ctu_y_ = y_ctb;
   counter_.contexts = contexts;
   counter_.frac_bits = 0;
   decide_coding_quadtree(x_ctb, y_ctb, sps_.ctb_log2, 0, false);

@@ -249,7 +249,6 @@ private:
   const PictureSamples *src_ = nullptr;
   PictureSamples *rec_ = nullptr;
   const uint8_t *above_lines_[3] = {nullptr, nullptr, nullptr};
-  int ctu_y_ = 0; // luma line of the CTU being coded
   BlockInfoMap *info_ = nullptr;
   const InterSliceContext *inter_ = nullptr;
   MotionHints hints_;

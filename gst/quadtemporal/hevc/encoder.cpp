@@ -104,7 +104,9 @@ DecisionParams search_params(int speed_preset, int qp, int ctb_log2) {
 }
 
 int default_ctu_size(int speed_preset) {
-  return speed_preset <= 2 ? 64 : 32;
+  // What the preset searches in CTUs of 64.
+  const DecisionParams p = search_params(speed_preset, 32, 6);
+  return std::max(p.max_cu_log2, p.max_cu_log2_inter) <= 5 ? 64 : 32;
 }
 
 namespace {
@@ -167,7 +169,7 @@ bool Encoder::init(const EncoderConfig &config) {
     pic->info.resize(sps_.width, sps_.height);
     for (int c = 0; c < 3; ++c)
       pic->row_bottoms[c].resize(static_cast<size_t>(sps_.ctb_rows()) *
-                                 static_cast<size_t>(c ? sps_.width / 2 : sps_.width));
+                                 static_cast<size_t>(pic->source.plane_width(c)));
     for (int r = 0; config.wavefront && r < sps_.ctb_rows(); ++r)
       pic->rows.push_back(std::make_unique<RowState>());
     pictures_.push_back(std::move(pic));

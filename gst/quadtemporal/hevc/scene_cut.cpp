@@ -24,9 +24,9 @@ bool SceneCutDetector::next(const PictureSamples &source) {
   // turns into vectors.
   column_sums_.resize(static_cast<size_t>(4) * w);
   uint16_t *sums = column_sums_.data();
+  const ptrdiff_t s = source.stride[0];
   for (int y = 0; y < h; ++y) {
-    const uint8_t *row = source.planes[0] + 4 * y * source.stride[0];
-    const ptrdiff_t s = source.stride[0];
+    const uint8_t *row = source.planes[0] + 4 * y * s;
     for (int x = 0; x < 4 * w; ++x)
       sums[x] = static_cast<uint16_t>(row[x] + row[x + s] + row[x + 2 * s] + row[x + 3 * s]);
     uint8_t *out = current_.data() + static_cast<size_t>(y) * w;

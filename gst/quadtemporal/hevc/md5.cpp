@@ -57,9 +57,11 @@ void Md5::process_block(const uint8_t block[64]) {
     m[i] = load_le32(block + 4 * i);
   uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
   // RFC 1321 3.4: four rounds of sixteen steps; one loop per round so each
-  // unrolls with its function, message index and shift known.
+  // unrolls with its function, message index and shift known. The round
+  // function's value depends on the previous step; it is added last so the
+  // other terms are summed while that step completes.
   auto step = [&](uint32_t f, int i, int g) {
-    const uint32_t next = b + rotl(a + f + kSine[i] + m[g], kShift[i]);
+    const uint32_t next = b + rotl(f + (a + (kSine[i] + m[g])), kShift[i]);
     a = d;
     d = c;
     c = b;
@@ -70,7 +72,9 @@ void Md5::process_block(const uint8_t block[64]) {
     step(d ^ (b & (c ^ d)), i, i);
 #pragma GCC unroll 16
   for (int i = 16; i < 32; ++i)
-    step(c ^ (d & (b ^ c)), i, (5 * i + 1) & 15);
+    // G = (b & d) | (c & ~d): the terms share no bit, so they may be
+    // added, and c & ~d does not wait for b.
+    step((b & d) + (c & ~d), i, (5 * i + 1) & 15);
 #pragma GCC unroll 16
   for (int i = 32; i < 48; ++i)
     step(b ^ c ^ d, i, (3 * i + 5) & 15);

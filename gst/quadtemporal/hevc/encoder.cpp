@@ -191,6 +191,8 @@ bool Encoder::init(const EncoderConfig &config) {
   helper_busy_ = std::vector<std::atomic<bool>>(workers_.size());
   jobs_taken_.store(0);
   next_job_.store(0);
+  resumable_.clear();
+  resumable_count_.store(0);
   pictures_taken_ = 0;
   pictures_returned_ = 0;
   returned_ = nullptr;
@@ -327,8 +329,10 @@ void Encoder::take_picture(const SourcePicture &in) {
       field.ref_poc[0][i] = pic.inter.ref_poc[i];
   }
   pic.final_rows = 0;
-  for (auto &row : pic.rows)
+  for (auto &row : pic.rows) {
     row->coded.store(0, std::memory_order_relaxed);
+    row->parked.store(false, std::memory_order_relaxed);
+  }
   ++pictures_taken_;
   ++pictures_since_idr_;
   // Published: a claimed job sees everything above.
@@ -336,46 +340,99 @@ void Encoder::take_picture(const SourcePicture &in) {
   wake_helpers();
 }
 
+bool Encoder::can_start(int64_t job) {
+  if (!pps_.entropy_coding_sync)
+    return true;
+  const int row = static_cast<int>(job % jobs_per_picture_);
+  if (row == 0)
+    return true;
+  const PictureInFlight &pic = in_flight(job / jobs_per_picture_);
+  return pic.rows[static_cast<size_t>(row) - 1]->coded.load() >= std::min(2, sps_.ctb_cols());
+}
+
 bool Encoder::claim_job(int64_t &job) {
   int64_t next = next_job_.load();
   do {
-    if (next >= jobs_taken_.load())
+    if (next >= jobs_taken_.load() || !can_start(next))
       return false;
   } while (!next_job_.compare_exchange_weak(next, next + 1));
   job = next;
   return true;
 }
 
-void Encoder::run_job(CtuWorker &worker, int64_t job) {
-  const int64_t number = job / jobs_per_picture_;
-  PictureInFlight &pic = in_flight(number);
-  if (worker.picture != number) {
-    worker.ctu.configure(sps_, pps_, pic.search);
-    worker.ctu.begin_picture(&pic.source, &pic.recon->samples, &pic.info,
-                             pic.intra ? nullptr : &pic.inter, &pic.hints);
-    worker.picture = number;
+bool Encoder::pop_resumable(int64_t &job) {
+  if (resumable_count_.load() == 0)
+    return false;
+  std::lock_guard<std::mutex> lock(resumable_mutex_);
+  if (resumable_.empty())
+    return false;
+  job = resumable_.front();
+  resumable_.pop_front();
+  resumable_count_.fetch_sub(1);
+  return true;
+}
+
+bool Encoder::take_work(int64_t &job) {
+  return pop_resumable(job) || claim_job(job);
+}
+
+bool Encoder::work_available() {
+  const int64_t next = next_job_.load();
+  return resumable_count_.load() > 0 || (next < jobs_taken_.load() && can_start(next));
+}
+
+void Encoder::post_work() {
+  wake_helpers();
+  work_posted_.fetch_add(1);
+  work_posted_.notify_all();
+}
+
+void Encoder::wait_helping(CtuWorker &worker, const std::atomic<int> &counter, int value) {
+  for (;;) {
+    const int posted = work_posted_.load();
+    if (counter.load(std::memory_order_acquire) >= value)
+      return;
+    int64_t job;
+    if (pop_resumable(job))
+      run_job(worker, job);
+    else
+      work_posted_.wait(posted);
   }
+}
+
+void Encoder::prepare_worker(CtuWorker &worker, PictureInFlight &pic) {
+  if (worker.picture == pic.number)
+    return;
+  worker.ctu.configure(sps_, pps_, pic.search);
+  worker.ctu.begin_picture(&pic.source, &pic.recon->samples, &pic.info,
+                           pic.intra ? nullptr : &pic.inter, &pic.hints);
+  worker.picture = pic.number;
+}
+
+void Encoder::run_job(CtuWorker &worker, int64_t job) {
+  PictureInFlight &pic = in_flight(job / jobs_per_picture_);
   if (!pps_.entropy_coding_sync) {
+    prepare_worker(worker, pic);
     code_slice(worker, pic);
     return;
   }
   // A row is deblocked right after it is coded, after the row above, by
-  // the worker that coded it.
+  // the worker that coded its last CTU.
   const int row = static_cast<int>(job % jobs_per_picture_);
-  code_row(worker, pic, row);
-  finish_in_order(pic, row);
+  if (code_row(worker, pic, row))
+    finish_in_order(pic, row);
 }
 
 void Encoder::help(int index) {
   CtuWorker &worker = *workers_[static_cast<size_t>(index)];
   for (;;) {
     int64_t job;
-    while (claim_job(job))
+    while (take_work(job))
       run_job(worker, job);
-    // Either this helper sees the jobs added after its last claim, or the
-    // thread adding them sees it idle and starts it again.
+    // Either this helper sees the work added after its last take, or the
+    // thread adding it sees it idle and starts it again.
     helper_busy_[index].store(false);
-    if (next_job_.load() >= jobs_taken_.load())
+    if (!work_available())
       break;
     bool idle = false;
     if (!helper_busy_[index].compare_exchange_strong(idle, true))
@@ -401,14 +458,15 @@ void Encoder::wake_helpers() {
 }
 
 void Encoder::stop_workers() {
+  // What this thread cannot take yet, the helpers still running finish.
   int64_t job;
-  while (!workers_.empty() && claim_job(job))
+  while (!workers_.empty() && take_work(job))
     run_job(*workers_[0], job);
   std::unique_lock<std::mutex> lock(helpers_mutex_);
   helpers_gone_.wait(lock, [this] { return helpers_running_ == 0; });
 }
 
-void Encoder::wait_for_references(const PictureInFlight &pic, int row) const {
+void Encoder::wait_for_references(CtuWorker &worker, const PictureInFlight &pic, int row) {
   if (pic.intra || pic.inter.reference_reach == 0)
     return;
   // The rows holding every line above the limit, finished: finish_row(j)
@@ -417,8 +475,9 @@ void Encoder::wait_for_references(const PictureInFlight &pic, int row) const {
   const int rows = sps_.ctb_rows();
   const int limit = reference_line_limit(pic.inter, row * ctb);
   const int needed = limit == INT_MAX ? rows : std::min(rows, (limit + 4 + ctb - 1) / ctb + 1);
+  // The rows waited for may be parked: this thread runs them meanwhile.
   for (int i = 0; i < pic.inter.num_ref_idx; ++i)
-    wait_for(pic.inter.ref[i]->finished_rows, needed);
+    wait_helping(worker, pic.inter.ref[i]->finished_rows, needed);
 }
 
 void Encoder::keep_bottom_line(PictureInFlight &pic, int row, int x) {
@@ -460,7 +519,7 @@ void Encoder::code_slice(CtuWorker &worker, PictureInFlight &pic) {
   const int cols = sps_.ctb_cols();
   const int rows = sps_.ctb_rows();
   for (int ry = 0; ry < rows; ++ry) {
-    wait_for_references(pic, ry);
+    wait_for_references(worker, pic, ry);
     use_lines_above(worker, pic, ry);
     for (int rx = 0; rx < cols; ++rx) {
       const int x = rx * ctb;
@@ -481,36 +540,39 @@ void Encoder::code_slice(CtuWorker &worker, PictureInFlight &pic) {
   finish_row(pic, rows - 1);
 }
 
-void Encoder::code_row(CtuWorker &worker, PictureInFlight &pic, int row) {
+bool Encoder::code_row(CtuWorker &worker, PictureInFlight &pic, int row) {
   RowState &state = *pic.rows[static_cast<size_t>(row)];
   const RowState *above = row > 0 ? pic.rows[static_cast<size_t>(row) - 1].get() : nullptr;
   const SliceHeader &sh = pic.sh;
   const int cols = sps_.ctb_cols();
   const int ctb = sps_.ctb_size();
-  // A CTU is coded once the row above has coded the one above and to its
-  // right: its neighbours (intra references, merge and AMVP candidates,
-  // contexts) are then what a decoder sees, whatever the thread count.
-  auto wait_above = [&](int count) {
-    if (above)
-      wait_for(above->coded, count);
-  };
-  wait_for_references(pic, row);
-  CabacWriter &cabac = worker.cabac;
-  state.substream.clear();
-  // 9.3.1: a row starts from the contexts stored after the second CTU of
-  // the row above when that CTU exists (availableFlagT), else initialised.
-  if (above && cols > 1) {
-    wait_above(2);
-    cabac.contexts = above->synced;
-  } else {
-    cabac.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
-  }
-  cabac.start(&state.substream);
+  // Only this thread codes the row until it parks.
+  int rx = state.coded.load(std::memory_order_relaxed);
+  if (rx == 0)
+    wait_for_references(worker, pic, row);
+  prepare_worker(worker, pic);
   use_lines_above(worker, pic, row);
+  CabacWriter &cabac = state.cabac;
   const SyntaxContext sc = worker.ctu.syntax_context();
   const bool last_row = row == sps_.ctb_rows() - 1;
-  for (int rx = 0; rx < cols; ++rx) {
-    wait_above(std::min(rx + 2, cols));
+  for (; rx < cols; ++rx) {
+    // A CTU is coded once the row above has coded the one above and to its
+    // right: its neighbours (intra references, merge and AMVP candidates,
+    // contexts) are then what a decoder sees, whatever the thread count.
+    const int needed = std::min(rx + 2, cols);
+    if (above && above->coded.load() < needed && park(state, *above, needed))
+      return false;
+    if (rx == 0) {
+      // 9.3.1: a row starts from the contexts stored after the second CTU
+      // of the row above when that CTU exists (availableFlagT), else
+      // initialised.
+      if (above && cols > 1)
+        cabac.contexts = above->synced;
+      else
+        cabac.contexts.init(cabac_init_type(sh.slice_type, false), sh.slice_qp);
+      state.substream.clear();
+      cabac.start(&state.substream);
+    }
     worker.ctu.encode_ctu(rx * ctb, row * ctb, cabac.contexts);
     write_coding_tree_unit(cabac, sc, worker.ctu.coefficients(), rx * ctb, row * ctb);
     // 9.3.2.2: storage after the row's second CTU.
@@ -523,12 +585,44 @@ void Encoder::code_row(CtuWorker &worker, PictureInFlight &pic, int row) {
       cabac.encode_terminate(1);
     if (!last_row)
       keep_bottom_line(pic, row, rx * ctb);
-    state.coded.store(rx + 1, std::memory_order_release);
-    state.coded.notify_all();
+    state.coded.store(rx + 1);
+    resume_below(pic, row, rx + 1);
+    // The row below may start.
+    if (rx + 1 == std::min(2, cols) && !last_row)
+      post_work();
   }
   // The flush wrote the stop bit (alignment_bit_equal_to_one of
   // byte_alignment(), or rbsp_stop_one_bit); zero bits to alignment.
   state.substream.align_zero();
+  return true;
+}
+
+bool Encoder::park(RowState &state, const RowState &above, int needed) {
+  state.waits_for = needed;
+  state.parked.store(true);
+  // Either this thread sees the row above's last count, or that row's
+  // thread sees the row parked (both sequentially consistent).
+  if (above.coded.load() < needed)
+    return true;
+  bool parked = true;
+  return !state.parked.compare_exchange_strong(parked, false);
+}
+
+void Encoder::resume_below(PictureInFlight &pic, int row, int coded) {
+  if (row + 1 >= sps_.ctb_rows())
+    return;
+  RowState &below = *pic.rows[static_cast<size_t>(row) + 1];
+  if (!below.parked.load() || coded < below.waits_for)
+    return;
+  bool parked = true;
+  if (!below.parked.compare_exchange_strong(parked, false))
+    return;
+  {
+    std::lock_guard<std::mutex> lock(resumable_mutex_);
+    resumable_.push_back(pic.number * jobs_per_picture_ + row + 1);
+    resumable_count_.fetch_add(1);
+  }
+  post_work();
 }
 
 void Encoder::finish_in_order(PictureInFlight &pic, int row) {
@@ -568,6 +662,7 @@ void Encoder::finish_row(PictureInFlight &pic, int row) {
   std::atomic<int> &finished = pic.recon->finished_rows;
   finished.store(row + 1, std::memory_order_release);
   finished.notify_all();
+  post_work();
 }
 
 void Encoder::motion_grid(std::vector<BlockMotion> &grid, int &cols, int &rows) const {
@@ -610,12 +705,15 @@ void Encoder::return_picture(int64_t number, CodedPicture &coded) {
   // The caller's thread codes rows too (of later pictures as well, with
   // frame threads) until this picture is finished.
   const int rows = sps_.ctb_rows();
-  while (pic.recon->finished_rows.load(std::memory_order_acquire) < rows) {
+  for (;;) {
+    const int posted = work_posted_.load();
+    if (pic.recon->finished_rows.load(std::memory_order_acquire) >= rows)
+      break;
     int64_t job;
-    if (claim_job(job))
+    if (take_work(job))
       run_job(*workers_[0], job);
     else
-      wait_for(pic.recon->finished_rows, rows);
+      work_posted_.wait(posted);
   }
 
   std::vector<uint8_t> &out = coded.access_unit;

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -97,19 +98,25 @@ struct CodedPicture {
 
 
 // What one thread codes CTUs with: a CTU encoder set up for one picture
-// at a time and the CABAC writer of the substream it codes.
+// at a time and, without wavefront, the CABAC writer of the picture's
+// substream.
 struct CtuWorker {
   CtuEncoder ctu;
   CabacWriter cabac;
   int64_t picture = -1; // the picture ctu is set up for
 };
 
-// Wavefront: a CTU row's substream, the contexts after its second CTU
-// (9.3.2.2 storage) and how many of its CTUs are coded.
+// Wavefront: a CTU row's coding state, which any worker may carry on: its
+// substream and CABAC writer, the contexts after its second CTU (9.3.2.2
+// storage) and how many of its CTUs are coded. A row waiting for the row
+// above is parked, not waited on: its worker codes another row meanwhile.
 struct RowState {
   BitWriter substream;
+  CabacWriter cabac;
   ContextSet synced;
   std::atomic<int> coded{0};
+  std::atomic<bool> parked{false};
+  int waits_for = 0; // CTUs of the row above it needs, while parked
 };
 
 // A picture from encode() taking it until its access unit is written: its
@@ -227,25 +234,49 @@ private:
 
   // Jobs, numbered in the order pictures are taken: a CTU row each with
   // wavefront, a whole picture without. A job waits only for jobs of lower
-  // number, and jobs are claimed in order, so a job waited for is always
-  // held by a thread that makes progress.
+  // number and jobs are claimed in order, so the lowest unfinished job is
+  // always being coded or queued to resume; a thread waiting for another
+  // picture's rows runs queued rows meanwhile (wait_helping()).
+  // claim_job(): the next job, once the row above has coded the CTUs a
+  // row starts from (can_start()).
   bool claim_job(int64_t &job);
+  bool can_start(int64_t job);
+  // A parked row the row above has caught up with, else the next job.
+  bool take_work(int64_t &job);
+  bool pop_resumable(int64_t &job);
+  bool work_available();
+  // Codes (or carries on) a job; a row that parks is left to whoever
+  // resumes it.
   void run_job(CtuWorker &worker, int64_t job);
-  // A helper: workers_[index] on a thread of the arena, claiming jobs
+  // Work was added: resumable rows, a row that may start, a finished row.
+  // Starts idle helpers and wakes the threads in wait_helping().
+  void post_work();
+  // Waits until counter reaches value, running resumable rows meanwhile.
+  void wait_helping(CtuWorker &worker, const std::atomic<int> &counter, int value);
+  // A helper: workers_[index] on a thread of the arena, taking work
   // until none is left.
   void help(int index);
-  // Starts the helpers that are idle (jobs were added).
+  // Starts the helpers that are idle.
   void wake_helpers();
   // Every job taken done and every helper gone.
   void stop_workers();
 
-  // Wavefront: codes CTU row `row` into its substream.
-  void code_row(CtuWorker &worker, PictureInFlight &pic, int row);
+  // Wavefront: codes CTU row `row` into its substream, from where it
+  // stopped; false when it parked before its end.
+  bool code_row(CtuWorker &worker, PictureInFlight &pic, int row);
+  // Parks state until the row above has coded `needed` CTUs; false when
+  // the row above got there meanwhile (the caller codes on).
+  bool park(RowState &state, const RowState &above, int needed);
+  // After CTU row `row` has coded `coded` CTUs: the row below resumes if
+  // it was parked waiting for them.
+  void resume_below(PictureInFlight &pic, int row, int coded);
+  // Sets worker's CTU encoder up for picture pic.
+  void prepare_worker(CtuWorker &worker, PictureInFlight &pic);
   // Without wavefront: codes the picture as one substream.
   void code_slice(CtuWorker &worker, PictureInFlight &pic);
   // Frame threads: waits until the references have finished the rows that
   // CTU row `row` may read.
-  void wait_for_references(const PictureInFlight &pic, int row) const;
+  void wait_for_references(CtuWorker &worker, const PictureInFlight &pic, int row);
   // Keeps the last line of the CTU at luma column x of CTU row `row`
   // before deblocking changes it.
   void keep_bottom_line(PictureInFlight &pic, int row, int x);
@@ -282,6 +313,12 @@ private:
   int jobs_per_picture_ = 1;
   std::atomic<int64_t> jobs_taken_{0}; // jobs of the pictures taken
   std::atomic<int64_t> next_job_{0};   // the next job to claim
+  // Wavefront rows resumed after parking, oldest first, as job numbers.
+  std::mutex resumable_mutex_;
+  std::deque<int64_t> resumable_;
+  std::atomic<int> resumable_count_{0};
+  // Counts post_work(): what threads out of work sleep on.
+  std::atomic<int> work_posted_{0};
   BitWriter rbsp_;
   int64_t pictures_since_idr_ = 0;
   bool idr_requested_ = false;

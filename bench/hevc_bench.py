@@ -35,7 +35,8 @@ few QP finer than its P pictures (x265's and x264's ipratio; ours 3).
 threads ('pP wpp Nt'), on one ('pP wpp 1t': the speed-up from threads),
 without wavefront ('pP no-wpp': what wavefront costs in BD-rate) and with
 two frame threads ('pP wpp Nt ft2': two pictures coded at once, one held
-back).
+back); x265 ultrafast runs with --no-wpp as well, and a last table gives
+what wavefront costs each encoder against no wavefront.
 
 The gst rows time the whole pipeline (reading the clip, quadmotion's
 search, the encoder), so their ratio to each other is what quadmotion's
@@ -207,7 +208,7 @@ def peer_commands(args, src, out, qp, frames):
         return {'x265 ultrafast': (
             common_x265[:1] + ['--preset', 'ultrafast', '--keyint', '1'] +
             common_x265[1:] + [out('x265u')], out('x265u'))}
-    return {
+    cmds = {
         'x265 ultrafast': (common_x265[:1] + ['--preset', 'ultrafast'] +
                            common_x265[1:] + [out('x265u')], out('x265u')),
         'x265 superfast': (common_x265[:1] + ['--preset', 'superfast'] +
@@ -218,6 +219,12 @@ def peer_commands(args, src, out, qp, frames):
                            '--frames', str(frames), '-o', out('x264'), src],
                           out('x264')),
     }
+    if args.threads > 1:
+        # What x265's own wavefront costs, beside ours.
+        cmds['x265 ultrafast no-wpp'] = (
+            common_x265[:1] + ['--preset', 'ultrafast', '--no-wpp'] +
+            common_x265[1:] + [out('x265unowpp')], out('x265unowpp'))
+    return cmds
 
 
 def bd(points, test, ref):
@@ -296,7 +303,8 @@ def main():
                       for n, s in seconds.items()}
             rows.append((clip, w, h, frames, points, fps_of))
             ours = [n for n in points if n.startswith('ours')]
-            names = [n for n in points if not n.startswith('ours')]
+            names = [n for n in points if not n.startswith('ours') and
+                     not n.endswith(' no-wpp')]
             for o in ours:
                 print('%s, %s: %s' % (clip, o, ', '.join(
                     '%s %+.1f%% x%.2f' % (n, bd(points, o, n),
@@ -333,7 +341,8 @@ def main():
     print()
     points0 = rows[0][4]
     ours = [n for n in points0 if n.startswith('ours')]
-    names = [n for n in points0 if not n.startswith('ours')]
+    names = [n for n in points0 if not n.startswith('ours') and
+             not n.endswith(' no-wpp')]
     print('| clip | ours | fps | ' + ' | '.join(
         '%s BD-rate | speed' % n for n in names) + ' |')
     print('|---|---|---|' + '---|---|' * len(names))
@@ -358,6 +367,26 @@ def main():
                     print('| %s | %+.1f%% | x%.2f |' % (
                         clip, bd(points, o, alone),
                         fps_of[o] / fps_of[alone]))
+    if args.threads > 1 and not args.intra:
+        print()
+        print('Wavefront against none, each encoder against itself '
+              '(BD-rate), and our speed-up from 1 to %d threads:'
+              % args.threads)
+        print()
+        print('| clip | ' + ' | '.join(
+            'ours p%d: wavefront | 1 -> %d threads' % (p, args.threads)
+            for p in args.presets) + ' | x265 ultrafast: wavefront |')
+        print('|---|' + '---|---|' * len(args.presets) + '---|')
+        for clip, _, _, _, points, fps_of in rows:
+            cells = []
+            for p in args.presets:
+                wpp = 'ours p%d wpp %dt' % (p, args.threads)
+                cells.append('%+.2f%% | %.2fx' % (
+                    bd(points, wpp, 'ours p%d no-wpp' % p),
+                    fps_of[wpp] / fps_of['ours p%d wpp 1t' % p]))
+            print('| %s | %s | %+.2f%% |' % (
+                clip, ' | '.join(cells),
+                bd(points, 'x265 ultrafast', 'x265 ultrafast no-wpp')))
     print()
     print('| clip | QP | ' + ' | '.join(
         '%s kb/s | PSNR-Y' % n for n in ours + names) + ' |')

@@ -231,14 +231,100 @@ template <int N> void Intra(const uint8_t *line, int mode, bool edge_filters, ui
     intra::intra<N>(line, mode, edge_filters, pred);
 }
 
+// The forward DCT of 8-bit residuals in 16-bit lanes multiplied in pairs
+// into 32-bit sums. Each pass's shift keeps its sums within 16 bits
+// (255 * 64 * N >> kShift1 = 32640 after the first), so both passes read
+// 16-bit input, and neither transposes: the first runs a row at a time
+// with the horizontal frequencies as lanes, the second a frequency row at
+// a time with the columns as lanes.
+template <int N> struct DctPairs {
+  // {T[k][2j], T[k][2j + 1]} for every k: what samples 2j and 2j + 1 of
+  // a row add to frequency k.
+  int16_t m[N / 2][2 * N];
+};
+
+template <int N> constexpr DctPairs<N> make_dct_pairs() {
+  DctPairs<N> t{};
+  for (int j = 0; j < N / 2; ++j)
+    for (int k = 0; k < N; ++k)
+      for (int e = 0; e < 2; ++e)
+        t.m[j][2 * k + e] = kDct32.m[k * (32 / N)][2 * j + e];
+  return t;
+}
+
+template <int N> inline constexpr DctPairs<N> kDctPairs = make_dct_pairs<N>();
+
+// Two 16-bit values as the 32-bit lane a pair multiply reads (lo first).
+inline int32_t Pair(int16_t lo, int16_t hi) {
+  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint16_t>(lo)) |
+                              static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16);
+}
+
+template <int N> void ForwardDct(const int16_t *residual, int16_t *coeffs) {
+  constexpr int kShift1 = N == 8 ? 2 : N == 16 ? 3 : 4; // log2(N) + BitDepth - 9
+  constexpr int kShift2 = kShift1 + 7;                   // log2(N) + 6
+  alignas(64) int16_t a[N * N];                          // a[y][kx]
+  {
+    const hn::CappedTag<int32_t, N> d32;
+    const hn::Repartition<int16_t, decltype(d32)> d16;
+    const hn::Rebind<int16_t, decltype(d32)> d16_narrow;
+    const size_t lanes = hn::Lanes(d32);
+    for (int y = 0; y < N; ++y) {
+      const int16_t *row = residual + y * N;
+      for (size_t k0 = 0; k0 < N; k0 += lanes) {
+        auto sum0 = hn::Set(d32, 1 << (kShift1 - 1));
+        auto sum1 = hn::Zero(d32);
+        for (int j = 0; j < N / 2; ++j) {
+          const auto samples = hn::BitCast(d16, hn::Set(d32, Pair(row[2 * j], row[2 * j + 1])));
+          sum0 = hn::ReorderWidenMulAccumulate(d32, samples,
+                                               hn::LoadU(d16, kDctPairs<N>.m[j] + 2 * k0), sum0,
+                                               sum1);
+        }
+        const auto v = hn::ShiftRight<kShift1>(hn::RearrangeToOddPlusEven(sum0, sum1));
+        hn::StoreU(hn::DemoteTo(d16_narrow, v), d16_narrow, a + y * N + k0);
+      }
+    }
+  }
+  // Rows 2j and 2j + 1 of a interleaved into pairs, times {T[ky][2j],
+  // T[ky][2j + 1]}; packing the sums of the lower and upper interleaves
+  // restores the columns' order (both work within 128-bit blocks).
+  const hn::CappedTag<int16_t, N> d16;
+  const hn::Repartition<int32_t, decltype(d16)> d32;
+  const size_t lanes = hn::Lanes(d16);
+  alignas(64) int16_t pairs[N / 2][2 * N];
+  for (size_t k0 = 0; k0 < N; k0 += lanes) {
+    for (int j = 0; j < N / 2; ++j) {
+      const auto r0 = hn::LoadU(d16, a + 2 * j * N + k0);
+      const auto r1 = hn::LoadU(d16, a + (2 * j + 1) * N + k0);
+      hn::StoreU(hn::InterleaveLower(d16, r0, r1), d16, pairs[j]);
+      hn::StoreU(hn::InterleaveUpper(d16, r0, r1), d16, pairs[j] + lanes);
+    }
+    for (int ky = 0; ky < N; ++ky) {
+      const int16_t *basis = kDct32.m[ky * (32 / N)];
+      auto lo0 = hn::Set(d32, 1 << (kShift2 - 1));
+      auto hi0 = lo0;
+      auto lo1 = hn::Zero(d32);
+      auto hi1 = lo1;
+      for (int j = 0; j < N / 2; ++j) {
+        const auto w = hn::BitCast(d16, hn::Set(d32, Pair(basis[2 * j], basis[2 * j + 1])));
+        lo0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, pairs[j]), w, lo0, lo1);
+        hi0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, pairs[j] + lanes), w, hi0, hi1);
+      }
+      const auto lo = hn::ShiftRight<kShift2>(hn::RearrangeToOddPlusEven(lo0, lo1));
+      const auto hi = hn::ShiftRight<kShift2>(hn::RearrangeToOddPlusEven(hi0, hi1));
+      // Saturating: the Clip3 of the coefficients.
+      hn::StoreU(hn::ReorderDemote2To(d16, lo, hi), d16, coeffs + ky * N + k0);
+    }
+  }
+}
+
 const dsp::TargetTable<Primitives> *GetTargetPrimitives() {
   const dsp::Kernels &metrics = dsp::HWY_NAMESPACE::GetTargetKernels()->kernels;
   static const dsp::TargetTable<Primitives> kTable = {
       HWY_TARGET,
       {
           hwy::TargetName(HWY_TARGET),
-          {transform::forward_dct<4>, transform::forward_dct<8>, transform::forward_dct<16>,
-           transform::forward_dct<32>},
+          {transform::forward_dct<4>, ForwardDct<8>, ForwardDct<16>, ForwardDct<32>},
           // The 4x4 inverse DCT runs faster as the reference.
           {reference::inverse_dct<4>, transform::inverse_dct<8>, transform::inverse_dct<16>,
            transform::inverse_dct<32>},

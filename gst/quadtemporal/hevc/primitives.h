@@ -52,7 +52,7 @@ using InterpChromaFn = void (*)(const uint8_t *src, ptrdiff_t src_stride, uint8_
 
 struct Primitives {
   const char *name;    // "scalar", or the Highway target ("AVX2", "AVX3" ...)
-  TransformFn fdct[4]; // DCT-II for n = 4 << i
+  TransformFn fdct[4]; // DCT-II for n = 4 << i, of residuals in -255..255
   TransformFn idct[4]; // H.265 8.6.4.2, trType 0
   TransformFn fdst4;   // DST-VII, 4x4 intra luma
   TransformFn idst4;   // H.265 8.6.4.2, trType 1

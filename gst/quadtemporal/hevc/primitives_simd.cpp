@@ -1,10 +1,11 @@
 // The primitives per Highway target. foreach_target.h compiles this file once
-// per target; the best table the CPU runs is picked on first use. Quantisation,
-// chroma interpolation and the bi-prediction average are written with
-// Highway's vectors; the transforms and intra prediction are the reference
-// kernels compiled for the target, whose lane loops the compiler vectorises
-// with its instructions, where that pays; the block metrics and luma
-// interpolation are common/dsp's for the same target.
+// per target; the best table the CPU runs is picked on first use. The DCTs
+// of 8x8 and larger, intra planar, quantisation, chroma interpolation and
+// the bi-prediction average are written with Highway's vectors; the other
+// transforms and intra modes are the reference kernels compiled for the
+// target, whose lane loops the compiler vectorises with its instructions,
+// where that pays; the block metrics and luma interpolation are common/dsp's
+// for the same target.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -341,14 +342,9 @@ template <int N> inline constexpr IdctPairs<N> kIdctPairs = make_idct_pairs<N>()
 // with the samples as lanes. Rows and columns past the last non-zero
 // coefficient are skipped.
 template <int N> void InverseDct(const int16_t *coeffs, int16_t *residual) {
-  int nz_rows = 0;
-  int nz_cols = 0;
-  for (int y = 0; y < N; ++y)
-    for (int x = 0; x < N; ++x)
-      if (coeffs[y * N + x] != 0) {
-        nz_rows = y + 1;
-        nz_cols = std::max(nz_cols, x + 1);
-      }
+  int nz_rows;
+  int nz_cols;
+  transform::nonzero_extent<N>(coeffs, nz_rows, nz_cols);
   if (nz_rows <= 1 && nz_cols <= 1) {
     // Zero, or DC only: both stages reduce to multiplications by 64.
     const int32_t g = std::clamp<int32_t>((64 * coeffs[0] + 64) >> 7, -32768, 32767);

@@ -336,6 +336,28 @@ template <int N> constexpr IdctPairs<N> make_idct_pairs() {
 
 template <int N> inline constexpr IdctPairs<N> kIdctPairs = make_idct_pairs<N>();
 
+// transform::nonzero_extent() a row of lanes at a time: the rows and
+// columns up to the last non-zero coefficient.
+template <int N> void NonzeroExtent(const int16_t *coeffs, int &nz_rows, int &nz_cols) {
+  const hn::CappedTag<int16_t, N> d;
+  const size_t lanes = hn::Lanes(d);
+  uint64_t columns = 0; // bit x: column x holds a non-zero coefficient
+  nz_rows = 0;
+  for (int y = 0; y < N; ++y)
+    for (size_t x0 = 0; x0 < N; x0 += lanes) {
+      const auto nonzero = hn::Ne(hn::LoadU(d, coeffs + y * N + x0), hn::Zero(d));
+      if (hn::AllFalse(d, nonzero))
+        continue;
+      uint8_t bits[8] = {};
+      hn::StoreMaskBits(d, nonzero, bits);
+      uint64_t row_bits;
+      std::memcpy(&row_bits, bits, sizeof(row_bits));
+      columns |= row_bits << x0;
+      nz_rows = y + 1;
+    }
+  nz_cols = columns ? 64 - __builtin_clzll(columns) : 0;
+}
+
 // H.265 8.6.4.2 with trType 0 in pair multiplies, as ForwardDct: the
 // first stage (clipped to 16 bits by the standard) a row of g at a time
 // over interleaved pairs of coefficient rows, the second a row at a time
@@ -344,7 +366,7 @@ template <int N> inline constexpr IdctPairs<N> kIdctPairs = make_idct_pairs<N>()
 template <int N> void InverseDct(const int16_t *coeffs, int16_t *residual) {
   int nz_rows;
   int nz_cols;
-  transform::nonzero_extent<N>(coeffs, nz_rows, nz_cols);
+  NonzeroExtent<N>(coeffs, nz_rows, nz_cols);
   if (nz_rows <= 1 && nz_cols <= 1) {
     // Zero, or DC only: both stages reduce to multiplications by 64.
     const int32_t g = std::clamp<int32_t>((64 * coeffs[0] + 64) >> 7, -32768, 32767);

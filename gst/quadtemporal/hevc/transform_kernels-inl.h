@@ -117,25 +117,18 @@ template <int N> void transpose(const int32_t *src, int32_t *dst) {
       dst[c * N + r] = src[r * N + c];
 }
 
-// The rows (vertical frequencies) and columns up to the last non-zero
-// coefficient of an N x N block: those beyond contribute nothing to the
-// inverse transform, and skipping them is exact.
-template <int N> void nonzero_extent(const int16_t *coeffs, int &nz_rows, int &nz_cols) {
-  nz_rows = 0;
-  nz_cols = 0;
+// H.265 8.6.4.2 with trType 0 for nTbS = N.
+template <int N> void inverse_dct(const int16_t *coeffs, int16_t *residual) {
+  // Rows (vertical frequencies) and columns beyond the last non-zero one
+  // contribute nothing; skipping them is exact.
+  int nz_rows = 0;
+  int nz_cols = 0;
   for (int y = 0; y < N; ++y)
     for (int x = 0; x < N; ++x)
       if (coeffs[y * N + x] != 0) {
         nz_rows = y + 1;
         nz_cols = std::max(nz_cols, x + 1);
       }
-}
-
-// H.265 8.6.4.2 with trType 0 for nTbS = N.
-template <int N> void inverse_dct(const int16_t *coeffs, int16_t *residual) {
-  int nz_rows;
-  int nz_cols;
-  nonzero_extent<N>(coeffs, nz_rows, nz_cols);
   if (nz_rows == 0) {
     std::fill(residual, residual + N * N, int16_t{0});
     return;

@@ -13,6 +13,36 @@ namespace {
 // 9.3.4.2.5: sigCtx of the positions of a 4x4 transform block.
 constexpr uint8_t kCtxIdxMap4x4[16] = {0, 1, 4, 5, 2, 3, 4, 5, 6, 6, 8, 8, 7, 7, 8, 8};
 
+// 9.3.4.2.5: sigCtx of the 16 positions of a 4x4 sub-block in each scan
+// order, before the offsets of block size, component and sub-block: by the
+// coded sub-blocks right and below (prevCsbf 0..3), or ctxIdxMap for 4x4
+// transform blocks (index 4).
+struct SigCtxPatterns {
+  uint8_t ctx[3][5][16]; // [scanIdx][prevCsbf, or 4][n]
+};
+
+SigCtxPatterns make_sig_ctx_patterns() {
+  SigCtxPatterns t{};
+  for (int scan = 0; scan < 3; ++scan) {
+    const ScanPosition *pos = scan_order(2, scan);
+    for (int n = 0; n < 16; ++n) {
+      const int x = pos[n].x;
+      const int y = pos[n].y;
+      t.ctx[scan][0][n] = static_cast<uint8_t>(x + y == 0 ? 2 : x + y < 3 ? 1 : 0);
+      t.ctx[scan][1][n] = static_cast<uint8_t>(y == 0 ? 2 : y == 1 ? 1 : 0);
+      t.ctx[scan][2][n] = static_cast<uint8_t>(x == 0 ? 2 : x == 1 ? 1 : 0);
+      t.ctx[scan][3][n] = 2;
+      t.ctx[scan][4][n] = kCtxIdxMap4x4[(y << 2) + x];
+    }
+  }
+  return t;
+}
+
+const SigCtxPatterns &sig_ctx_patterns() {
+  static const SigCtxPatterns patterns = make_sig_ctx_patterns();
+  return patterns;
+}
+
 // 7.4.9.11 / 9.3.3: last_sig_coeff_{x,y}_prefix of a position and the first
 // position of each prefix.
 constexpr uint8_t kLastPrefix[32] = {0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7,
@@ -127,6 +157,7 @@ void write_residual_coding(Coder &c, const int16_t *levels, int log2_size, int c
   const int g1_ctx = kCtxCoeffAbsLevelGreater1 + (c_idx ? 16 : 0);
   const int g2_ctx = kCtxCoeffAbsLevelGreater2 + (c_idx ? 4 : 0);
   const int sig_ctx = kCtxSigCoeffFlag + (c_idx ? 27 : 0);
+  const SigCtxPatterns &patterns = sig_ctx_patterns();
 
   for (int i = last_sb; i >= 0; --i) {
     const int x_s = sb_scan[i].x;
@@ -148,36 +179,20 @@ void write_residual_coding(Coder &c, const int16_t *levels, int log2_size, int c
       coded_sb[x_s][y_s] = 1;
     }
 
-    // sig_coeff_flag (9.3.4.2.5).
+    // sig_coeff_flag (9.3.4.2.5); the DC of the first sub-block (in scan
+    // order, (0, 0) of both) has sigCtx 0.
     const int prev_csbf = right + (below << 1);
+    const uint8_t *pattern = patterns.ctx[scan_idx][log2_size == 2 ? 4 : prev_csbf];
+    int offset = 0;
+    if (log2_size > 2 && c_idx == 0)
+      offset = (i > 0 ? 3 : 0) + (log2_size == 3 ? (scan_idx == 0 ? 9 : 15) : 21);
+    else if (log2_size > 2)
+      offset = log2_size == 3 ? 9 : 12;
     const int first_n = i == last_sb ? last_pos - 1 : 15;
     for (int n = first_n; n >= 0; --n) {
       if (n == 0 && infer_dc)
         break; // inferred significant
-      const int x_p = pos_scan[n].x;
-      const int y_p = pos_scan[n].y;
-      int ctx;
-      if (log2_size == 2) {
-        ctx = kCtxIdxMap4x4[(y_p << 2) + x_p];
-      } else if (x_s == 0 && y_s == 0 && x_p == 0 && y_p == 0) {
-        ctx = 0;
-      } else {
-        if (prev_csbf == 0)
-          ctx = x_p + y_p == 0 ? 2 : x_p + y_p < 3 ? 1 : 0;
-        else if (prev_csbf == 1)
-          ctx = y_p == 0 ? 2 : y_p == 1 ? 1 : 0;
-        else if (prev_csbf == 2)
-          ctx = x_p == 0 ? 2 : x_p == 1 ? 1 : 0;
-        else
-          ctx = 2;
-        if (c_idx == 0) {
-          if (x_s > 0 || y_s > 0)
-            ctx += 3;
-          ctx += log2_size == 3 ? (scan_idx == 0 ? 9 : 15) : 21;
-        } else {
-          ctx += log2_size == 3 ? 9 : 12;
-        }
-      }
+      const int ctx = n == 0 && i == 0 ? 0 : pattern[n] + offset;
       const int sig = (mask >> n) & 1;
       c.encode_bin(sig_ctx + ctx, sig);
       if (sig)

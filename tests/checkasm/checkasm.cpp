@@ -239,6 +239,32 @@ void check_avg_bipred(const Primitives &ref, const Primitives &p) {
     }
 }
 
+void check_residual(const Primitives &ref, const Primitives &p) {
+  // Blocks inside wider planes (stride 64 + 3), as the encoder reads them.
+  const ptrdiff_t stride = 67;
+  for (int i = 0; i < 4; ++i) {
+    const int n = 4 << i;
+    GuardedBuffer<uint8_t> src(stride * n), pred(stride * n), rec_ref(stride * n), rec(stride * n);
+    GuardedBuffer<int16_t> res_ref(n * n), res(n * n), residual(n * n);
+    for (Fill f : kFills) {
+      fill(src.data(), src.size(), stride, f, 0, 255);
+      fill(pred.data(), pred.size(), stride, Fill::kRandom, 0, 255);
+      ref.residual[i](src.data(), stride, pred.data(), stride, res_ref.data());
+      p.residual[i](src.data(), stride, pred.data(), stride, res.data());
+      if (!res.same_as(res_ref))
+        report("residual", p, std::to_string(n) + " " + fill_name(f));
+      // Residuals past the sample range too, as an inverse transform gives.
+      fill(residual.data(), residual.size(), n, f, -600, 600);
+      std::memset(rec_ref.data(), 0, rec_ref.size());
+      std::memset(rec.data(), 0, rec.size());
+      ref.reconstruct[i](pred.data(), stride, residual.data(), rec_ref.data(), stride);
+      p.reconstruct[i](pred.data(), stride, residual.data(), rec.data(), stride);
+      if (!rec.same_as(rec_ref))
+        report("reconstruct", p, std::to_string(n) + " " + fill_name(f));
+    }
+  }
+}
+
 void check_interp_chroma(const Primitives &ref, const Primitives &p) {
   // A block with the filter's reach around it: 1 before, 2 after.
   for (int w : {2, 4, 8, 16, 32})
@@ -302,6 +328,15 @@ std::vector<BenchCase> bench_cases() {
   ref.quant(coeffs.data(), levels.data(), 32 * 32, kQuantScale[3], 14 + 4 + 2, 341 << 10);
 
   std::vector<BenchCase> cases;
+  for (int i = 0; i < 4; ++i) {
+    const std::string size = std::to_string(4 << i);
+    cases.push_back({"residual" + size, [i](const Primitives &p) {
+                       p.residual[i](pix.data(), 80, pix2.data(), 80, out16.data());
+                     }});
+    cases.push_back({"reconstruct" + size, [i](const Primitives &p) {
+                       p.reconstruct[i](pix.data(), 80, residual.data(), out8.data(), 64);
+                     }});
+  }
   for (int i = 0; i < 4; ++i) {
     const std::string size = std::to_string(4 << i);
     cases.push_back(
@@ -405,6 +440,7 @@ int main(int argc, char **argv) {
     check_intra(ref, p);
     check_avg_bipred(ref, p);
     check_interp_chroma(ref, p);
+    check_residual(ref, p);
   }
   if (failures > 0) {
     std::printf("checkasm: %d mismatches\n", failures);

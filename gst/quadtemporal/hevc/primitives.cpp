@@ -18,6 +18,23 @@ void avg_bipred(const int16_t *a, ptrdiff_t a_stride, const int16_t *b, ptrdiff_
           std::clamp((a[y * a_stride + x] + b[y * b_stride + x] + 64) >> 7, 0, 255));
 }
 
+template <int N>
+void residual(const uint8_t *src, ptrdiff_t src_stride, const uint8_t *pred, ptrdiff_t pred_stride,
+              int16_t *res) {
+  for (int y = 0; y < N; ++y)
+    for (int x = 0; x < N; ++x)
+      res[y * N + x] = static_cast<int16_t>(src[y * src_stride + x] - pred[y * pred_stride + x]);
+}
+
+template <int N>
+void reconstruct(const uint8_t *pred, ptrdiff_t pred_stride, const int16_t *res, uint8_t *rec,
+                 ptrdiff_t rec_stride) {
+  for (int y = 0; y < N; ++y)
+    for (int x = 0; x < N; ++x)
+      rec[y * rec_stride + x] =
+          static_cast<uint8_t>(std::clamp(pred[y * pred_stride + x] + res[y * N + x], 0, 255));
+}
+
 } // namespace reference
 
 const Primitives &reference_primitives() {
@@ -32,6 +49,10 @@ const Primitives &reference_primitives() {
       reference::quant,
       reference::dequant,
       {reference::intra<4>, reference::intra<8>, reference::intra<16>, reference::intra<32>},
+      {reference::residual<4>, reference::residual<8>, reference::residual<16>,
+       reference::residual<32>},
+      {reference::reconstruct<4>, reference::reconstruct<8>, reference::reconstruct<16>,
+       reference::reconstruct<32>},
       dsp::reference_kernels().sad,
       dsp::reference_kernels().satd,
       dsp::reference_kernels().sse,

@@ -37,6 +37,16 @@ using DequantFn = void (*)(const int16_t *levels, int16_t *coeffs, int count, in
 // 32x32).
 using IntraPredFn = void (*)(const uint8_t *line, int mode, bool edge_filters, uint8_t *pred);
 
+// The residual of an n x n block (n = 4 << i): src - pred into residual
+// (stride n).
+using ResidualFn = void (*)(const uint8_t *src, ptrdiff_t src_stride, const uint8_t *pred,
+                            ptrdiff_t pred_stride, int16_t *residual);
+
+// H.265 8.6.7 picture construction of an n x n block: Clip1(pred +
+// residual) into rec (residual of stride n).
+using ReconstructFn = void (*)(const uint8_t *pred, ptrdiff_t pred_stride, const int16_t *residual,
+                               uint8_t *rec, ptrdiff_t rec_stride);
+
 // H.265 8.5.3.3.4.2, default weighted sample prediction of a bi-predicted
 // w x h block from the two 14-bit intermediate predictions: Clip3(0, 255,
 // (a + b + 64) >> 7). w is a multiple of 4 up to 64.
@@ -59,6 +69,8 @@ struct Primitives {
   QuantFn quant;
   DequantFn dequant;    // H.265 8.6.3, flat scaling
   IntraPredFn intra[4]; // for n = 4 << i
+  ResidualFn residual[4];       // for n = 4 << i
+  ReconstructFn reconstruct[4]; // for n = 4 << i
   dsp::SadFn sad;       // the block metrics of common/dsp
   dsp::SatdFn satd;
   dsp::SseFn sse;

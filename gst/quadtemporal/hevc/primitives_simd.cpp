@@ -429,6 +429,34 @@ template <int N> void InverseDct(const int16_t *coeffs, int16_t *residual) {
   }
 }
 
+template <int N>
+void Residual(const uint8_t *src, ptrdiff_t src_stride, const uint8_t *pred, ptrdiff_t pred_stride,
+              int16_t *res) {
+  const hn::CappedTag<int16_t, N> d16;
+  const hn::Rebind<uint8_t, decltype(d16)> d8;
+  const size_t lanes = hn::Lanes(d16);
+  for (int y = 0; y < N; ++y)
+    for (size_t x = 0; x < N; x += lanes)
+      hn::StoreU(hn::Sub(hn::PromoteTo(d16, hn::LoadU(d8, src + y * src_stride + x)),
+                         hn::PromoteTo(d16, hn::LoadU(d8, pred + y * pred_stride + x))),
+                 d16, res + y * N + x);
+}
+
+template <int N>
+void Reconstruct(const uint8_t *pred, ptrdiff_t pred_stride, const int16_t *res, uint8_t *rec,
+                 ptrdiff_t rec_stride) {
+  const hn::CappedTag<int16_t, N> d16;
+  const hn::Rebind<uint8_t, decltype(d16)> d8;
+  const size_t lanes = hn::Lanes(d16);
+  for (int y = 0; y < N; ++y)
+    for (size_t x = 0; x < N; x += lanes) {
+      const auto v = hn::Add(hn::PromoteTo(d16, hn::LoadU(d8, pred + y * pred_stride + x)),
+                             hn::LoadU(d16, res + y * N + x));
+      // Saturating: Clip1.
+      hn::StoreU(hn::DemoteTo(d8, v), d8, rec + y * rec_stride + x);
+    }
+}
+
 // With 128-bit vectors the 32-point transforms run faster as butterflies
 // (checkasm --bench, SSE4: fdct32 2304 against 2743 ns, idct32 4810
 // against 7345).
@@ -450,6 +478,8 @@ const dsp::TargetTable<Primitives> *GetTargetPrimitives() {
           Quant,
           Dequant,
           {reference::intra<4>, Intra<8>, Intra<16>, Intra<32>},
+          {Residual<4>, Residual<8>, Residual<16>, Residual<32>},
+          {Reconstruct<4>, Reconstruct<8>, Reconstruct<16>, Reconstruct<32>},
           metrics.sad,
           metrics.satd,
           metrics.sse,

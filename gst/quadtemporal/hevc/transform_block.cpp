@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "ctu_encoder.h"
+#include "primitives.h"
 #include "quant.h"
 #include "scan_order.h"
 #include "sign_data_hiding.h"
@@ -28,10 +29,8 @@ int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int
     predict_intra(refs_, mode, pred_);
   }
 
-  for (int row = 0; row < n; ++row)
-    for (int col = 0; col < n; ++col)
-      residual_[row * n + col] =
-          static_cast<int16_t>(src[row * src_stride + col] - pred[row * pred_stride + col]);
+  const Primitives &p = primitives();
+  p.residual[log2_size - 2](src, src_stride, pred, pred_stride, residual_);
 
   // DST-VII for 4x4 intra luma (8.6.4.2, trType 1).
   const bool dst = !inter && c_idx == 0 && n == 4;
@@ -52,10 +51,7 @@ int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int
   // construction.
   dequantize(levels, coeff_buf_, n, qp);
   inverse_transform(coeff_buf_, residual_, n, dst);
-  for (int row = 0; row < n; ++row)
-    for (int col = 0; col < n; ++col)
-      rec[row * rec_stride + col] = static_cast<uint8_t>(
-          std::clamp(pred[row * pred_stride + col] + residual_[row * n + col], 0, 255));
+  p.reconstruct[log2_size - 2](pred, pred_stride, residual_, rec, rec_stride);
   return nonzero;
 }
 

@@ -1,6 +1,7 @@
 // The reference table: the scalar kernels of transform.cpp, quant.cpp,
 // intra_pred.cpp and inter_prediction.cpp, the block metrics and luma
-// interpolation of common/dsp, and the bi-prediction average below.
+// interpolation of common/dsp, and the bi-prediction average, residual and
+// reconstruction below.
 #include "primitives.h"
 
 #include <algorithm>

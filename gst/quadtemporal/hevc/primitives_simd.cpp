@@ -1,7 +1,8 @@
 // The primitives per Highway target. foreach_target.h compiles this file once
 // per target; the best table the CPU runs is picked on first use. The DCTs
-// of 8x8 and larger, intra planar, quantisation, chroma interpolation and
-// the bi-prediction average are written with Highway's vectors; the other
+// of 8x8 and larger, intra planar, quantisation, chroma interpolation, the
+// bi-prediction average, residual and reconstruction are written with
+// Highway's vectors; the other
 // transforms and intra modes are the reference kernels compiled for the
 // target, whose lane loops the compiler vectorises with its instructions,
 // where that pays; the block metrics and luma interpolation are common/dsp's

@@ -1,10 +1,9 @@
 // The HEVC core's table of primitives: the per-block kernels that decisions
 // call (transforms, quantisation, intra prediction, block metrics,
 // interpolation, bi-prediction averaging, residual and reconstruction), a
-// scalar reference and Highway
-// SIMD versions behind one table chosen once for the running CPU. Every
-// version equals the reference bit for bit; tests/checkasm checks and times
-// them. Bit depth 8. GStreamer-free.
+// scalar reference and Highway SIMD versions behind one table chosen once
+// for the running CPU. Every version equals the reference bit for bit;
+// tests/checkasm checks and times them. Bit depth 8. GStreamer-free.
 #pragma once
 
 #include <cstddef>

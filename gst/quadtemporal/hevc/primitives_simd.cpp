@@ -2,11 +2,10 @@
 // per target; the best table the CPU runs is picked on first use. The DCTs
 // of 8x8 and larger, intra planar, quantisation, chroma interpolation, the
 // bi-prediction average, residual and reconstruction are written with
-// Highway's vectors; the other
-// transforms and intra modes are the reference kernels compiled for the
-// target, whose lane loops the compiler vectorises with its instructions,
-// where that pays; the block metrics and luma interpolation are common/dsp's
-// for the same target.
+// Highway's vectors; the other transforms and intra modes are the reference
+// kernels compiled for the target, whose lane loops the compiler vectorises
+// with its instructions, where that pays; the block metrics and luma
+// interpolation are common/dsp's for the same target.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>

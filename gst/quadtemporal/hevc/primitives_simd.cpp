@@ -232,28 +232,41 @@ template <int N> void Intra(const uint8_t *line, int mode, bool edge_filters, ui
     intra::intra<N>(line, mode, edge_filters, pred);
 }
 
-// The forward DCT of 8-bit residuals in 16-bit lanes multiplied in pairs
-// into 32-bit sums. Each pass's shift keeps its sums within 16 bits
-// (255 * 64 * N >> kShift1 = 32640 after the first), so both passes read
-// 16-bit input, and neither transposes: the first runs a row at a time
-// with the horizontal frequencies as lanes, the second a frequency row at
-// a time with the columns as lanes.
-template <int N> struct DctPairs {
-  // {T[k][2j], T[k][2j + 1]} for every k: what samples 2j and 2j + 1 of
-  // a row add to frequency k.
+// The matrix's entries in pairs, as the multiplies read them. Forward:
+// {T[k][2j], T[k][2j + 1]} for every k, what samples 2j and 2j + 1 of a
+// row add to frequency k. Inverse: {T[2j][x], T[2j + 1][x]} for every x,
+// what frequencies 2j and 2j + 1 add to sample x.
+template <int N> struct MatrixPairs {
   int16_t m[N / 2][2 * N];
 };
 
-template <int N> constexpr DctPairs<N> make_dct_pairs() {
-  DctPairs<N> t{};
+template <int N, bool kInverse> constexpr MatrixPairs<N> make_matrix_pairs() {
+  MatrixPairs<N> t{};
   for (int j = 0; j < N / 2; ++j)
-    for (int k = 0; k < N; ++k)
+    for (int i = 0; i < N; ++i)
       for (int e = 0; e < 2; ++e)
-        t.m[j][2 * k + e] = kDct32.m[k * (32 / N)][2 * j + e];
+        t.m[j][2 * i + e] = kInverse ? kDct32.m[(2 * j + e) * (32 / N)][i]
+                                     : kDct32.m[i * (32 / N)][2 * j + e];
   return t;
 }
 
-template <int N> inline constexpr DctPairs<N> kDctPairs = make_dct_pairs<N>();
+template <int N> inline constexpr MatrixPairs<N> kDctPairs = make_matrix_pairs<N, false>();
+template <int N> inline constexpr MatrixPairs<N> kIdctPairs = make_matrix_pairs<N, true>();
+
+// The matrix transposed: row i holds every basis function's entry at i.
+template <int N> struct MatrixTransposed {
+  int16_t m[N][N];
+};
+
+template <int N> constexpr MatrixTransposed<N> make_matrix_transposed() {
+  MatrixTransposed<N> t{};
+  for (int i = 0; i < N; ++i)
+    for (int k = 0; k < N; ++k)
+      t.m[i][k] = kDct32.m[k * (32 / N)][i];
+  return t;
+}
+
+template <int N> inline constexpr MatrixTransposed<N> kDctTransposed = make_matrix_transposed<N>();
 
 // Two 16-bit values as the 32-bit lane a pair multiply reads (lo first).
 inline int32_t Pair(int16_t lo, int16_t hi) {
@@ -261,83 +274,88 @@ inline int32_t Pair(int16_t lo, int16_t hi) {
                               static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16);
 }
 
+// out[y][x] = (sum over j < pairs of in[y][2j] * T(2j, x) + in[y][2j + 1] *
+// T(2j + 1, x) + round) >> kShift, saturated to 16 bits, for every row y:
+// a row at a time with the N outputs as lanes, each pair of inputs
+// broadcast into the 32-bit lanes of a pair multiply with a row of
+// `weights`.
+template <int N, int kShift>
+HWY_INLINE void RowsTimesPairs(const int16_t *in, int pairs, const MatrixPairs<N> &weights, int16_t *out) {
+  const hn::CappedTag<int32_t, N> d32;
+  const hn::Repartition<int16_t, decltype(d32)> d16;
+  const hn::Rebind<int16_t, decltype(d32)> d16_narrow;
+  const size_t lanes = hn::Lanes(d32);
+  for (int y = 0; y < N; ++y) {
+    const int16_t *row = in + y * N;
+    for (size_t x0 = 0; x0 < N; x0 += lanes) {
+      auto sum0 = hn::Set(d32, 1 << (kShift - 1));
+      auto sum1 = hn::Zero(d32);
+      for (int j = 0; j < pairs; ++j) {
+        const auto values = hn::BitCast(d16, hn::Set(d32, Pair(row[2 * j], row[2 * j + 1])));
+        sum0 = hn::ReorderWidenMulAccumulate(d32, values, hn::LoadU(d16, weights.m[j] + 2 * x0),
+                                             sum0, sum1);
+      }
+      const auto v = hn::ShiftRight<kShift>(hn::RearrangeToOddPlusEven(sum0, sum1));
+      hn::StoreU(hn::DemoteTo(d16_narrow, v), d16_narrow, out + y * N + x0);
+    }
+  }
+}
+
+// out[r][x] = (sum over k < 2 * pairs of W[r][k] * in[k][x] + round) >>
+// kShift, saturated to 16 bits, for every row r and the columns x below
+// `columns` (rounded up to whole vectors), W's row r at weights + r *
+// weight_stride: rows 2j and 2j + 1 of in interleaved into pairs, times
+// the broadcast pair W[r][2j], W[r][2j + 1]; packing the sums of the lower
+// and upper interleaves restores the columns' order (both work within
+// 128-bit blocks).
+template <int N, int kShift>
+HWY_INLINE void PairedRowsTimes(const int16_t *in, int pairs, int columns, const int16_t *weights,
+                                ptrdiff_t weight_stride, int16_t *out) {
+  const hn::CappedTag<int16_t, N> d16;
+  const hn::Repartition<int32_t, decltype(d16)> d32;
+  const size_t lanes = hn::Lanes(d16);
+  alignas(64) int16_t interleaved[N / 2][2 * N];
+  for (size_t x0 = 0; x0 < static_cast<size_t>(columns); x0 += lanes) {
+    for (int j = 0; j < pairs; ++j) {
+      const auto r0 = hn::LoadU(d16, in + 2 * j * N + x0);
+      const auto r1 = hn::LoadU(d16, in + (2 * j + 1) * N + x0);
+      hn::StoreU(hn::InterleaveLower(d16, r0, r1), d16, interleaved[j]);
+      hn::StoreU(hn::InterleaveUpper(d16, r0, r1), d16, interleaved[j] + lanes);
+    }
+    for (int r = 0; r < N; ++r) {
+      const int16_t *w_row = weights + r * weight_stride;
+      auto lo0 = hn::Set(d32, 1 << (kShift - 1));
+      auto hi0 = lo0;
+      auto lo1 = hn::Zero(d32);
+      auto hi1 = lo1;
+      for (int j = 0; j < pairs; ++j) {
+        const auto w = hn::BitCast(d16, hn::Set(d32, Pair(w_row[2 * j], w_row[2 * j + 1])));
+        lo0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, interleaved[j]), w, lo0, lo1);
+        hi0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, interleaved[j] + lanes), w, hi0,
+                                            hi1);
+      }
+      const auto lo = hn::ShiftRight<kShift>(hn::RearrangeToOddPlusEven(lo0, lo1));
+      const auto hi = hn::ShiftRight<kShift>(hn::RearrangeToOddPlusEven(hi0, hi1));
+      hn::StoreU(hn::ReorderDemote2To(d16, lo, hi), d16, out + r * N + x0);
+    }
+  }
+}
+
+// The forward DCT of 8-bit residuals in pair multiplies: each pass's
+// shift keeps its sums within 16 bits (255 * 64 * N >> kShift1 = 32640
+// after the first), so both read 16-bit input and neither transposes.
+// The second pass's saturation is the coefficients' Clip3.
 template <int N> void ForwardDct(const int16_t *residual, int16_t *coeffs) {
   constexpr int kShift1 = N == 8 ? 2 : N == 16 ? 3 : 4; // log2(N) + BitDepth - 9
   constexpr int kShift2 = kShift1 + 7;                   // log2(N) + 6
   alignas(64) int16_t a[N * N];                          // a[y][kx]
-  {
-    const hn::CappedTag<int32_t, N> d32;
-    const hn::Repartition<int16_t, decltype(d32)> d16;
-    const hn::Rebind<int16_t, decltype(d32)> d16_narrow;
-    const size_t lanes = hn::Lanes(d32);
-    for (int y = 0; y < N; ++y) {
-      const int16_t *row = residual + y * N;
-      for (size_t k0 = 0; k0 < N; k0 += lanes) {
-        auto sum0 = hn::Set(d32, 1 << (kShift1 - 1));
-        auto sum1 = hn::Zero(d32);
-        for (int j = 0; j < N / 2; ++j) {
-          const auto samples = hn::BitCast(d16, hn::Set(d32, Pair(row[2 * j], row[2 * j + 1])));
-          sum0 = hn::ReorderWidenMulAccumulate(d32, samples,
-                                               hn::LoadU(d16, kDctPairs<N>.m[j] + 2 * k0), sum0,
-                                               sum1);
-        }
-        const auto v = hn::ShiftRight<kShift1>(hn::RearrangeToOddPlusEven(sum0, sum1));
-        hn::StoreU(hn::DemoteTo(d16_narrow, v), d16_narrow, a + y * N + k0);
-      }
-    }
-  }
-  // Rows 2j and 2j + 1 of a interleaved into pairs, times {T[ky][2j],
-  // T[ky][2j + 1]}; packing the sums of the lower and upper interleaves
-  // restores the columns' order (both work within 128-bit blocks).
-  const hn::CappedTag<int16_t, N> d16;
-  const hn::Repartition<int32_t, decltype(d16)> d32;
-  const size_t lanes = hn::Lanes(d16);
-  alignas(64) int16_t pairs[N / 2][2 * N];
-  for (size_t k0 = 0; k0 < N; k0 += lanes) {
-    for (int j = 0; j < N / 2; ++j) {
-      const auto r0 = hn::LoadU(d16, a + 2 * j * N + k0);
-      const auto r1 = hn::LoadU(d16, a + (2 * j + 1) * N + k0);
-      hn::StoreU(hn::InterleaveLower(d16, r0, r1), d16, pairs[j]);
-      hn::StoreU(hn::InterleaveUpper(d16, r0, r1), d16, pairs[j] + lanes);
-    }
-    for (int ky = 0; ky < N; ++ky) {
-      const int16_t *basis = kDct32.m[ky * (32 / N)];
-      auto lo0 = hn::Set(d32, 1 << (kShift2 - 1));
-      auto hi0 = lo0;
-      auto lo1 = hn::Zero(d32);
-      auto hi1 = lo1;
-      for (int j = 0; j < N / 2; ++j) {
-        const auto w = hn::BitCast(d16, hn::Set(d32, Pair(basis[2 * j], basis[2 * j + 1])));
-        lo0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, pairs[j]), w, lo0, lo1);
-        hi0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, pairs[j] + lanes), w, hi0, hi1);
-      }
-      const auto lo = hn::ShiftRight<kShift2>(hn::RearrangeToOddPlusEven(lo0, lo1));
-      const auto hi = hn::ShiftRight<kShift2>(hn::RearrangeToOddPlusEven(hi0, hi1));
-      // Saturating: the Clip3 of the coefficients.
-      hn::StoreU(hn::ReorderDemote2To(d16, lo, hi), d16, coeffs + ky * N + k0);
-    }
-  }
+  RowsTimesPairs<N, kShift1>(residual, N / 2, kDctPairs<N>, a);
+  // Row ky of the matrix: kDct32's row ky * 32 / N.
+  PairedRowsTimes<N, kShift2>(a, N / 2, N, kDct32.m[0], 32 * (32 / N), coeffs);
 }
 
-// {T[2j][x], T[2j + 1][x]} for every x: what frequencies 2j and 2j + 1
-// of a row add to sample x.
-template <int N> struct IdctPairs {
-  int16_t m[N / 2][2 * N];
-};
-
-template <int N> constexpr IdctPairs<N> make_idct_pairs() {
-  IdctPairs<N> t{};
-  for (int j = 0; j < N / 2; ++j)
-    for (int x = 0; x < N; ++x)
-      for (int e = 0; e < 2; ++e)
-        t.m[j][2 * x + e] = kDct32.m[(2 * j + e) * (32 / N)][x];
-  return t;
-}
-
-template <int N> inline constexpr IdctPairs<N> kIdctPairs = make_idct_pairs<N>();
-
-// transform::nonzero_extent() a row of lanes at a time: the rows and
-// columns up to the last non-zero coefficient.
+// The rows and columns up to the last non-zero coefficient (those beyond
+// add nothing to the inverse transform), a row of lanes at a time.
 template <int N> void NonzeroExtent(const int16_t *coeffs, int &nz_rows, int &nz_cols) {
   const hn::CappedTag<int16_t, N> d;
   const size_t lanes = hn::Lanes(d);
@@ -358,11 +376,10 @@ template <int N> void NonzeroExtent(const int16_t *coeffs, int &nz_rows, int &nz
   nz_cols = columns ? 64 - __builtin_clzll(columns) : 0;
 }
 
-// H.265 8.6.4.2 with trType 0 in pair multiplies, as ForwardDct: the
-// first stage (clipped to 16 bits by the standard) a row of g at a time
-// over interleaved pairs of coefficient rows, the second a row at a time
-// with the samples as lanes. Rows and columns past the last non-zero
-// coefficient are skipped.
+// H.265 8.6.4.2 with trType 0 in pair multiplies: the first stage over the
+// coefficient rows up to the last non-zero one, for the columns up to the
+// last non-zero one (its saturation is the stage's Clip3), the second
+// over those columns of each row.
 template <int N> void InverseDct(const int16_t *coeffs, int16_t *residual) {
   int nz_rows;
   int nz_cols;
@@ -373,60 +390,12 @@ template <int N> void InverseDct(const int16_t *coeffs, int16_t *residual) {
     std::fill(residual, residual + N * N, static_cast<int16_t>((64 * g + 2048) >> 12));
     return;
   }
-  const int row_pairs = (nz_rows + 1) / 2;
-  const int col_pairs = (nz_cols + 1) / 2;
-  alignas(64) int16_t g[N * N]; // g[y][x], x up to the chunk holding nz_cols - 1
-  {
-    const hn::CappedTag<int16_t, N> d16;
-    const hn::Repartition<int32_t, decltype(d16)> d32;
-    const size_t lanes = hn::Lanes(d16);
-    alignas(64) int16_t pairs[N / 2][2 * N];
-    for (size_t x0 = 0; x0 < static_cast<size_t>(nz_cols); x0 += lanes) {
-      for (int j = 0; j < row_pairs; ++j) {
-        const auto r0 = hn::LoadU(d16, coeffs + 2 * j * N + x0);
-        const auto r1 = hn::LoadU(d16, coeffs + (2 * j + 1) * N + x0);
-        hn::StoreU(hn::InterleaveLower(d16, r0, r1), d16, pairs[j]);
-        hn::StoreU(hn::InterleaveUpper(d16, r0, r1), d16, pairs[j] + lanes);
-      }
-      for (int y = 0; y < N; ++y) {
-        auto lo0 = hn::Set(d32, 64);
-        auto hi0 = lo0;
-        auto lo1 = hn::Zero(d32);
-        auto hi1 = lo1;
-        for (int j = 0; j < row_pairs; ++j) {
-          const auto w = hn::BitCast(
-              d16, hn::Set(d32, Pair(kDct32.m[2 * j * (32 / N)][y],
-                                     kDct32.m[(2 * j + 1) * (32 / N)][y])));
-          lo0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, pairs[j]), w, lo0, lo1);
-          hi0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, pairs[j] + lanes), w, hi0, hi1);
-        }
-        const auto lo = hn::ShiftRight<7>(hn::RearrangeToOddPlusEven(lo0, lo1));
-        const auto hi = hn::ShiftRight<7>(hn::RearrangeToOddPlusEven(hi0, hi1));
-        // Saturating: the stage's Clip3(coeffMin, coeffMax).
-        hn::StoreU(hn::ReorderDemote2To(d16, lo, hi), d16, g + y * N + x0);
-      }
-    }
-  }
-  const hn::CappedTag<int32_t, N> d32;
-  const hn::Repartition<int16_t, decltype(d32)> d16;
-  const hn::Rebind<int16_t, decltype(d32)> d16_narrow;
-  const size_t lanes = hn::Lanes(d32);
-  for (int y = 0; y < N; ++y) {
-    const int16_t *row = g + y * N;
-    for (size_t x0 = 0; x0 < N; x0 += lanes) {
-      auto sum0 = hn::Set(d32, 2048);
-      auto sum1 = hn::Zero(d32);
-      for (int j = 0; j < col_pairs; ++j) {
-        const auto levels = hn::BitCast(d16, hn::Set(d32, Pair(row[2 * j], row[2 * j + 1])));
-        sum0 = hn::ReorderWidenMulAccumulate(d32, levels,
-                                             hn::LoadU(d16, kIdctPairs<N>.m[j] + 2 * x0), sum0,
-                                             sum1);
-      }
-      // bdShift = 20 - BitDepth = 12.
-      const auto v = hn::ShiftRight<12>(hn::RearrangeToOddPlusEven(sum0, sum1));
-      hn::StoreU(hn::DemoteTo(d16_narrow, v), d16_narrow, residual + y * N + x0);
-    }
-  }
+  // g[y][x] for x up to the vector holding column nz_cols - 1, whose pair
+  // partner nz_cols (when odd) is zero with it.
+  alignas(64) int16_t g[N * N];
+  PairedRowsTimes<N, 7>(coeffs, (nz_rows + 1) / 2, nz_cols, kDctTransposed<N>.m[0], N, g);
+  // bdShift = 20 - BitDepth = 12.
+  RowsTimesPairs<N, 12>(g, (nz_cols + 1) / 2, kIdctPairs<N>, residual);
 }
 
 template <int N>

@@ -266,7 +266,8 @@ template <int N> constexpr MatrixTransposed<N> make_matrix_transposed() {
   return t;
 }
 
-template <int N> inline constexpr MatrixTransposed<N> kDctTransposed = make_matrix_transposed<N>();
+template <int N>
+inline constexpr MatrixTransposed<N> kDctTransposed = make_matrix_transposed<N>();
 
 // Two 16-bit values as the 32-bit lane a pair multiply reads (lo first).
 inline int32_t Pair(int16_t lo, int16_t hi) {
@@ -274,13 +275,14 @@ inline int32_t Pair(int16_t lo, int16_t hi) {
                               static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16);
 }
 
-// out[y][x] = (sum over j < pairs of in[y][2j] * T(2j, x) + in[y][2j + 1] *
-// T(2j + 1, x) + round) >> kShift, saturated to 16 bits, for every row y:
-// a row at a time with the N outputs as lanes, each pair of inputs
-// broadcast into the 32-bit lanes of a pair multiply with a row of
-// `weights`.
+// out[y][x] = (sum over k < 2 * pairs of in[y][k] * W(k, x) + round) >>
+// kShift, saturated to 16 bits, for every row y, where weights.m[j] holds
+// W(2j, x), W(2j + 1, x) for every x: a row at a time with the N outputs
+// as lanes, each pair of inputs broadcast into the 32-bit lanes of a pair
+// multiply.
 template <int N, int kShift>
-HWY_INLINE void RowsTimesPairs(const int16_t *in, int pairs, const MatrixPairs<N> &weights, int16_t *out) {
+HWY_INLINE void RowsTimesPairs(const int16_t *in, int pairs, const MatrixPairs<N> &weights,
+                               int16_t *out) {
   const hn::CappedTag<int32_t, N> d32;
   const hn::Repartition<int16_t, decltype(d32)> d16;
   const hn::Rebind<int16_t, decltype(d32)> d16_narrow;
@@ -426,9 +428,9 @@ void Reconstruct(const uint8_t *pred, ptrdiff_t pred_stride, const int16_t *res,
     }
 }
 
-// With 128-bit vectors the 32-point transforms run faster as butterflies
+// With 128-bit vectors the 32-point transforms ran faster as butterflies
 // (checkasm --bench, SSE4: fdct32 2304 against 2743 ns, idct32 4810
-// against 7345).
+// against 7345 ns in pair multiplies).
 constexpr bool kPairTransforms32 = HWY_MAX_BYTES > 16;
 
 const dsp::TargetTable<Primitives> *GetTargetPrimitives() {

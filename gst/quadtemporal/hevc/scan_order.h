@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace quad::hevc {
 
@@ -17,6 +18,19 @@ struct ScanPosition {
 
 // Positions of a (1 << log2_size)-wide block in scan order, log2_size 0..3.
 const ScanPosition *scan_order(int log2_size, int scan_idx);
+
+// Whether the 4x4 sub-block of levels at top_left (rows `stride` apart) is
+// all zero, a row of four levels at a time: most sub-blocks of a residual
+// are, and this spares gathering them in scan order.
+inline bool sub_block_is_zero(const int16_t *top_left, int stride) {
+  uint64_t any = 0;
+  for (int r = 0; r < 4; ++r) {
+    uint64_t row;
+    std::memcpy(&row, top_left + r * stride, sizeof(row));
+    any |= row;
+  }
+  return any == 0;
+}
 
 // H.265 7.4.9.11: scanIdx of an intra transform block of 1 << log2_size
 // samples in plane c_idx (4:2:0) predicted with intra mode pred_mode.

@@ -35,6 +35,7 @@ const ScanToRaster kScanToRaster;
 
 int hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp, int scan_idx) {
   const int log2_sb = log2_size - 2;
+  const int n = 1 << log2_size;
   // Unrounded |level| = |c| * scale / 2^qbits (quant.h).
   const int qbits = 14 + qp / 6 + (15 - 8 - log2_size);
   const double inv_step = kQuantScale[qp % 6] / static_cast<double>(1 << qbits);
@@ -42,6 +43,9 @@ int hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp, in
 
   for (int i = 0; i < (1 << (2 * log2_sb)); ++i) {
     const uint16_t *index = &kScanToRaster.index[log2_sb][scan_idx][16 * i];
+    // Every scan starts a sub-block at its top-left position.
+    if (sub_block_is_zero(levels + index[0], n))
+      continue;
     int first = -1;
     int last = -1;
     int sum = 0;

@@ -1,7 +1,6 @@
 #include "syntax.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "cabac.h"
 #include "intra_pred.h"
@@ -112,15 +111,7 @@ void write_residual_coding(Coder &c, const int16_t *levels, int log2_size, int c
     const int x_s = sb_scan[i].x;
     const int y_s = sb_scan[i].y;
     const int16_t *base = levels + (y_s * 4) * size + x_s * 4;
-    // Most sub-blocks of a residual are all zero: each row of four levels
-    // is tested at once before the scan gathers them.
-    uint64_t any = 0;
-    for (int r = 0; r < 4; ++r) {
-      uint64_t row;
-      std::memcpy(&row, base + r * size, sizeof(row));
-      any |= row;
-    }
-    if (any == 0) {
+    if (sub_block_is_zero(base, size)) {
       sig_mask[i] = 0;
       continue;
     }

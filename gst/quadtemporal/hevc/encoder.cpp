@@ -347,7 +347,7 @@ bool Encoder::can_start(int64_t job) {
   if (row == 0)
     return true;
   const PictureInFlight &pic = in_flight(job / jobs_per_picture_);
-  return pic.rows[static_cast<size_t>(row) - 1]->coded.load() >= std::min(2, sps_.ctb_cols());
+  return pic.rows[static_cast<size_t>(row) - 1]->coded.load() >= row_start_ctus();
 }
 
 bool Encoder::claim_job(int64_t &job) {
@@ -588,7 +588,7 @@ bool Encoder::code_row(CtuWorker &worker, PictureInFlight &pic, int row) {
     state.coded.store(rx + 1);
     resume_below(pic, row, rx + 1);
     // The row below may start.
-    if (rx + 1 == std::min(2, cols) && !last_row)
+    if (rx + 1 == row_start_ctus() && !last_row)
       post_work();
   }
   // The flush wrote the stop bit (alignment_bit_equal_to_one of

@@ -241,6 +241,9 @@ private:
   // row starts from (can_start()).
   bool claim_job(int64_t &job);
   bool can_start(int64_t job);
+  // The CTUs of the row above a wavefront row starts from: the second
+  // one's contexts (9.3.1), when the picture has two columns.
+  int row_start_ctus() const { return std::min(2, sps_.ctb_cols()); }
   // A parked row the row above has caught up with, else the next job.
   bool take_work(int64_t &job);
   bool pop_resumable(int64_t &job);

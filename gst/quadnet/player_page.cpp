@@ -47,7 +47,12 @@ const HISTORY = 120; // graph samples, one per 250 ms tick
 const canvas = document.getElementById("video");
 const ctx = canvas.getContext("2d");
 const $ = (id) => document.getElementById(id);
+// Rates use the monotonic clock. Latency compares with the sender's capture
+// time, stamped from the system wall clock: Date.now() reads that clock,
+// whereas timeOrigin + performance.now() drifts from it (and misses its
+// steps) by milliseconds, enough to make a local latency negative.
 const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
+const wallUs = () => Date.now() * 1000;
 let decoder = null, waitKey = true, lastSequence = null, lastMedia = null;
 const captureOf = new Map();
 let frameTimes = [], byteLog = [];
@@ -88,6 +93,7 @@ function percentile(sorted, p) {
 function onFrame(frame) {
   const t = nowUs();
   const capture = captureOf.get(frame.timestamp);
+  const wall = wallUs();
   captureOf.delete(frame.timestamp);
   if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
     canvas.width = frame.displayWidth;
@@ -103,7 +109,7 @@ function onFrame(frame) {
   stats.decoded++;
   frameTimes.push(t);
   if (capture !== undefined) {
-    stats.latencyMs = (t - capture) / 1000;
+    stats.latencyMs = (wall - capture) / 1000;
     stats.latencies.push(stats.latencyMs);
     if (stats.latencies.length > 600) stats.latencies.shift();
   }

@@ -2,7 +2,7 @@
 // synthetic scene (7680x4320 by default), with no GStreamer in the way.
 //
 // Usage: threads_bench [--size WxH] [--frames N] [--threads 1,2,4,...]
-//                      [--qp QP] [--frame-threads N]
+//                      [--qp QP] [--frame-threads N] [--only ours|x265]
 //
 // Both encoders get the same frames, rendered once into memory
 // (quadcapturesrc's default scene), and the same thread count: ours is
@@ -15,7 +15,8 @@
 // set-up excluded); CPU is the process's CPU time over the same span, so
 // CPU / wall shows how many cores the encoder kept busy. Ours must give one
 // stream whatever the thread count: the bench checks that too.
-// Without --threads: 1, 2, 4, ... up to the cores this machine has.
+// Without --threads: 1, 2, 4, ... up to the cores this machine has. --only
+// runs one encoder (to profile it).
 #include "scene.h"
 
 #include "quad/temporal_compression.h"
@@ -26,6 +27,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -44,6 +46,7 @@ struct Options {
   int qp = 32;
   int frame_threads = 1;
   std::vector<int> threads;
+  bool ours = true, x265 = true;
 };
 
 struct Frame {
@@ -225,6 +228,11 @@ bool parse(int argc, char **argv, Options &opt) {
       opt.qp = atoi(v);
     } else if (!strcmp(a, "--frame-threads")) {
       opt.frame_threads = atoi(v);
+    } else if (!strcmp(a, "--only")) {
+      opt.ours = !strcmp(v, "ours");
+      opt.x265 = !strcmp(v, "x265");
+      if (!opt.ours && !opt.x265)
+        return false;
     } else if (!strcmp(a, "--threads")) {
       for (const char *p = v; *p;) {
         char *end = nullptr;
@@ -251,7 +259,7 @@ int main(int argc, char **argv) {
   if (!parse(argc, argv, opt)) {
     fprintf(stderr,
             "usage: %s [--size WxH (even, up to 7680x4320)] [--frames N >= 2] "
-            "[--threads 1,2,4,...] [--qp 0..51] [--frame-threads 1..16]\n",
+            "[--threads 1,2,4,...] [--qp 0..51] [--frame-threads 1..16] [--only ours|x265]\n",
             argv[0]);
     return 2;
   }
@@ -274,8 +282,13 @@ int main(int argc, char **argv) {
   bool identical = true;
   for (size_t i = 0; i < opt.threads.size(); ++i) {
     const int n = opt.threads[i];
-    const Result ours = encode_ours(opt, frames, n);
-    const Result peer = encode_x265(opt, frames, n);
+    Result ours, peer;
+    ours.ok = peer.ok = true;
+    ours.fps = peer.fps = NAN;
+    if (opt.ours)
+      ours = encode_ours(opt, frames, n);
+    if (opt.x265)
+      peer = encode_x265(opt, frames, n);
     if (!ours.ok || !peer.ok) {
       fprintf(stderr, "%s failed at %d threads\n", ours.ok ? "x265" : "ours", n);
       return 1;

@@ -37,8 +37,7 @@ int strength(const BlockInfo &p, const BlockInfo &q, bool tu_edge, const int *re
 
 } // namespace
 
-void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, DeblockMap &map,
-                               int y_begin, int y_end) {
+void size_deblock_map(const BlockInfoMap &info, DeblockMap &map) {
   const size_t count = static_cast<size_t>(info.width4()) * info.height4();
   if (map.width4 != info.width4() || map.height4 != info.height4() || map.bs_left.size() != count) {
     map.width4 = info.width4();
@@ -48,6 +47,11 @@ void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, Deb
     map.qp_y.assign(count, 0);
     map.bypass.assign(count, 0);
   }
+}
+
+void derive_boundary_strengths(const BlockInfoMap &info, const int *ref_poc, DeblockMap &map,
+                               int y_begin, int y_end) {
+  size_deblock_map(info, map);
   for (int by = y_begin / 4; by < std::min(map.height4, y_end / 4); ++by) {
     for (int bx = 0; bx < map.width4; ++bx) {
       const int x = bx * 4;

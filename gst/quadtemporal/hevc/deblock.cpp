@@ -157,8 +157,15 @@ void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int 
   const int h4 = std::min({map.height4, (height + 3) / 4, (y_end + 3) / 4});
   const int first4 = y_begin / 4;
   const std::vector<uint8_t> &bs_map = vertical ? map.bs_left : map.bs_top;
+  // The band's blocks and, for its top edge, the row of blocks above: the
+  // only ones it reads (other bands may be in the works).
+  const auto band_begin =
+      map.bypass.begin() + static_cast<ptrdiff_t>(vertical ? first4 : std::max(0, first4 - 1)) *
+                               map.width4;
+  const auto band_end = map.bypass.begin() + static_cast<ptrdiff_t>(std::max(h4, 0)) * map.width4;
   const bool any_bypass =
-      std::any_of(map.bypass.begin(), map.bypass.end(), [](uint8_t b) { return b != 0; });
+      band_begin < band_end &&
+      std::any_of(band_begin, band_end, [](uint8_t b) { return b != 0; });
   auto bypass = [&](int idx) { return any_bypass && map.bypass[static_cast<size_t>(idx)] != 0; };
   // Index of the 4x4 block on the P side of the edge of block idx.
   const int p_offset = vertical ? 1 : map.width4;
@@ -213,9 +220,15 @@ void deblock_picture(uint8_t *const planes[3], const ptrdiff_t strides[3], int w
   filter_direction(planes, strides, width, height, map, params, false, 0, height);
 }
 
-void deblock_rows(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
-                  const DeblockMap &map, const DeblockParams &params, int y_begin, int y_end) {
+void deblock_vertical_edges(uint8_t *const planes[3], const ptrdiff_t strides[3], int width,
+                            int height, const DeblockMap &map, const DeblockParams &params,
+                            int y_begin, int y_end) {
   filter_direction(planes, strides, width, height, map, params, true, y_begin, y_end);
+}
+
+void deblock_horizontal_edges(uint8_t *const planes[3], const ptrdiff_t strides[3], int width,
+                              int height, const DeblockMap &map, const DeblockParams &params,
+                              int y_begin, int y_end) {
   filter_direction(planes, strides, width, height, map, params, false, y_begin, y_end);
 }
 

@@ -36,13 +36,20 @@ struct DeblockParams {
 void deblock_picture(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
                      const DeblockMap &map, const DeblockParams &params);
 
-// The same process a band of luma rows y_begin .. y_end - 1 at a time
-// (multiples of 16): vertical edges of the band, then its horizontal edges,
-// the one at y_begin included. Called for consecutive bands from the top,
-// it gives deblock_picture()'s result: a horizontal edge reads and writes 4
-// rows either side, all vertically filtered by then, and never reaches the
-// band below. Rows above y_begin - 3 are final afterwards.
-void deblock_rows(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
-                  const DeblockMap &map, const DeblockParams &params, int y_begin, int y_end);
+// The same process a band of luma rows y_begin .. y_end - 1 (multiples of
+// 16) at a time, in two passes, for bands deblocked on several threads.
+// The vertical edges of a band read and write only the band's rows, so
+// bands take that pass in any order. The horizontal edges of a band, the
+// one at y_begin included, read and write 4 rows either side: they need the
+// vertical pass done on the band and on the band above, not the band
+// above's horizontal pass (their rows do not overlap), and never reach the
+// band below. Once both passes are done on a band and the bands above,
+// deblock_picture()'s result stands above y_begin - 3.
+void deblock_vertical_edges(uint8_t *const planes[3], const ptrdiff_t strides[3], int width,
+                            int height, const DeblockMap &map, const DeblockParams &params,
+                            int y_begin, int y_end);
+void deblock_horizontal_edges(uint8_t *const planes[3], const ptrdiff_t strides[3], int width,
+                              int height, const DeblockMap &map, const DeblockParams &params,
+                              int y_begin, int y_end);
 
 } // namespace quad::hevc

@@ -116,13 +116,6 @@ namespace {
 // down there are finished before the row starts.
 constexpr int kFrameThreadReach = 64;
 
-// Waits until counter reaches at least value.
-void wait_for(const std::atomic<int> &counter, int value) {
-  for (int now = counter.load(std::memory_order_acquire); now < value;
-       now = counter.load(std::memory_order_acquire))
-    counter.wait(now, std::memory_order_acquire);
-}
-
 } // namespace
 
 Encoder::~Encoder() {
@@ -172,6 +165,9 @@ bool Encoder::init(const EncoderConfig &config) {
                                  static_cast<size_t>(pic->source.plane_width(c)));
     for (int r = 0; config.wavefront && r < sps_.ctb_rows(); ++r)
       pic->rows.push_back(std::make_unique<RowState>());
+    pic->row_stage.resize(pic->rows.size());
+    // Before rows derive their bS on several threads.
+    size_deblock_map(pic->info, pic->deblock_map);
     pictures_.push_back(std::move(pic));
   }
   // As many workers as threads (no more than cores, or jobs that can run
@@ -329,6 +325,9 @@ void Encoder::take_picture(const SourcePicture &in) {
       field.ref_poc[0][i] = pic.inter.ref_poc[i];
   }
   pic.final_rows = 0;
+  std::fill(pic.row_stage.begin(), pic.row_stage.end(), FinishStage::Coding);
+  pic.next_final_row = 0;
+  pic.making_final = false;
   for (auto &row : pic.rows) {
     row->coded.store(0, std::memory_order_relaxed);
     row->parked.store(false, std::memory_order_relaxed);
@@ -416,11 +415,9 @@ void Encoder::run_job(CtuWorker &worker, int64_t job) {
     code_slice(worker, pic);
     return;
   }
-  // A row is deblocked right after it is coded, after the row above, by
-  // the worker that coded its last CTU.
   const int row = static_cast<int>(job % jobs_per_picture_);
   if (code_row(worker, pic, row))
-    finish_in_order(pic, row);
+    finish_wavefront_row(pic, row);
 }
 
 void Encoder::help(int index) {
@@ -625,27 +622,37 @@ void Encoder::resume_below(PictureInFlight &pic, int row, int coded) {
   post_work();
 }
 
-void Encoder::finish_in_order(PictureInFlight &pic, int row) {
-  wait_for(pic.recon->finished_rows, row);
-  finish_row(pic, row);
-}
-
-void Encoder::finish_row(PictureInFlight &pic, int row) {
-  const int ctb = sps_.ctb_size();
-  const int y_begin = row * ctb;
-  const int y_end = std::min(sps_.height, y_begin + ctb);
-  PictureSamples &rec = pic.recon->samples;
+void Encoder::deblock_band_vertical(PictureInFlight &pic, int row) {
+  const int y_begin = row * sps_.ctb_size();
+  const int y_end = std::min(sps_.height, y_begin + sps_.ctb_size());
   if (pps_.deblocking) {
     derive_boundary_strengths(pic.info, pic.intra ? nullptr : pic.inter.ref_poc, pic.deblock_map,
                               y_begin, y_end);
-    deblock_rows(rec.planes, rec.stride, sps_.width, sps_.height, pic.deblock_map,
-                 DeblockParams{}, y_begin, y_end);
+    PictureSamples &rec = pic.recon->samples;
+    deblock_vertical_edges(rec.planes, rec.stride, sps_.width, sps_.height, pic.deblock_map,
+                           DeblockParams{}, y_begin, y_end);
   }
   if (config_.low_delay_p)
     store_motion_rows(pic, y_begin, y_end);
-  // Deblocking this row still changed the three rows above it; what lies
-  // above those is final: its margin and its part of the picture hash.
-  const int final_end = row == sps_.ctb_rows() - 1 ? sps_.height : std::max(0, y_begin - 4);
+}
+
+void Encoder::deblock_band_horizontal(PictureInFlight &pic, int row) {
+  if (!pps_.deblocking)
+    return;
+  const int y_begin = row * sps_.ctb_size();
+  const int y_end = std::min(sps_.height, y_begin + sps_.ctb_size());
+  PictureSamples &rec = pic.recon->samples;
+  deblock_horizontal_edges(rec.planes, rec.stride, sps_.width, sps_.height, pic.deblock_map,
+                           DeblockParams{}, y_begin, y_end);
+}
+
+void Encoder::make_lines_final(PictureInFlight &pic, int row) {
+  PictureSamples &rec = pic.recon->samples;
+  // The horizontal edges of this row still changed the three lines above
+  // it; what lies above those is final: its margin and its part of the
+  // picture hash.
+  const int final_end =
+      row == sps_.ctb_rows() - 1 ? sps_.height : std::max(0, row * sps_.ctb_size() - 4);
   if (final_end > pic.final_rows) {
     if (config_.low_delay_p)
       rec.extend_borders(pic.final_rows, final_end);
@@ -663,6 +670,65 @@ void Encoder::finish_row(PictureInFlight &pic, int row) {
   finished.store(row + 1, std::memory_order_release);
   finished.notify_all();
   post_work();
+}
+
+void Encoder::finish_row(PictureInFlight &pic, int row) {
+  deblock_band_vertical(pic, row);
+  deblock_band_horizontal(pic, row);
+  make_lines_final(pic, row);
+}
+
+void Encoder::finish_wavefront_row(PictureInFlight &pic, int row) {
+  deblock_band_vertical(pic, row);
+  // This row's horizontal edges wait for the row above's vertical ones;
+  // the row below's may have been waiting for this row's.
+  const int rows = sps_.ctb_rows();
+  int ready[2];
+  int count = 0;
+  {
+    std::lock_guard<std::mutex> lock(pic.finishing);
+    pic.row_stage[static_cast<size_t>(row)] = FinishStage::VerticalDone;
+    for (int r = row; r <= std::min(row + 1, rows - 1); ++r) {
+      FinishStage &stage = pic.row_stage[static_cast<size_t>(r)];
+      if (stage == FinishStage::VerticalDone &&
+          (r == 0 || pic.row_stage[static_cast<size_t>(r) - 1] != FinishStage::Coding)) {
+        stage = FinishStage::HorizontalClaimed;
+        ready[count++] = r;
+      }
+    }
+  }
+  for (int i = 0; i < count; ++i) {
+    deblock_band_horizontal(pic, ready[i]);
+    horizontal_done(pic, ready[i]);
+  }
+}
+
+void Encoder::horizontal_done(PictureInFlight &pic, int row) {
+  const int rows = sps_.ctb_rows();
+  int next;
+  {
+    std::lock_guard<std::mutex> lock(pic.finishing);
+    pic.row_stage[static_cast<size_t>(row)] = FinishStage::HorizontalDone;
+    next = pic.next_final_row;
+    if (pic.making_final || pic.row_stage[static_cast<size_t>(next)] != FinishStage::HorizontalDone)
+      return;
+    pic.making_final = true;
+  }
+  // Rows whose horizontal edges are done meanwhile are seen below, under
+  // the lock, by this thread: it is the only one making lines final. Once
+  // the last row counts finished the caller may take the next picture into
+  // pic: nothing of pic is touched after that.
+  for (;;) {
+    make_lines_final(pic, next);
+    if (next == rows - 1)
+      return;
+    std::lock_guard<std::mutex> lock(pic.finishing);
+    next = ++pic.next_final_row;
+    if (pic.row_stage[static_cast<size_t>(next)] != FinishStage::HorizontalDone) {
+      pic.making_final = false;
+      return;
+    }
+  }
 }
 
 void Encoder::motion_grid(std::vector<BlockMotion> &grid, int &cols, int &rows) const {

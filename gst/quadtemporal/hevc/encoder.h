@@ -119,6 +119,14 @@ struct RowState {
   int waits_for = 0; // CTUs of the row above it needs, while parked
 };
 
+// How far a wavefront row's finishing has gone (Encoder::finish_wavefront_row).
+enum class FinishStage : uint8_t {
+  Coding,            // not coded yet
+  VerticalDone,      // bS derived, vertical edges deblocked, motion stored
+  HorizontalClaimed, // a thread is deblocking its horizontal edges
+  HorizontalDone,
+};
+
 // A picture from encode() taking it until its access unit is written: its
 // source, the decisions made for it when it was taken, and its coding
 // state. With frame threads several are coded at once.
@@ -149,6 +157,13 @@ struct PictureInFlight {
   std::vector<uint8_t> row_bottoms[3];
   int final_rows = 0;                          // luma rows with margin and hash done
   Md5 md5[3];                                  // the picture hash, row by row
+  // Wavefront rows' finishing, on whichever threads get there: each row's
+  // stage, the next row whose lines are to be made final and whether a
+  // thread is making them so.
+  std::mutex finishing;
+  std::vector<FinishStage> row_stage;
+  int next_final_row = 0;
+  bool making_final = false;
 };
 
 // The decision knobs of a speed preset at a QP.
@@ -285,12 +300,24 @@ private:
   void keep_bottom_line(PictureInFlight &pic, int row, int x);
   // Points worker's CTU encoder at the lines kept of the row above `row`.
   void use_lines_above(CtuWorker &worker, PictureInFlight &pic, int row);
-  // Deblocks CTU row `row` once coded (the rows above finished), fills
-  // the margin, hashes the rows no later filtering changes and stores the
-  // row's motion; then counts it finished.
+  // A coded CTU row's deblocking and what follows it, in three steps.
+  // deblock_band_vertical(): its bS, its vertical edges and its motion for
+  // later pictures, touching no other row's samples. deblock_band_horizontal():
+  // its horizontal edges, once the row above has had its vertical ones.
+  // make_lines_final(): margin and hash of the lines no later filtering
+  // changes, in row order; then the row counts finished.
+  void deblock_band_vertical(PictureInFlight &pic, int row);
+  void deblock_band_horizontal(PictureInFlight &pic, int row);
+  void make_lines_final(PictureInFlight &pic, int row);
+  // Without wavefront: the three steps of a row, rows in order.
   void finish_row(PictureInFlight &pic, int row);
-  // finish_row() once the row above is finished.
-  void finish_in_order(PictureInFlight &pic, int row);
+  // Wavefront: the steps of CTU row `row` once coded, and those of other
+  // rows it unblocks, on this thread; a step still waiting for another row
+  // is left to the thread finishing that row, so no thread waits.
+  void finish_wavefront_row(PictureInFlight &pic, int row);
+  // After row's horizontal edges: makes lines final, row after row, unless
+  // another thread is already doing so.
+  void horizontal_done(PictureInFlight &pic, int row);
   // What later pictures' temporal candidates read of luma rows
   // y_begin .. y_end - 1.
   void store_motion_rows(PictureInFlight &pic, int y_begin, int y_end);

@@ -3,6 +3,7 @@
 //
 // Usage: threads_bench [--size WxH] [--frames N] [--threads 1,2,4,...]
 //                      [--qp QP] [--frame-threads N] [--only ours|x265]
+//                      [--hash md5|checksum|none]
 //
 // Both encoders get the same frames, rendered once into memory
 // (quadcapturesrc's default scene), and the same thread count: ours is
@@ -10,7 +11,8 @@
 // P, CTUs of the preset; x265 is ultrafast with tune zerolatency (wavefront,
 // no lookahead), pools of N threads. --frame-threads N gives both encoders
 // N pictures at once (default 1: each picture finishes before the next, the
-// low-latency way). Both at constant QP.
+// low-latency way). Both at constant QP. --hash sets our picture hash SEI
+// (MD5 by default; x265 writes none by default).
 // Frames per second are wall-clock over the encode calls (the encoders'
 // set-up excluded); CPU is the process's CPU time over the same span, so
 // CPU / wall shows how many cores the encoder kept busy. Ours must give one
@@ -47,6 +49,8 @@ struct Options {
   int frame_threads = 1;
   std::vector<int> threads;
   bool ours = true, x265 = true;
+  int picture_hash = TC_PICTURE_HASH_MD5;
+  const char *hash_name = "md5";
 };
 
 struct Frame {
@@ -111,6 +115,7 @@ Result encode_ours(const Options &opt, const std::vector<Frame> &frames, int thr
   cfg.wavefront = 1;
   cfg.threads = threads;
   cfg.frame_threads = opt.frame_threads;
+  cfg.picture_hash = opt.picture_hash;
   TCEncoder *enc = nullptr;
   if (tc_init(&cfg, &enc) != TC_OK) {
     fprintf(stderr, "ours: tc_init failed at %dx%d\n", opt.width, opt.height);
@@ -228,6 +233,14 @@ bool parse(int argc, char **argv, Options &opt) {
       opt.qp = atoi(v);
     } else if (!strcmp(a, "--frame-threads")) {
       opt.frame_threads = atoi(v);
+    } else if (!strcmp(a, "--hash")) {
+      opt.hash_name = v;
+      opt.picture_hash = !strcmp(v, "md5")        ? TC_PICTURE_HASH_MD5
+                         : !strcmp(v, "checksum") ? TC_PICTURE_HASH_CHECKSUM
+                         : !strcmp(v, "none")     ? TC_PICTURE_HASH_NONE
+                                                  : -1;
+      if (opt.picture_hash < 0)
+        return false;
     } else if (!strcmp(a, "--only")) {
       opt.ours = !strcmp(v, "ours");
       opt.x265 = !strcmp(v, "x265");
@@ -259,7 +272,7 @@ int main(int argc, char **argv) {
   if (!parse(argc, argv, opt)) {
     fprintf(stderr,
             "usage: %s [--size WxH (even, up to 7680x4320)] [--frames N >= 2] "
-            "[--threads 1,2,4,...] [--qp 0..51] [--frame-threads 1..16] [--only ours|x265]\n",
+            "[--threads 1,2,4,...] [--qp 0..51] [--frame-threads 1..16] [--only ours|x265] [--hash md5|checksum|none]\n",
             argv[0]);
     return 2;
   }
@@ -271,11 +284,11 @@ int main(int argc, char **argv) {
   const auto t0 = Clock::now();
   const std::vector<Frame> frames = render_scene(opt);
   printf("%dx%d synthetic scene, %d frames (rendered in %.1f s), QP %d, %d cores.\n"
-         "Ours: preset 0, wavefront, low-delay P. x265 %s: ultrafast, zerolatency, "
-         "--pools N. Both: frame threads %d.\n\n",
+         "Ours: preset 0, wavefront, low-delay P, %s picture hash. x265 %s: ultrafast, "
+         "zerolatency, --pools N. Both: frame threads %d.\n\n",
          opt.width, opt.height, opt.frames,
          std::chrono::duration<double>(Clock::now() - t0).count(), opt.qp, cores,
-         x265_version_str, opt.frame_threads);
+         opt.hash_name, x265_version_str, opt.frame_threads);
   printf("| threads | ours fps | speed-up | CPU / wall | x265 fps | speed-up | CPU / wall | "
          "ours / x265 fps | ours kB | x265 kB |\n|---|---|---|---|---|---|---|---|---|---|\n");
   Result ours_first, x265_first;

@@ -90,6 +90,7 @@ void tc_config_default(TCConfig *cfg) {
   cfg->gop = TC_GOP_ALL_INTRA;
   cfg->wavefront = 0;
   cfg->frame_threads = 1;
+  cfg->picture_hash = TC_PICTURE_HASH_MD5;
 }
 
 int tc_init(const TCConfig *cfg, TCEncoder **out) {
@@ -97,7 +98,8 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
       cfg->frame_threads < 1 || cfg->frame_threads > 16 ||
       cfg->bitrate_kbps < 0 || (cfg->bitrate_kbps > 0 && cfg->vbv_buffer_ms <= 0) ||
       cfg->speed_preset < TC_PRESET_ULTRAFAST || cfg->speed_preset > TC_PRESET_SLOW ||
-      (cfg->gop != TC_GOP_ALL_INTRA && cfg->gop != TC_GOP_LOW_DELAY_P))
+      (cfg->gop != TC_GOP_ALL_INTRA && cfg->gop != TC_GOP_LOW_DELAY_P) ||
+      cfg->picture_hash < TC_PICTURE_HASH_MD5 || cfg->picture_hash > TC_PICTURE_HASH_NONE)
     return TC_ERROR_INVALID_ARGUMENT;
   quad::hevc::EncoderConfig c;
   c.width = cfg->width;
@@ -116,6 +118,9 @@ int tc_init(const TCConfig *cfg, TCEncoder **out) {
   c.vbv_buffer_ms = cfg->vbv_buffer_ms;
   c.ref_frames = cfg->ref_frames;
   c.low_delay_p = cfg->gop == TC_GOP_LOW_DELAY_P;
+  c.picture_hash = cfg->picture_hash == TC_PICTURE_HASH_CHECKSUM ? quad::hevc::PictureHash::Checksum
+                   : cfg->picture_hash == TC_PICTURE_HASH_NONE   ? quad::hevc::PictureHash::None
+                                                                 : quad::hevc::PictureHash::Md5;
   TCEncoder *enc = new (std::nothrow) TCEncoder;
   if (!enc)
     return TC_ERROR_OUT_OF_MEMORY;

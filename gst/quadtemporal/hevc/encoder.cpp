@@ -9,6 +9,7 @@
 
 #include "boundary_strength.h"
 #include "md5.h"
+#include "picture_checksum.h"
 #include "syntax.h"
 
 namespace quad::hevc {
@@ -166,6 +167,7 @@ bool Encoder::init(const EncoderConfig &config) {
     for (int r = 0; config.wavefront && r < sps_.ctb_rows(); ++r)
       pic->rows.push_back(std::make_unique<RowState>());
     pic->row_stage.resize(pic->rows.size());
+    pic->band_checksums.resize(static_cast<size_t>(sps_.ctb_rows()));
     // Before rows derive their bS on several threads.
     size_deblock_map(pic->info, pic->deblock_map);
     pictures_.push_back(std::move(pic));
@@ -656,7 +658,7 @@ void Encoder::make_lines_final(PictureInFlight &pic, int row) {
   if (final_end > pic.final_rows) {
     if (config_.low_delay_p)
       rec.extend_borders(pic.final_rows, final_end);
-    for (int c = 0; c < 3; ++c) {
+    for (int c = 0; c < 3 && config_.picture_hash == PictureHash::Md5; ++c) {
       const int sh_c = c ? 1 : 0;
       for (int y = pic.final_rows >> sh_c; y < final_end >> sh_c; ++y)
         pic.md5[c].update(rec.planes[c] + y * rec.stride[c],
@@ -672,9 +674,26 @@ void Encoder::make_lines_final(PictureInFlight &pic, int row) {
   post_work();
 }
 
+void Encoder::checksum_band(PictureInFlight &pic, int row) {
+  if (config_.picture_hash != PictureHash::Checksum)
+    return;
+  // Later horizontal edges change no line above 3 lines over their row.
+  const int ctb = sps_.ctb_size();
+  const int y_begin = row == 0 ? 0 : row * ctb - 4;
+  const int y_end = row == sps_.ctb_rows() - 1 ? sps_.height : (row + 1) * ctb - 4;
+  const PictureSamples &rec = pic.recon->samples;
+  for (int c = 0; c < 3; ++c) {
+    const int sh_c = c ? 1 : 0;
+    pic.band_checksums[static_cast<size_t>(row)][static_cast<size_t>(c)] =
+        checksum_rows(rec.planes[c], rec.stride[c], rec.plane_width(c), y_begin >> sh_c,
+                      y_end >> sh_c);
+  }
+}
+
 void Encoder::finish_row(PictureInFlight &pic, int row) {
   deblock_band_vertical(pic, row);
   deblock_band_horizontal(pic, row);
+  checksum_band(pic, row);
   make_lines_final(pic, row);
 }
 
@@ -699,6 +718,7 @@ void Encoder::finish_wavefront_row(PictureInFlight &pic, int row) {
   }
   for (int i = 0; i < count; ++i) {
     deblock_band_horizontal(pic, ready[i]);
+    checksum_band(pic, ready[i]);
     horizontal_done(pic, ready[i]);
   }
 }
@@ -819,14 +839,24 @@ void Encoder::return_picture(int64_t number, CodedPicture &coded) {
   }
   append_nal_unit(out, sh.nal_type, rbsp_.bytes());
 
-  // D.3.20: MD5 of each decoded sample array at the coded size, fed row by
-  // row as finish_row() made the rows final.
-  uint8_t md5[3][16];
-  for (int c = 0; c < 3; ++c)
-    pic.md5[c].finish(md5[c]);
-  rbsp_.clear();
-  write_picture_hash_sei(rbsp_, md5);
-  append_nal_unit(out, NalUnitType::SuffixSei, rbsp_.bytes());
+  // D.3.20: the hash of each decoded sample array at the coded size, made
+  // row by row as the rows became final.
+  if (config_.picture_hash == PictureHash::Md5) {
+    uint8_t md5[3][16];
+    for (int c = 0; c < 3; ++c)
+      pic.md5[c].finish(md5[c]);
+    rbsp_.clear();
+    write_picture_hash_sei(rbsp_, md5);
+    append_nal_unit(out, NalUnitType::SuffixSei, rbsp_.bytes());
+  } else if (config_.picture_hash == PictureHash::Checksum) {
+    uint32_t checksum[3] = {0, 0, 0};
+    for (const std::array<uint32_t, 3> &band : pic.band_checksums)
+      for (int c = 0; c < 3; ++c)
+        checksum[c] += band[static_cast<size_t>(c)];
+    rbsp_.clear();
+    write_picture_checksum_sei(rbsp_, checksum);
+    append_nal_unit(out, NalUnitType::SuffixSei, rbsp_.bytes());
+  }
   if (config_.bitrate > 0) {
     // 7.3.2.8 filler_data_rbsp(): 0xFF bytes, then the trailing bits.
     const int64_t filler = rate_.filler_bits(static_cast<int64_t>(out.size()) * 8);

@@ -265,4 +265,13 @@ void write_picture_hash_sei(BitWriter &bw, const uint8_t md5[3][16]) {
   bw.put_trailing_bits();
 }
 
+void write_picture_checksum_sei(BitWriter &bw, const uint32_t checksum[3]) {
+  bw.put_byte(132);       // payloadType: decoded_picture_hash
+  bw.put_byte(1 + 3 * 4); // payloadSize
+  bw.put_byte(2);         // hash_type: checksum
+  for (int c = 0; c < 3; ++c)
+    bw.put_bits(checksum[c], 32);
+  bw.put_trailing_bits();
+}
+
 } // namespace quad::hevc

@@ -86,8 +86,10 @@ struct SliceHeader {
 void write_slice_header(BitWriter &bw, const SequenceParams &sps, const PictureParams &pps,
                         const SliceHeader &sh);
 
-// D.2.20 decoded picture hash SEI message (hash_type 0, MD5) in a complete
-// sei_rbsp(), for a suffix SEI NAL unit.
+// D.2.20 decoded picture hash SEI message in a complete sei_rbsp(), for a
+// suffix SEI NAL unit: hash_type 0 (picture_md5 per plane) or hash_type 2
+// (picture_checksum per plane).
 void write_picture_hash_sei(BitWriter &bw, const uint8_t md5[3][16]);
+void write_picture_checksum_sei(BitWriter &bw, const uint32_t checksum[3]);
 
 } // namespace quad::hevc

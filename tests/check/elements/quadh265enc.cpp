@@ -513,6 +513,41 @@ GST_START_TEST(test_realtime_guard_and_threads) {
 }
 GST_END_TEST;
 
+/* The hash_type of an access unit's decoded picture hash SEI (D.2.20), or
+ * -1 when it has none. */
+static int picture_hash_type(GstBuffer *buf) {
+  GstMapInfo map;
+  fail_unless(gst_buffer_map(buf, &map, GST_MAP_READ));
+  int type = -1;
+  for (gsize i = 0; i + 7 < map.size; i++) {
+    /* A suffix SEI NAL unit (type 40) whose first payload is 132. */
+    if (map.data[i] == 0 && map.data[i + 1] == 0 && map.data[i + 2] == 1 &&
+        ((map.data[i + 3] >> 1) & 0x3f) == 40 && map.data[i + 5] == 132)
+      type = map.data[i + 7];
+  }
+  gst_buffer_unmap(buf, &map);
+  return type;
+}
+
+/* picture-hash: MD5 (hash_type 0) by default, the checksum (2) or no SEI. */
+GST_START_TEST(test_picture_hash) {
+  const struct {
+    const char *props;
+    int hash_type;
+  } cases[] = {{"", 0}, {"picture-hash=checksum", 2}, {"picture-hash=none", -1}};
+  for (const auto &c : cases) {
+    GstHarness *h = encoder_harness(c.props, "I420", 96, 64);
+    for (int i = 0; i < 2; i++) {
+      GstBuffer *out = gst_harness_push_and_pull(h, test_frame("I420", 96, 64, i));
+      fail_unless(out != nullptr);
+      fail_unless_equals_int(picture_hash_type(out), c.hash_type);
+      gst_buffer_unref(out);
+    }
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
 /* frame-threads=3: two pictures of latency, reported; every frame comes
  * out, in order; the stream does not depend on the thread count. */
 GST_START_TEST(test_frame_threads) {
@@ -1030,6 +1065,7 @@ static Suite *quadh265enc_suite(void) {
   tcase_add_test(tc, test_motion_estimate_seeds_the_search);
   tcase_add_test(tc, test_realtime_guard_and_threads);
   tcase_add_test(tc, test_frame_threads);
+  tcase_add_test(tc, test_picture_hash);
   tcase_add_test(tc, test_stream_format_from_downstream_caps);
   tcase_add_test(tc, test_new_stream_new_codec_data);
   tcase_add_test(tc, test_muxers_take_output);

@@ -5,12 +5,14 @@ with every decoder, to exactly the encoder's reconstruction.
 For each case, hevc_conformance_encoder writes a stream and the MD5 of each
 reconstructed picture; the stream then goes through
 
-  * FFmpeg with -err_detect crccheck+explode (checks the picture hash SEI),
-  * libde265's dec265 -c (hash check; a picture failing it is dropped),
+  * FFmpeg with -err_detect crccheck+explode (checks an MD5 picture hash),
+  * libde265's dec265 -c,
   * GStreamer filesrc ! h265parse ! avdec_h265,
 
 and the MD5 of every decoded picture must equal the reconstruction's. A
-mismatch names the case, the decoder and the first differing frame.
+mismatch names the case, the decoder and the first differing frame. Each
+picture's hash SEI (MD5 or checksum, or none when the case writes none) is
+also checked against the samples FFmpeg decoded, computed here.
 
 Modes:
   matrix  the fixed matrix: sizes x CTU x QP x deblocking on synthetic content
@@ -28,6 +30,7 @@ import argparse
 import hashlib
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -41,7 +44,7 @@ class Case:
     def __init__(self, name, size=None, y4m=None, frames=2, qp=32, ctu=32,
                  preset=2, deblock=True, keyint=1, seed=1, bitrate=0, gop='intra',
                  refs=1, pan=None, cut_at=0, hints=None, wpp=False, threads=1,
-                 frame_threads=1):
+                 frame_threads=1, picture_hash='md5'):
         self.name = name
         self.size = size
         self.y4m = y4m
@@ -61,6 +64,7 @@ class Case:
         self.wpp = wpp
         self.threads = threads
         self.frame_threads = frame_threads
+        self.picture_hash = picture_hash
 
     def threaded(self):
         """Whether the stream must not depend on the thread count."""
@@ -93,6 +97,8 @@ class Case:
             args += ['--threads', str(self.threads)]
         if self.frame_threads > 1:
             args += ['--frame-threads', str(self.frame_threads)]
+        if self.picture_hash != 'md5':
+            args += ['--hash', self.picture_hash]
         return args
 
     def describe(self):
@@ -111,6 +117,8 @@ class Case:
             gop += ' frame-threads=%d' % self.frame_threads
         if self.threaded():
             gop += ' threads=%d' % self.threads
+        if self.picture_hash != 'md5':
+            gop += ' hash=%s' % self.picture_hash
         return ('%s [%s qp=%d ctu=%d preset=%d deblock=%s keyint=%d '
                 'frames=%d%s%s]' % (self.name, src, self.qp, self.ctu,
                                     self.preset, 'on' if self.deblock else 'off',
@@ -137,7 +145,86 @@ def decode_ffmpeg(stream, frame_size, threads=1):
     # FFmpeg exits 0 even when explode stops a picture: any error line fails.
     errors = r.stderr.decode(errors='replace').strip()
     return frame_md5s(r.stdout, frame_size), errors or (
-        'exit %d' % r.returncode if r.returncode else '')
+        'exit %d' % r.returncode if r.returncode else ''), r.stdout
+
+
+def picture_hash_seis(stream):
+    """The decoded picture hash SEI messages (D.2.20) of an Annex B stream in
+    decoding order, each as (hash_type, [the three planes' hash bytes])."""
+    data = open(stream, 'rb').read()
+    starts = [m.end() for m in re.finditer(b'\x00\x00\x01', data)]
+    seis = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] - 3 if i + 1 < len(starts) else len(data)
+        nal = data[start:end]
+        if len(nal) < 3 or (nal[0] >> 1) & 0x3f != 40:  # SUFFIX_SEI_NUT
+            continue
+        rbsp = re.sub(b'\x00\x00\x03', b'\x00\x00', nal[2:])
+        pos = 0
+        while pos < len(rbsp) and rbsp[pos] != 0x80:  # rbsp_trailing_bits
+            values = []
+            for _ in range(2):  # payloadType, payloadSize (7.3.5)
+                value = 0
+                while rbsp[pos] == 0xff:
+                    value += 255
+                    pos += 1
+                values.append(value + rbsp[pos])
+                pos += 1
+            payload_type, size = values
+            payload = rbsp[pos:pos + size]
+            pos += size
+            if payload_type == 132:
+                hash_type = payload[0]
+                n = {0: 16, 1: 2, 2: 4}[hash_type]
+                seis.append((hash_type, [payload[1 + c * n:1 + (c + 1) * n]
+                                         for c in range(3)]))
+    return seis
+
+
+def plane_checksum(plane, w, h):
+    """D.3.20 picture_checksum of an 8-bit plane of w x h samples."""
+    x_mask = [(x & 0xff) ^ (x >> 8) for x in range(w)]
+    total = 0
+    for y in range(h):
+        y_mask = (y & 0xff) ^ (y >> 8)
+        row = plane[y * w:(y + 1) * w]
+        total += sum(s ^ m ^ y_mask for s, m in zip(row, x_mask))
+    return total & 0xffffffff
+
+
+def check_picture_hashes(case, stream, decoded, w, h):
+    """Each picture's hash SEI against the picture FFmpeg decoded: hash_type
+    and value as case.picture_hash asks, computed here from the decoded
+    samples. Returns failure messages."""
+    seis = picture_hash_seis(stream)
+    if case.picture_hash == 'none':
+        return ['%d picture hash SEIs written with none' % len(seis)] if seis else []
+    # The hash covers the coded picture (multiples of 8); the decoder
+    # outputs the display size.
+    if w % 8 or h % 8:
+        return []
+    frame_size = w * h * 3 // 2
+    frames = len(decoded) // frame_size
+    if len(seis) != frames:
+        return ['%d picture hash SEIs for %d pictures' % (len(seis), frames)]
+    want_type = {'md5': 0, 'checksum': 2}[case.picture_hash]
+    for i, (hash_type, values) in enumerate(seis):
+        frame = decoded[i * frame_size:(i + 1) * frame_size]
+        planes = [(frame[:w * h], w, h),
+                  (frame[w * h:w * h * 5 // 4], w // 2, h // 2),
+                  (frame[w * h * 5 // 4:], w // 2, h // 2)]
+        for c, (plane, pw, ph) in enumerate(planes):
+            if hash_type != want_type:
+                return ['picture %d: hash_type %d, expected %d' % (
+                    i, hash_type, want_type)]
+            if hash_type == 0:
+                ok = hashlib.md5(plane).digest() == values[c]
+            else:
+                ok = plane_checksum(plane, pw, ph) == int.from_bytes(values[c], 'big')
+            if not ok:
+                return ['picture %d plane %d: the hash SEI does not match the '
+                        'decoded samples' % (i, c)]
+    return []
 
 
 def decode_libde265(stream, frame_size, workdir):
@@ -217,12 +304,13 @@ def check_case(case, encoder, workdir):
                 if r.returncode != 0 or f.read() != expected:
                     failures.append('%d threads give another stream than %d' %
                                     (threads, case.threads))
-    decoders = [('ffmpeg', decode_ffmpeg(stream, frame_size))]
+    md5s, err, decoded = decode_ffmpeg(stream, frame_size)
+    decoders = [('ffmpeg', (md5s, err))]
+    failures += check_picture_hashes(case, stream, decoded, w, h)
     if case.wpp:
         decoders.append(('ffmpeg -threads 4',
-                         decode_ffmpeg(stream, frame_size, threads=4)))
+                         decode_ffmpeg(stream, frame_size, threads=4)[:2]))
     for decoder, (decoded, err) in decoders + [
-            ('libde265', decode_libde265(stream, frame_size, workdir)),
             ('libde265', decode_libde265(stream, frame_size, workdir)),
             ('gstreamer', decode_gstreamer(stream, (w, h), workdir))]:
         if err:
@@ -348,6 +436,20 @@ def matrix_cases():
                           frame_threads=frame_threads, bitrate=bitrate,
                           hints=None if bitrate else 'pan'))
         n += 1
+    # Picture hash SEIs other than MD5: the checksum (libde265 checks it;
+    # summed by CTU row on several threads) on pictures wider and taller
+    # than 256 (the x >> 8 and y >> 8 of its mask), a last CTU row cut short,
+    # with and without wavefront and deblocking; and none.
+    for size, ctu, wpp, deblock, picture_hash in [
+            ((352, 288), 32, True, True, 'checksum'),
+            ((344, 280), 64, True, False, 'checksum'),
+            ((336, 272), 16, False, True, 'checksum'),
+            ((176, 144), 32, True, True, 'none')]:
+        cases.append(Case('hash', size=size, ctu=ctu, preset=0, frames=3,
+                          keyint=0, seed=n, gop='p', wpp=wpp,
+                          threads=3 if wpp else 1, deblock=deblock,
+                          pan=(37, 13), picture_hash=picture_hash))
+        n += 1
     # Motion hints (quadmotion's estimate in the element): the pan's own
     # vector, and garbage that must not break the stream.
     for hints, preset in [('pan', 0), ('noise', 3)]:
@@ -402,7 +504,8 @@ def random_case(rng, n):
                 keyint=rng.choice([0, 1, 2, 3]), seed=rng.randint(0, 1 << 30),
                 gop='p' if p else 'intra', refs=rng.randint(1, 4),
                 wpp=rng.random() < 0.3, threads=rng.choice([1, 2, 3, 8]),
-                frame_threads=rng.choice([1, 1, 2, 3]))
+                frame_threads=rng.choice([1, 1, 2, 3]),
+                picture_hash=rng.choice(['md5', 'md5', 'checksum', 'none']))
 
 
 def main():

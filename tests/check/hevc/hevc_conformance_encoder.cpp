@@ -163,7 +163,7 @@ int usage() {
                        "[--qp Q] [--ctu C] [--preset P] [--keyint K] "
                        "[--bitrate KBPS] [--vbv-ms MS] [--no-deblock] [--gop intra|p] [--refs N] "
                        "[--pan QX,QY] [--cut-at N] [--hints pan|noise] [--wpp] [--threads N] "
-                       "[--frame-threads N]\n");
+                       "[--frame-threads N] [--hash md5|checksum|none]\n");
   return 2;
 }
 
@@ -193,7 +193,14 @@ int main(int argc, char **argv) {
       cfg.threads = std::atoi(v), ++i;
     else if (a == "--frame-threads")
       cfg.frame_threads = std::atoi(v), ++i;
-    else if (a == "--hints")
+    else if (a == "--hash") {
+      const std::string hash = v;
+      cfg.picture_hash = hash == "md5"        ? TC_PICTURE_HASH_MD5
+                         : hash == "checksum" ? TC_PICTURE_HASH_CHECKSUM
+                         : hash == "none"     ? TC_PICTURE_HASH_NONE
+                                              : -1;
+      ++i;
+    }    else if (a == "--hints")
       hints_mode = v, ++i;
     else if (a == "--cut-at")
       cut_at = std::atoi(v), ++i;

@@ -5,6 +5,7 @@
 #include "deblock.h"
 #include "intra_pred.h"
 #include "md5.h"
+#include "picture_checksum.h"
 #include "quant.h"
 #include "transform.h"
 
@@ -1071,6 +1072,43 @@ TEST(Md5, PlaneSkipsStridePadding) {
   const uint8_t abc[3] = {'a', 'b', 'c'};
   md5_plane(abc, 3, 3, 1, d);
   EXPECT_EQ(hex(d), "900150983cd24fb0d6963f7d28e17f72");
+}
+
+// ---------------------------------------------------------------------------
+// Picture checksum
+
+// D.3.20 as the text writes it, a sample at a time.
+uint32_t checksum_by_definition(const std::vector<uint8_t> &plane, int stride, int width,
+                                int y_begin, int y_end) {
+  uint32_t sum = 0;
+  for (int y = y_begin; y < y_end; ++y)
+    for (int x = 0; x < width; ++x) {
+      const int mask = (x & 0xff) ^ (y & 0xff) ^ (x >> 8) ^ (y >> 8);
+      sum += static_cast<uint32_t>(plane[static_cast<size_t>(y * stride + x)] ^ mask);
+    }
+  return sum;
+}
+
+TEST(PictureChecksum, EqualsDefinitionAndBandsAddUp) {
+  // Widths either side of the 256-sample blocks and the 8-sample steps,
+  // rows past 256 (y >> 8), all-255 samples (the largest lane sums).
+  std::mt19937 rng(8);
+  for (const int width : {1, 7, 8, 9, 255, 256, 257, 520, 7680}) {
+    const int height = width == 7680 ? 8 : 300;
+    const int stride = width + 13;
+    for (const bool saturated : {false, true}) {
+      std::vector<uint8_t> plane(static_cast<size_t>(stride * height));
+      for (auto &v : plane)
+        v = saturated ? 255 : static_cast<uint8_t>(rng());
+      const uint32_t whole = checksum_by_definition(plane, stride, width, 0, height);
+      EXPECT_EQ(checksum_rows(plane.data(), stride, width, 0, height), whole) << width;
+      const int cut = height / 3;
+      EXPECT_EQ(checksum_rows(plane.data(), stride, width, 0, cut) +
+                    checksum_rows(plane.data(), stride, width, cut, height),
+                whole)
+          << width;
+    }
+  }
 }
 
 } // namespace

@@ -4,7 +4,7 @@
  *   tc_encode_y4m in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset 0..6]
  *                 [--keyint N] [--no-deblock] [--frames N] [--recon rec.yuv]
  *                 [--gop intra|p] [--refs 1..4] [--wpp] [--threads N]
- *                 [--frame-threads N]
+ *                 [--frame-threads N] [--hash md5|checksum|none]
  *
  * --gop p codes low-delay P pictures predicting from up to --refs earlier
  * ones (IDR every --keyint pictures, 0: only the first).
@@ -12,6 +12,7 @@
  * (0: one per core); the stream does not depend on N.
  * --frame-threads N codes N pictures at once (P pictures start while the
  * ones before them finish), holding N - 1 back.
+ * --hash picks the decoded picture hash SEI (MD5 by default).
  * --recon writes the encoder's reconstruction (raw I420), which every
  * conforming decoder reproduces exactly.
  * The file is read a picture ahead on a thread of its own (as x265's
@@ -118,7 +119,7 @@ int main(int argc, char **argv) {
             "usage: %s in.y4m out.265 [--qp N] [--ctu 16|32|64] [--preset "
             "0..6] [--keyint N] [--no-deblock] [--frames N] [--recon "
             "rec.yuv] [--gop intra|p] [--refs 1..4] [--wpp] [--threads N] "
-            "[--frame-threads N]\n",
+            "[--frame-threads N] [--hash md5|checksum|none]\n",
             argv[0]);
     return 2;
   }
@@ -153,6 +154,12 @@ int main(int argc, char **argv) {
       cfg.threads = atoi(v), ++i;
     else if (!strcmp(a, "--frame-threads"))
       cfg.frame_threads = atoi(v), ++i;
+    else if (!strcmp(a, "--hash"))
+      cfg.picture_hash = !strcmp(v, "md5")        ? TC_PICTURE_HASH_MD5
+                         : !strcmp(v, "checksum") ? TC_PICTURE_HASH_CHECKSUM
+                         : !strcmp(v, "none")     ? TC_PICTURE_HASH_NONE
+                                                  : -1,
+      ++i;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 2;

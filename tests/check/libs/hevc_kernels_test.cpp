@@ -794,6 +794,22 @@ struct TestPicture {
     for (int by = 0; by < map.height4; ++by)
       map.bs_left[static_cast<size_t>(by * map.width4 + x_edge / 4)] = bs;
   }
+  // Random chroma samples, and random bS on the 8x8 grid and QpY.
+  void random_chroma_and_edges(std::mt19937 &rng) {
+    for (auto &v : cb)
+      v = static_cast<uint8_t>(100 + rng() % 40);
+    for (auto &v : cr)
+      v = static_cast<uint8_t>(90 + rng() % 40);
+    for (int by = 0; by < map.height4; ++by)
+      for (int bx = 0; bx < map.width4; ++bx) {
+        const size_t i = static_cast<size_t>(by * map.width4 + bx);
+        if (bx % 2 == 0 && bx > 0)
+          map.bs_left[i] = static_cast<uint8_t>(rng() % 3);
+        if (by % 2 == 0 && by > 0)
+          map.bs_top[i] = static_cast<uint8_t>(rng() % 3);
+        map.qp_y[i] = static_cast<int8_t>(25 + rng() % 27);
+      }
+  }
   uint8_t luma(int x, int r) const { return y[static_cast<size_t>(r * width + x)]; }
   uint8_t chroma(int x, int r) const { return cb[static_cast<size_t>(r * width / 2 + x)]; }
 };
@@ -940,19 +956,7 @@ TEST(Deblock, VerticalEdgesOfWholePictureBeforeHorizontal) {
       for (int c = 0; c < 64; ++c)
         pic.y[static_cast<size_t>(r * 64 + c)] =
             static_cast<uint8_t>(60 + (c / 8) * 7 + (r / 8) * 5 + static_cast<int>(rng() % 5));
-    for (auto &v : pic.cb)
-      v = static_cast<uint8_t>(100 + rng() % 40);
-    for (auto &v : pic.cr)
-      v = static_cast<uint8_t>(90 + rng() % 40);
-    for (int by = 0; by < pic.map.height4; ++by)
-      for (int bx = 0; bx < pic.map.width4; ++bx) {
-        const size_t i = static_cast<size_t>(by * pic.map.width4 + bx);
-        if (bx % 2 == 0 && bx > 0)
-          pic.map.bs_left[i] = static_cast<uint8_t>(rng() % 3);
-        if (by % 2 == 0 && by > 0)
-          pic.map.bs_top[i] = static_cast<uint8_t>(rng() % 3);
-        pic.map.qp_y[i] = static_cast<int8_t>(25 + rng() % 27);
-      }
+    pic.random_chroma_and_edges(rng);
     DeblockParams params;
     params.beta_offset_div2 = static_cast<int>(rng() % 13) - 6;
     params.tc_offset_div2 = static_cast<int>(rng() % 13) - 6;
@@ -986,20 +990,10 @@ TEST(Deblock, BandsInAnyOrderKeepingTheirDependencies) {
     TestPicture pic(64, 80);
     for (auto &v : pic.y)
       v = static_cast<uint8_t>(80 + rng() % 60);
-    for (auto &v : pic.cb)
-      v = static_cast<uint8_t>(100 + rng() % 40);
-    for (auto &v : pic.cr)
-      v = static_cast<uint8_t>(90 + rng() % 40);
-    for (int by = 0; by < pic.map.height4; ++by)
-      for (int bx = 0; bx < pic.map.width4; ++bx) {
-        const size_t i = static_cast<size_t>(by * pic.map.width4 + bx);
-        if (bx % 2 == 0 && bx > 0)
-          pic.map.bs_left[i] = static_cast<uint8_t>(rng() % 3);
-        if (by % 2 == 0 && by > 0)
-          pic.map.bs_top[i] = static_cast<uint8_t>(rng() % 3);
-        pic.map.qp_y[i] = static_cast<int8_t>(25 + rng() % 27);
-        pic.map.bypass[i] = by >= 8 && by < 12 && rng() % 4 == 0;
-      }
+    pic.random_chroma_and_edges(rng);
+    for (int by = 8; by < 12; ++by)
+      for (int bx = 0; bx < pic.map.width4; ++bx)
+        pic.map.bypass[static_cast<size_t>(by * pic.map.width4 + bx)] = rng() % 4 == 0;
     TestPicture bands = pic;
     uint8_t *planes[3] = {bands.y.data(), bands.cb.data(), bands.cr.data()};
     const ptrdiff_t strides[3] = {64, 32, 32};

@@ -468,8 +468,9 @@ void Encoder::stop_workers() {
 void Encoder::wait_for_references(CtuWorker &worker, const PictureInFlight &pic, int row) {
   if (pic.intra || pic.inter.reference_reach == 0)
     return;
-  // The rows holding every line above the limit, finished: finish_row(j)
-  // leaves the lines above j * CtbSizeY - 4 final.
+  // The rows holding every line above the limit, finished: row j counts
+  // finished once make_lines_final(j) has made the lines above
+  // j * CtbSizeY - 4 final.
   const int ctb = sps_.ctb_size();
   const int rows = sps_.ctb_rows();
   const int limit = reference_line_limit(pic.inter, row * ctb);

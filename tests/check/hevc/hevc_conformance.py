@@ -209,14 +209,14 @@ def check_picture_hashes(case, stream, decoded, w, h):
         return ['%d picture hash SEIs for %d pictures' % (len(seis), frames)]
     want_type = {'md5': 0, 'checksum': 2}[case.picture_hash]
     for i, (hash_type, values) in enumerate(seis):
+        if hash_type != want_type:
+            return ['picture %d: hash_type %d, expected %d' % (
+                i, hash_type, want_type)]
         frame = decoded[i * frame_size:(i + 1) * frame_size]
         planes = [(frame[:w * h], w, h),
                   (frame[w * h:w * h * 5 // 4], w // 2, h // 2),
                   (frame[w * h * 5 // 4:], w // 2, h // 2)]
         for c, (plane, pw, ph) in enumerate(planes):
-            if hash_type != want_type:
-                return ['picture %d: hash_type %d, expected %d' % (
-                    i, hash_type, want_type)]
             if hash_type == 0:
                 ok = hashlib.md5(plane).digest() == values[c]
             else:

@@ -272,7 +272,8 @@ int main(int argc, char **argv) {
   if (!parse(argc, argv, opt)) {
     fprintf(stderr,
             "usage: %s [--size WxH (even, up to 7680x4320)] [--frames N >= 2] "
-            "[--threads 1,2,4,...] [--qp 0..51] [--frame-threads 1..16] [--only ours|x265] [--hash md5|checksum|none]\n",
+            "[--threads 1,2,4,...] [--qp 0..51] [--frame-threads 1..16] [--only ours|x265] "
+            "[--hash md5|checksum|none]\n",
             argv[0]);
     return 2;
   }

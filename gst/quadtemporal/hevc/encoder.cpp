@@ -470,11 +470,11 @@ void Encoder::wait_for_references(CtuWorker &worker, const PictureInFlight &pic,
     return;
   // The rows holding every line above the limit, finished: row j counts
   // finished once make_lines_final(j) has made the lines above
-  // j * CtbSizeY - 4 final.
+  // (j + 1) * CtbSizeY - 4 final.
   const int ctb = sps_.ctb_size();
   const int rows = sps_.ctb_rows();
   const int limit = reference_line_limit(pic.inter, row * ctb);
-  const int needed = limit == INT_MAX ? rows : std::min(rows, (limit + 4 + ctb - 1) / ctb + 1);
+  const int needed = limit == INT_MAX ? rows : std::min(rows, (limit + 4 + ctb - 1) / ctb);
   // The rows waited for may be parked: this thread runs them meanwhile.
   for (int i = 0; i < pic.inter.num_ref_idx; ++i)
     wait_helping(worker, pic.inter.ref[i]->finished_rows, needed);
@@ -651,11 +651,12 @@ void Encoder::deblock_band_horizontal(PictureInFlight &pic, int row) {
 
 void Encoder::make_lines_final(PictureInFlight &pic, int row) {
   PictureSamples &rec = pic.recon->samples;
-  // The horizontal edges of this row still changed the three lines above
-  // it; what lies above those is final: its margin and its part of the
-  // picture hash.
+  // Rows up to this one have had their horizontal edges: only the row
+  // below's top edge still changes lines, the three above it (one in
+  // chroma). What lies above those is final: its margin and its part of
+  // the picture hash.
   const int final_end =
-      row == sps_.ctb_rows() - 1 ? sps_.height : std::max(0, row * sps_.ctb_size() - 4);
+      row == sps_.ctb_rows() - 1 ? sps_.height : (row + 1) * sps_.ctb_size() - 4;
   if (final_end > pic.final_rows) {
     if (config_.low_delay_p)
       rec.extend_borders(pic.final_rows, final_end);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "large_allocator.h"
 #include "picture.h"
 
 namespace quad::hevc {
@@ -85,7 +86,7 @@ public:
 private:
   int width4_ = 0;
   int height4_ = 0;
-  std::vector<BlockInfo> blocks_;
+  std::vector<BlockInfo, LargeAllocator<BlockInfo>> blocks_;
 };
 
 // Z-order (Morton) index of a 4x4 block inside its CTU, from luma sample

@@ -23,11 +23,9 @@ void PictureSamples::allocate(int w, int h, int margin_luma) {
     offset[c] = total + static_cast<size_t>(stride[c]) * m + ((m + 63) & ~63);
     total += static_cast<size_t>(stride[c]) * (plane_height(c) + 2 * m);
   }
-  storage_.assign(total + 64, 0);
-  uint8_t *base = storage_.data();
-  base += (64 - reinterpret_cast<uintptr_t>(base) % 64) % 64;
+  storage_.assign(total, 0);
   for (int c = 0; c < 3; ++c)
-    planes[c] = base + offset[c];
+    planes[c] = storage_.data() + offset[c];
 }
 
 void PictureSamples::import(const uint8_t *const src[3], const ptrdiff_t src_stride[3],

@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "large_allocator.h"
+
 namespace quad::hevc {
 
 // Luma samples of margin on each side of a reference picture: motion
@@ -44,7 +46,7 @@ struct PictureSamples {
   void extend_borders(int y_begin, int y_end);
 
 private:
-  std::vector<uint8_t> storage_;
+  std::vector<uint8_t, LargeAllocator<uint8_t>> storage_;
 };
 
 // A motion vector in quarter luma samples.

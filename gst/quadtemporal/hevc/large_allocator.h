@@ -1,0 +1,43 @@
+// An allocator for the encoder's picture-sized arrays (samples, per-block
+// maps): 64-byte aligned, and from 2 MiB on in transparent huge pages where
+// the kernel gives them on request (MADV_HUGEPAGE). In 4 KiB pages every
+// array of a 7680x4320 encoder faults in page by page, which took half of
+// its 0.8 s start. GStreamer-free.
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+
+namespace quad::hevc {
+
+template <class T> struct LargeAllocator {
+  using value_type = T;
+  static constexpr size_t kHugePage = size_t{2} << 20;
+
+  LargeAllocator() = default;
+  template <class U> LargeAllocator(const LargeAllocator<U> &) {}
+
+  T *allocate(size_t n) {
+    const size_t bytes = n * sizeof(T);
+    const bool huge = bytes >= kHugePage;
+    const size_t alignment = huge ? kHugePage : 64;
+    // aligned_alloc() takes whole multiples of the alignment.
+    const size_t size = (bytes + alignment - 1) / alignment * alignment;
+    void *p = std::aligned_alloc(alignment, size);
+    if (!p)
+      throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    if (huge)
+      madvise(p, size, MADV_HUGEPAGE);
+#endif
+    return static_cast<T *>(p);
+  }
+  void deallocate(T *p, size_t) { std::free(p); }
+
+  template <class U> bool operator==(const LargeAllocator<U> &) const { return true; }
+};
+
+} // namespace quad::hevc

@@ -1,10 +1,10 @@
 // An allocator for the encoder's picture-sized arrays (samples, per-block
-// maps): 64-byte aligned, and from 1 MiB on in transparent huge pages where
-// the kernel gives them on request (MADV_HUGEPAGE), as GstQuadAllocator
-// does for GStreamer buffers from 2 MiB. In 4 KiB pages the arrays faulted
-// in page by page for most of an encoder's start (7680x4320: 0.8 s); from
-// 1 MiB, so a 1280x720 picture (1.9 MB with its margin) is among them, at
-// the price of rounding an array up to 2 MiB.
+// maps): 64-byte aligned; from 1 MiB on, 2 MiB aligned and rounded, in
+// transparent huge pages where the kernel gives them on request
+// (MADV_HUGEPAGE). First touched in 4 KiB pages, these arrays took most of
+// an encoder's start (7680x4320: 0.8 s). GstQuadAllocator does the same for
+// GStreamer buffers from 2 MiB; here from 1 MiB, so that a 1280x720
+// picture (1.9 MB with its margin) is among them.
 #pragma once
 
 #include <sys/mman.h>

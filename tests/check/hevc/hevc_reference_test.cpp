@@ -1,7 +1,8 @@
-// Unit tests of what makes a picture usable as a reference: the margin
-// filled from the picture's edges, the decoded picture buffer's marking by
-// the RPS (H.265 8.3.2), and the slice header fields of P slices (7.3.6.1,
-// 7.3.7) read back with an independent Exp-Golomb reader.
+// Unit tests of what makes a picture usable as a reference: its memory
+// (aligned, zeroed), the margin filled from the picture's edges, the
+// decoded picture buffer's marking by the RPS (H.265 8.3.2), and the slice
+// header fields of P slices (7.3.6.1, 7.3.7) read back with an independent
+// Exp-Golomb reader.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -14,6 +15,26 @@
 
 namespace quad::hevc {
 namespace {
+
+TEST(LargeAllocator, AlignsToCacheLinesAndHugePages) {
+  std::vector<uint8_t, LargeAllocator<uint8_t>> small(1000, 1);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small.data()) % 64, 0u);
+  std::vector<uint8_t, LargeAllocator<uint8_t>> large(size_t{1} << 20, 1);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(large.data()) % (size_t{2} << 20), 0u);
+  EXPECT_EQ(large.back(), 1);
+}
+
+TEST(PictureSamples, LargePictureStartsZeroedAndAligned) {
+  PictureSamples pic;
+  pic.allocate(1920, 1080, kPictureMargin);
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(pic.planes[c]) % 64, 0u);
+    const int m = c ? kPictureMargin / 2 : kPictureMargin;
+    for (int y = -m; y < pic.plane_height(c) + m; y += 7)
+      for (int x = -m; x < pic.plane_width(c) + m; x += 5)
+        ASSERT_EQ(pic.planes[c][y * pic.stride[c] + x], 0) << "plane " << c;
+  }
+}
 
 TEST(PictureSamples, MarginRepeatsTheEdges) {
   PictureSamples pic;

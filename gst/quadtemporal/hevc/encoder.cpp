@@ -649,14 +649,18 @@ void Encoder::deblock_band_horizontal(PictureInFlight &pic, int row) {
                            DeblockParams{}, y_begin, y_end);
 }
 
+int Encoder::final_line_end(int row) const {
+  // Only the row below's top edge still changes lines, the three above it
+  // (one in chroma).
+  return row == sps_.ctb_rows() - 1 ? sps_.height : (row + 1) * sps_.ctb_size() - 4;
+}
+
 void Encoder::make_lines_final(PictureInFlight &pic, int row) {
   PictureSamples &rec = pic.recon->samples;
-  // Rows up to this one have had their horizontal edges: only the row
-  // below's top edge still changes lines, the three above it (one in
-  // chroma). What lies above those is final: its margin and its part of
+  // Rows up to this one have had their horizontal edges: the lines above
+  // final_line_end(row) are final, and so their margin and their part of
   // the picture hash.
-  const int final_end =
-      row == sps_.ctb_rows() - 1 ? sps_.height : (row + 1) * sps_.ctb_size() - 4;
+  const int final_end = final_line_end(row);
   if (final_end > pic.final_rows) {
     if (config_.low_delay_p)
       rec.extend_borders(pic.final_rows, final_end);
@@ -679,10 +683,10 @@ void Encoder::make_lines_final(PictureInFlight &pic, int row) {
 void Encoder::checksum_band(PictureInFlight &pic, int row) {
   if (config_.picture_hash != PictureHash::Checksum)
     return;
-  // Later horizontal edges change no line above 3 lines over their row.
-  const int ctb = sps_.ctb_size();
-  const int y_begin = row == 0 ? 0 : row * ctb - 4;
-  const int y_end = row == sps_.ctb_rows() - 1 ? sps_.height : (row + 1) * ctb - 4;
+  // The lines this row's horizontal edges made final, whatever the order
+  // rows get there in.
+  const int y_begin = row == 0 ? 0 : final_line_end(row - 1);
+  const int y_end = final_line_end(row);
   const PictureSamples &rec = pic.recon->samples;
   for (int c = 0; c < 3; ++c) {
     const int sh_c = c ? 1 : 0;

@@ -319,6 +319,9 @@ private:
   void deblock_band_vertical(PictureInFlight &pic, int row);
   void deblock_band_horizontal(PictureInFlight &pic, int row);
   void make_lines_final(PictureInFlight &pic, int row);
+  // The luma line above which deblocking leaves nothing to change once CTU
+  // row `row` and the rows above have had their horizontal edges.
+  int final_line_end(int row) const;
   // PictureHash::Checksum: the checksum of the lines row's horizontal edges
   // made final (from 4 above the row to 4 above the next), on any thread.
   void checksum_band(PictureInFlight &pic, int row);

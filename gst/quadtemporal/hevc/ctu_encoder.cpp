@@ -14,8 +14,10 @@ void CtuEncoder::configure(const SequenceParams &sps, const PictureParams &pps,
   params_ = params;
   ctb_mask_ = (1 << sps.ctb_log2) - 1;
   qp_chroma_ = chroma_qp(params.qp);
+  // 1.1 MB, first touched by the first CTU coded: in huge pages, one page
+  // fault instead of some 280 (3-4 ms before a new worker's first CTUs).
   if (!candidates_)
-    candidates_ = std::make_unique<Candidates>();
+    candidates_.reset(new (LargeAllocator<Candidates>().allocate(1)) Candidates());
 }
 
 void CtuEncoder::begin_picture(const PictureSamples *source, PictureSamples *recon,

@@ -15,6 +15,7 @@
 #include "candidate.h"
 #include "coding_tree.h"
 #include "intra_pred.h"
+#include "large_allocator.h"
 #include "motion_vector_prediction.h"
 #include "parameter_sets.h"
 #include "picture.h"
@@ -268,7 +269,13 @@ private:
     InterPrediction merge_pred;
     InterPrediction amvp_pred;
   };
-  std::unique_ptr<Candidates> candidates_;
+  struct CandidatesDelete {
+    void operator()(Candidates *c) const {
+      c->~Candidates();
+      LargeAllocator<Candidates>().deallocate(c, 1);
+    }
+  };
+  std::unique_ptr<Candidates, CandidatesDelete> candidates_;
   alignas(64) uint8_t pred_[32 * 32];
   alignas(64) int16_t residual_[32 * 32];
   alignas(64) int16_t coeff_buf_[32 * 32];

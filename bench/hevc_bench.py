@@ -27,8 +27,8 @@ the ratio is ours/peer. With a constant QP every encoder codes its IDR a
 few QP finer than its P pictures (x265's and x264's ipratio; ours 3).
 
   hevc_bench.py BUILD_DIR [--clips DIR] [--frames N] [--presets P,P..]
-                [--quadmotion] [--threads N] [--only NAME] [--intra]
-                [--plot-data FILE]
+                [--quadmotion] [--threads N] [--repeat N] [--only NAME]
+                [--intra] [--plot-data FILE]
 
 --threads N (N > 1) gives every encoder N threads (x265 --pools N, x264
 --threads N) and measures wall-clock time; ours runs with --wpp on N
@@ -37,6 +37,10 @@ without wavefront ('pP no-wpp': what wavefront costs in BD-rate) and with
 two frame threads ('pP wpp Nt ft2': two pictures coded at once, one held
 back); x265 ultrafast runs with --no-wpp as well, and a last table gives
 what wavefront costs each encoder against no wavefront.
+
+--repeat N times each command N times, every encoder in turn, and keeps
+its fastest run: on a machine whose single runs vary by 10%, the figure
+to compare builds or thread counts by.
 
 The gst rows time the whole pipeline (reading the clip, quadmotion's
 search, the encoder), so their ratio to each other is what quadmotion's
@@ -249,12 +253,17 @@ def main():
                     help='threads for everyone (x265 --pools, x264 '
                     '--threads; ours with --wpp, also on one thread and '
                     'without wavefront); speeds become wall-clock')
+    ap.add_argument('--repeat', type=int, default=1,
+                    help='time every command N times, in turns, and keep '
+                    'the fastest (default 1)')
     ap.add_argument('--only', default='', help='clips whose name contains it')
     ap.add_argument('--intra', action='store_true',
                     help='all-intra against x265 ultrafast --keyint 1')
     ap.add_argument('--plot-data', help='write the rate/PSNR points as CSV')
     args = ap.parse_args()
     args.presets = [int(p) for p in args.presets.split(',')]
+    if args.repeat < 1:
+        ap.error('--repeat takes 1 or more')
     global WALL_CLOCK
     WALL_CLOCK = args.threads > 1
 
@@ -294,8 +303,16 @@ def main():
                         '264' if name.startswith('x264') else '265'))
                 cmds = ours_commands(args, encoder, src, out, qp, frames)
                 cmds.update(peer_commands(args, src, out, qp, frames))
+                # Each repeat runs every encoder once, in turn, so a slow
+                # spell of the machine touches all of them; the fastest
+                # run of each counts (rates and PSNR: the last run's streams).
+                fastest = {}
+                for _ in range(args.repeat):
+                    for name, (cmd, _) in cmds.items():
+                        fastest[name] = min(fastest.get(name, math.inf),
+                                            timed(cmd))
                 for name, (cmd, path) in cmds.items():
-                    seconds[name] = seconds.get(name, 0.0) + timed(cmd)
+                    seconds[name] = seconds.get(name, 0.0) + fastest[name]
                     kbps = os.path.getsize(path) * 8 * fps / frames / 1000
                     points.setdefault(name, []).append(
                         (kbps, psnr_y(path, src, frames)))
@@ -328,12 +345,13 @@ def main():
 
     mode = 'All-intra' if args.intra else 'Low-delay P (no picture held back)'
     print()
-    print('%s, QP %s, %s and one reference picture each, %s '
-          'fps. Ours: tc_encode_y4m --preset P (pP)%s. Peers: x265 %s%s. '
+    print('%s, QP %s, %s and one reference picture each, %s. '
+          'Ours: tc_encode_y4m --preset P (pP)%s. Peers: x265 %s%s. '
           'BD-rate: PSNR-Y, negative is better; speed: ours/peer.' % (
               mode, '/'.join(map(str, QPS)),
               '%d threads' % args.threads if args.threads > 1 else 'one thread',
-              'wall-clock' if WALL_CLOCK else 'CPU-time',
+              ('wall-clock' if WALL_CLOCK else 'CPU-time') + ' fps' +
+              (' (fastest of %d runs)' % args.repeat if args.repeat > 1 else ''),
               ', the element in gst-launch-1.0 alone (gst) and after '
               'quadmotion (gst+quadmotion)' if args.quadmotion else '',
               versions['x265'],

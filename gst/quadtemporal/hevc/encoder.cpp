@@ -664,11 +664,19 @@ void Encoder::make_lines_final(PictureInFlight &pic, int row) {
   if (final_end > pic.final_rows) {
     if (config_.low_delay_p)
       rec.extend_borders(pic.final_rows, final_end);
-    for (int c = 0; c < 3 && config_.picture_hash == PictureHash::Md5; ++c) {
-      const int sh_c = c ? 1 : 0;
-      for (int y = pic.final_rows >> sh_c; y < final_end >> sh_c; ++y)
-        pic.md5[c].update(rec.planes[c] + y * rec.stride[c],
-                          static_cast<size_t>(rec.plane_width(c)));
+    if (config_.picture_hash == PictureHash::Md5) {
+      // A chroma line and the first of its two luma lines hash side by
+      // side (Md5::update3); final_rows and final_end are even.
+      size_t width[3];
+      for (int c = 0; c < 3; ++c)
+        width[c] = static_cast<size_t>(rec.plane_width(c));
+      for (int y = pic.final_rows >> 1; y < final_end >> 1; ++y) {
+        const uint8_t *const lines[3] = {rec.planes[0] + 2 * y * rec.stride[0],
+                                         rec.planes[1] + y * rec.stride[1],
+                                         rec.planes[2] + y * rec.stride[2]};
+        Md5::update3(pic.md5, lines, width);
+        pic.md5[0].update(lines[0] + rec.stride[0], width[0]);
+      }
     }
     pic.final_rows = final_end;
   }

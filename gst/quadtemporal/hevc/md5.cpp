@@ -36,6 +36,56 @@ inline void store_le32(uint32_t v, uint8_t *p) {
     p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
+// RFC 1321 3.4 on one block of each of N messages, the N step chains
+// interleaved.
+template <int N> void process_blocks(uint32_t *const state[N], const uint8_t *const block[N]) {
+  uint32_t m[N][16];
+  uint32_t a[N], b[N], c[N], d[N];
+  for (int k = 0; k < N; ++k) {
+    for (int i = 0; i < 16; ++i)
+      m[k][i] = load_le32(block[k] + 4 * i);
+    a[k] = state[k][0];
+    b[k] = state[k][1];
+    c[k] = state[k][2];
+    d[k] = state[k][3];
+  }
+  // Four rounds of sixteen steps; one loop per round so each unrolls with
+  // its function, message index and shift known. The round function's
+  // value depends on the previous step; it is added last so the other
+  // terms are summed while that step completes.
+  auto step = [&](int k, uint32_t f, int i, int g) {
+    const uint32_t next = b[k] + rotl(f + (a[k] + (kSine[i] + m[k][g])), kShift[i]);
+    a[k] = d[k];
+    d[k] = c[k];
+    c[k] = b[k];
+    b[k] = next;
+  };
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i)
+    for (int k = 0; k < N; ++k)
+      step(k, d[k] ^ (b[k] & (c[k] ^ d[k])), i, i);
+#pragma GCC unroll 16
+  for (int i = 16; i < 32; ++i)
+    for (int k = 0; k < N; ++k)
+      // G = (b & d) | (c & ~d): the terms share no bit, so they may be
+      // added, and c & ~d does not wait for b.
+      step(k, (b[k] & d[k]) + (c[k] & ~d[k]), i, (5 * i + 1) & 15);
+#pragma GCC unroll 16
+  for (int i = 32; i < 48; ++i)
+    for (int k = 0; k < N; ++k)
+      step(k, b[k] ^ c[k] ^ d[k], i, (3 * i + 5) & 15);
+#pragma GCC unroll 16
+  for (int i = 48; i < 64; ++i)
+    for (int k = 0; k < N; ++k)
+      step(k, c[k] ^ (b[k] | ~d[k]), i, (7 * i) & 15);
+  for (int k = 0; k < N; ++k) {
+    state[k][0] += a[k];
+    state[k][1] += b[k];
+    state[k][2] += c[k];
+    state[k][3] += d[k];
+  }
+}
+
 } // namespace
 
 Md5::Md5() {
@@ -51,59 +101,71 @@ void Md5::reset() {
   length_ = 0;
 }
 
-void Md5::process_block(const uint8_t block[64]) {
-  uint32_t m[16];
-  for (int i = 0; i < 16; ++i)
-    m[i] = load_le32(block + 4 * i);
-  uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  // RFC 1321 3.4: four rounds of sixteen steps; one loop per round so each
-  // unrolls with its function, message index and shift known. The round
-  // function's value depends on the previous step; it is added last so the
-  // other terms are summed while that step completes.
-  auto step = [&](uint32_t f, int i, int g) {
-    const uint32_t next = b + rotl(f + (a + (kSine[i] + m[g])), kShift[i]);
-    a = d;
-    d = c;
-    c = b;
-    b = next;
-  };
-#pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i)
-    step(d ^ (b & (c ^ d)), i, i);
-#pragma GCC unroll 16
-  for (int i = 16; i < 32; ++i)
-    // G = (b & d) | (c & ~d): the terms share no bit, so they may be
-    // added, and c & ~d does not wait for b.
-    step((b & d) + (c & ~d), i, (5 * i + 1) & 15);
-#pragma GCC unroll 16
-  for (int i = 32; i < 48; ++i)
-    step(b ^ c ^ d, i, (3 * i + 5) & 15);
-#pragma GCC unroll 16
-  for (int i = 48; i < 64; ++i)
-    step(c ^ (b | ~d), i, (7 * i) & 15);
-  state_[0] += a;
-  state_[1] += b;
-  state_[2] += c;
-  state_[3] += d;
+void Md5::begin_update(const uint8_t *&data, size_t &size) {
+  const size_t used = static_cast<size_t>(length_ & 63);
+  length_ += size;
+  if (used == 0)
+    return;
+  const size_t take = std::min<size_t>(64 - used, size);
+  std::memcpy(buffer_ + used, data, take);
+  data += take;
+  size -= take;
+  if (used + take < 64)
+    return;
+  uint32_t *const state[1] = {state_};
+  const uint8_t *const block[1] = {buffer_};
+  process_blocks<1>(state, block);
 }
 
 void Md5::update(const uint8_t *data, size_t size) {
-  size_t used = static_cast<size_t>(length_ & 63);
-  length_ += size;
-  if (used != 0) {
-    const size_t take = std::min<size_t>(64 - used, size);
-    std::memcpy(buffer_ + used, data, take);
-    data += take;
-    size -= take;
-    used += take;
-    if (used < 64)
-      return;
-    process_block(buffer_);
+  begin_update(data, size);
+  uint32_t *const state[1] = {state_};
+  for (; size >= 64; data += 64, size -= 64) {
+    const uint8_t *const block[1] = {data};
+    process_blocks<1>(state, block);
   }
-  for (; size >= 64; data += 64, size -= 64)
-    process_block(data);
   if (size != 0)
     std::memcpy(buffer_, data, size);
+}
+
+void Md5::update3(Md5 md5[3], const uint8_t *const data_in[3], const size_t size_in[3]) {
+  const uint8_t *data[3];
+  size_t size[3];
+  for (int k = 0; k < 3; ++k) {
+    data[k] = data_in[k];
+    size[k] = size_in[k];
+    md5[k].begin_update(data[k], size[k]);
+  }
+  // Whole blocks: three at once while each message has one, then two,
+  // then one.
+  for (;;) {
+    int live[3];
+    int n = 0;
+    for (int k = 0; k < 3; ++k)
+      if (size[k] >= 64)
+        live[n++] = k;
+    if (n == 0)
+      break;
+    uint32_t *state[3];
+    const uint8_t *block[3];
+    for (int j = 0; j < n; ++j) {
+      state[j] = md5[live[j]].state_;
+      block[j] = data[live[j]];
+    }
+    if (n == 3)
+      process_blocks<3>(state, block);
+    else if (n == 2)
+      process_blocks<2>(state, block);
+    else
+      process_blocks<1>(state, block);
+    for (int j = 0; j < n; ++j) {
+      data[live[j]] += 64;
+      size[live[j]] -= 64;
+    }
+  }
+  for (int k = 0; k < 3; ++k)
+    if (size[k] != 0)
+      std::memcpy(md5[k].buffer_, data[k], size[k]);
 }
 
 void Md5::finish(uint8_t digest[16]) {

@@ -16,8 +16,16 @@ public:
   void finish(uint8_t digest[16]);
   void reset();
 
+  // Each of three digests takes its own message's next bytes. Their block
+  // functions run interleaved: MD5's 64 steps are one dependency chain,
+  // which leaves a core room for two more (the three planes of a picture
+  // hash in about two thirds of the time).
+  static void update3(Md5 md5[3], const uint8_t *const data[3], const size_t size[3]);
+
 private:
-  void process_block(const uint8_t block[64]);
+  // Adds the bytes that complete a block begun by an earlier update (and
+  // hashes it), or buffers them all; advances data and size past them.
+  void begin_update(const uint8_t *&data, size_t &size);
 
   uint32_t state_[4];
   uint64_t length_ = 0; // bytes hashed so far

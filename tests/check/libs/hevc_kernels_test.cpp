@@ -1056,6 +1056,41 @@ TEST(Md5, IncrementalEqualsOneShot) {
   }
 }
 
+TEST(Md5, ThreeAtOnceEqualsEachAlone) {
+  // Three messages of different lengths fed in chunks of different sizes,
+  // so that the three digests' partial blocks fall out of step and update3
+  // hashes three, two and one block at once.
+  std::vector<uint8_t> data[3];
+  for (int k = 0; k < 3; ++k) {
+    data[k].resize(3000 - 700 * static_cast<size_t>(k));
+    for (size_t i = 0; i < data[k].size(); ++i)
+      data[k][i] = static_cast<uint8_t>(i * (31 + k) + 7 * k);
+  }
+  for (size_t chunk : {1u, 63u, 64u, 100u, 250u, 3000u}) {
+    Md5 md5[3];
+    size_t off[3] = {0, 0, 0};
+    for (;;) {
+      const uint8_t *p[3];
+      size_t n[3];
+      for (int k = 0; k < 3; ++k) {
+        // Unequal chunks: message k takes chunk + 17 k bytes a call.
+        n[k] = std::min(chunk + 17 * static_cast<size_t>(k), data[k].size() - off[k]);
+        p[k] = data[k].data() + off[k];
+        off[k] += n[k];
+      }
+      if (n[0] + n[1] + n[2] == 0)
+        break;
+      Md5::update3(md5, p, n);
+    }
+    for (int k = 0; k < 3; ++k) {
+      uint8_t alone[16], together[16];
+      md5_bytes(data[k].data(), data[k].size(), alone);
+      md5[k].finish(together);
+      EXPECT_EQ(hex(together), hex(alone)) << "chunk=" << chunk << " message " << k;
+    }
+  }
+}
+
 TEST(Md5, PlaneSkipsStridePadding) {
   // Rows "abcdefghijklm" and "nopqrstuvwxyz" with padding between them hash
   // like the RFC's "abcdefghijklmnopqrstuvwxyz".

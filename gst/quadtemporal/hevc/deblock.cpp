@@ -34,17 +34,20 @@ inline uint8_t clip_pixel(int v) {
 }
 
 // One edge segment of 4 lines. q0 points at the first Q sample of line 0;
-// `across` steps from p0 to q0 (1 for vertical edges, the stride for
-// horizontal ones) and `along` steps from one line to the next.
-struct Segment {
+// across a vertical edge the samples are neighbours and the lines a stride
+// apart, across a horizontal one the other way round (known at compile
+// time, so that the compiler addresses them directly).
+template <bool kVertical> struct Segment {
   uint8_t *q0;
-  ptrdiff_t across;
-  ptrdiff_t along;
-  uint8_t &at(int line, int i) const { return q0[line * along + i * across]; }
+  ptrdiff_t stride;
+  uint8_t &at(int line, int i) const {
+    return kVertical ? q0[line * stride + i] : q0[i * stride + line];
+  }
   // p_i is at(line, -1 - i), q_i is at(line, i).
 };
 
 // H.265 8.7.2.5.3-8.7.2.5.7: decisions and filtering of one luma segment.
+template <class Segment>
 void filter_luma_segment(const Segment &s, int bs, int qp_p, int qp_q, bool keep_p, bool keep_q,
                          const DeblockParams &params) {
   const int qpl = (qp_q + qp_p + 1) >> 1;
@@ -129,6 +132,7 @@ void filter_luma_segment(const Segment &s, int bs, int qp_p, int qp_q, bool keep
 }
 
 // H.265 8.7.2.5.5 and 8.7.2.5.8: one 4-line chroma segment (bS == 2).
+template <class Segment>
 void filter_chroma_segment(const Segment &s, int qp_p, int qp_q, int c_qp_pic_offset, bool keep_p,
                            bool keep_q, const DeblockParams &params) {
   const int qpi = ((qp_q + qp_p + 1) >> 1) + c_qp_pic_offset;
@@ -150,39 +154,36 @@ void filter_chroma_segment(const Segment &s, int qp_p, int qp_q, int c_qp_pic_of
 
 // Filters every edge of one direction (8.7.2.1: EDGE_VER for the whole
 // picture, then EDGE_HOR).
+template <bool kVertical>
 void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
-                      const DeblockMap &map, const DeblockParams &params, bool vertical,
-                      int y_begin, int y_end) {
+                      const DeblockMap &map, const DeblockParams &params, int y_begin, int y_end) {
   const int w4 = std::min(map.width4, (width + 3) / 4);
   const int h4 = std::min({map.height4, (height + 3) / 4, (y_end + 3) / 4});
   const int first4 = y_begin / 4;
-  const std::vector<uint8_t> &bs_map = vertical ? map.bs_left : map.bs_top;
+  const std::vector<uint8_t> &bs_map = kVertical ? map.bs_left : map.bs_top;
   // The band's blocks and, for its top edge, the row of blocks above: the
   // only ones it reads (other bands may be in the works).
   const auto band_begin =
-      map.bypass.begin() + static_cast<ptrdiff_t>(vertical ? first4 : std::max(0, first4 - 1)) *
-                               map.width4;
+      map.bypass.begin() +
+      static_cast<ptrdiff_t>(kVertical ? first4 : std::max(0, first4 - 1)) * map.width4;
   const auto band_end = map.bypass.begin() + static_cast<ptrdiff_t>(std::max(h4, 0)) * map.width4;
   const bool any_bypass =
-      band_begin < band_end &&
-      std::any_of(band_begin, band_end, [](uint8_t b) { return b != 0; });
+      band_begin < band_end && std::any_of(band_begin, band_end, [](uint8_t b) { return b != 0; });
   auto bypass = [&](int idx) { return any_bypass && map.bypass[static_cast<size_t>(idx)] != 0; };
   // Index of the 4x4 block on the P side of the edge of block idx.
-  const int p_offset = vertical ? 1 : map.width4;
+  const int p_offset = kVertical ? 1 : map.width4;
 
   // Luma: edges on the 8x8 grid, segments of 4 lines.
   {
     const ptrdiff_t stride = strides[0];
-    const ptrdiff_t across = vertical ? 1 : stride;
-    const ptrdiff_t along = vertical ? stride : 1;
-    for (int by = vertical ? first4 : std::max(2, (first4 + 1) & ~1); by < h4;
-         by += vertical ? 1 : 2)
-      for (int bx = vertical ? 2 : 0; bx < w4; bx += vertical ? 2 : 1) {
+    for (int by = kVertical ? first4 : std::max(2, (first4 + 1) & ~1); by < h4;
+         by += kVertical ? 1 : 2)
+      for (int bx = kVertical ? 2 : 0; bx < w4; bx += kVertical ? 2 : 1) {
         const int idx = by * map.width4 + bx;
         const int bs = bs_map[static_cast<size_t>(idx)];
         if (bs == 0)
           continue;
-        const Segment seg{planes[0] + 4 * by * stride + 4 * bx, across, along};
+        const Segment<kVertical> seg{planes[0] + 4 * by * stride + 4 * bx, stride};
         filter_luma_segment(seg, bs, map.qp_y[static_cast<size_t>(idx - p_offset)],
                             map.qp_y[static_cast<size_t>(idx)], bypass(idx - p_offset), bypass(idx),
                             params);
@@ -194,17 +195,15 @@ void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int 
   // position of its first sample (8.7.2.5.1 / 8.7.2.5.5).
   for (int c = 1; c <= 2; ++c) {
     const ptrdiff_t stride = strides[c];
-    const ptrdiff_t across = vertical ? 1 : stride;
-    const ptrdiff_t along = vertical ? stride : 1;
     const int offset = c == 1 ? params.cb_qp_offset : params.cr_qp_offset;
     // In 4x4 luma units: edges every 4 blocks, segments every 2 blocks.
-    for (int by = vertical ? (first4 + 1) & ~1 : std::max(4, (first4 + 3) & ~3); by < h4;
-         by += vertical ? 2 : 4)
-      for (int bx = vertical ? 4 : 0; bx < w4; bx += vertical ? 4 : 2) {
+    for (int by = kVertical ? (first4 + 1) & ~1 : std::max(4, (first4 + 3) & ~3); by < h4;
+         by += kVertical ? 2 : 4)
+      for (int bx = kVertical ? 4 : 0; bx < w4; bx += kVertical ? 4 : 2) {
         const int idx = by * map.width4 + bx;
         if (bs_map[static_cast<size_t>(idx)] != 2)
           continue;
-        const Segment seg{planes[c] + 2 * by * stride + 2 * bx, across, along};
+        const Segment<kVertical> seg{planes[c] + 2 * by * stride + 2 * bx, stride};
         filter_chroma_segment(seg, map.qp_y[static_cast<size_t>(idx - p_offset)],
                               map.qp_y[static_cast<size_t>(idx)], offset, bypass(idx - p_offset),
                               bypass(idx), params);
@@ -216,20 +215,20 @@ void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int 
 
 void deblock_picture(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
                      const DeblockMap &map, const DeblockParams &params) {
-  filter_direction(planes, strides, width, height, map, params, true, 0, height);
-  filter_direction(planes, strides, width, height, map, params, false, 0, height);
+  filter_direction<true>(planes, strides, width, height, map, params, 0, height);
+  filter_direction<false>(planes, strides, width, height, map, params, 0, height);
 }
 
 void deblock_vertical_edges(uint8_t *const planes[3], const ptrdiff_t strides[3], int width,
                             int height, const DeblockMap &map, const DeblockParams &params,
                             int y_begin, int y_end) {
-  filter_direction(planes, strides, width, height, map, params, true, y_begin, y_end);
+  filter_direction<true>(planes, strides, width, height, map, params, y_begin, y_end);
 }
 
 void deblock_horizontal_edges(uint8_t *const planes[3], const ptrdiff_t strides[3], int width,
                               int height, const DeblockMap &map, const DeblockParams &params,
                               int y_begin, int y_end) {
-  filter_direction(planes, strides, width, height, map, params, false, y_begin, y_end);
+  filter_direction<false>(planes, strides, width, height, map, params, y_begin, y_end);
 }
 
 } // namespace quad::hevc

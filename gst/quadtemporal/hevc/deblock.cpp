@@ -47,9 +47,9 @@ template <bool kVertical> struct Segment {
 };
 
 // H.265 8.7.2.5.3-8.7.2.5.7: decisions and filtering of one luma segment.
-template <class Segment>
-void filter_luma_segment(const Segment &s, int bs, int qp_p, int qp_q, bool keep_p, bool keep_q,
-                         const DeblockParams &params) {
+template <bool kVertical>
+void filter_luma_segment(const Segment<kVertical> &s, int bs, int qp_p, int qp_q, bool keep_p,
+                         bool keep_q, const DeblockParams &params) {
   const int qpl = (qp_q + qp_p + 1) >> 1;
   const int beta = kBetaTable[std::clamp(qpl + (params.beta_offset_div2 << 1), 0, 51)];
   const int tc = kTcTable[std::clamp(qpl + 2 * (bs - 1) + (params.tc_offset_div2 << 1), 0, 53)];
@@ -132,9 +132,9 @@ void filter_luma_segment(const Segment &s, int bs, int qp_p, int qp_q, bool keep
 }
 
 // H.265 8.7.2.5.5 and 8.7.2.5.8: one 4-line chroma segment (bS == 2).
-template <class Segment>
-void filter_chroma_segment(const Segment &s, int qp_p, int qp_q, int c_qp_pic_offset, bool keep_p,
-                           bool keep_q, const DeblockParams &params) {
+template <bool kVertical>
+void filter_chroma_segment(const Segment<kVertical> &s, int qp_p, int qp_q, int c_qp_pic_offset,
+                           bool keep_p, bool keep_q, const DeblockParams &params) {
   const int qpi = ((qp_q + qp_p + 1) >> 1) + c_qp_pic_offset;
   const int qpc = qpc_from_qpi(qpi);
   constexpr int kBs = 2;

@@ -23,7 +23,7 @@ static constexpr int kRounds = 5;
 static double run_fps(const std::string &description, int frames, GstStructure **stats = nullptr) {
   GError *err = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
-  if (!pipeline) {
+  if (!pipeline || err) {
     fprintf(stderr, "bad pipeline %s: %s\n", description.c_str(), err ? err->message : "");
     exit(1);
   }

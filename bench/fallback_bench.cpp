@@ -75,8 +75,11 @@ static double percentile(std::vector<double> v, double p) {
 static bool run_once(const std::string &description, int frames, Result *r) {
   GError *err = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
-  if (!pipeline) {
+  if (!pipeline || err) {
     fprintf(stderr, "bad pipeline %s: %s\n", description.c_str(), err ? err->message : "");
+    g_clear_error(&err);
+    if (pipeline)
+      gst_object_unref(pipeline);
     return false;
   }
   Probe probe;

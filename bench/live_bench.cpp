@@ -77,7 +77,9 @@ double percentile(std::vector<double> v, double p) {
 GstElement *launch(const std::string &description) {
   GError *err = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
-  if (!pipeline) {
+  // A missing element (plugins not on GST_PLUGIN_PATH) still gives a
+  // partial pipeline, with the error set.
+  if (!pipeline || err) {
     fprintf(stderr, "bad pipeline %s: %s\n", description.c_str(), err ? err->message : "");
     exit(1);
   }

@@ -263,7 +263,12 @@ RunResult run_once(bool quadnet, int clients, const StreamShape &shape) {
       "appsrc name=src format=time is-live=true caps=video/x-h264,stream-format=byte-stream,"
       "alignment=au,width=1920,height=1080,framerate=" +
       std::to_string(shape.fps) + "/1 ! " + sink_desc;
-  GstElement *pipeline = gst_parse_launch(desc.c_str(), nullptr);
+  GError *err = nullptr;
+  GstElement *pipeline = gst_parse_launch(desc.c_str(), &err);
+  if (!pipeline || err) {
+    fprintf(stderr, "net: %s: %s\n", desc.c_str(), err ? err->message : "cannot build it");
+    exit(1);
+  }
   GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   gst_element_set_state(pipeline, GST_STATE_PLAYING);

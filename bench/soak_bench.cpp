@@ -214,7 +214,7 @@ int main(int argc, char **argv) {
           " ! quadnetsink name=sink address=127.0.0.1 port=0 stats-interval=0";
   GError *err = nullptr;
   GstElement *pipeline = gst_parse_launch(desc.c_str(), &err);
-  if (!pipeline) {
+  if (!pipeline || err) {
     fprintf(stderr, "soak: %s\n", err ? err->message : "cannot build the pipeline");
     return 1;
   }

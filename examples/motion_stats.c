@@ -54,10 +54,13 @@ int main(int argc, char **argv) {
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch(description, &error);
   g_free(description);
-  if (!pipeline) {
+  /* A missing element leaves a partial pipeline and the error set. */
+  if (!pipeline || error) {
     fprintf(stderr, "motion_stats: %s (is GST_PLUGIN_PATH set to gst-quad's plugins?)\n",
-            error->message);
+            error ? error->message : "cannot build the pipeline");
     g_clear_error(&error);
+    if (pipeline)
+      gst_object_unref(pipeline);
     return 1;
   }
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");

@@ -270,7 +270,7 @@ int main(int argc, char **argv) {
 
   GError *err = nullptr;
   demo.pipeline = gst_parse_launch(description.c_str(), &err);
-  if (!demo.pipeline) {
+  if (!demo.pipeline || err) {
     fprintf(stderr, "bad pipeline: %s\n", err ? err->message : "unknown");
     return 1;
   }

@@ -1,10 +1,10 @@
 // An allocator for the encoder's large arrays (samples, per-block maps, a
-// CTU encoder's candidates): 64-byte aligned; from 1 MiB on, 2 MiB aligned and rounded, in
-// transparent huge pages where the kernel gives them on request
-// (MADV_HUGEPAGE). First touched in 4 KiB pages, these arrays took most of
-// an encoder's start (7680x4320: 0.8 s). GstQuadAllocator does the same for
-// GStreamer buffers from 2 MiB; here from 1 MiB, so that a 1280x720
-// picture (1.9 MB with its margin) is among them.
+// CTU encoder's candidates): 64-byte aligned; from 1 MiB on, 2 MiB aligned
+// and rounded, in transparent huge pages where the kernel gives them on
+// request (MADV_HUGEPAGE). First touched in 4 KiB pages, these arrays took
+// most of an encoder's start (7680x4320: 0.8 s). GstQuadAllocator does the
+// same for GStreamer buffers from 2 MiB; here from 1 MiB, so that a
+// 1280x720 picture (1.9 MB with its margin) is among them.
 #pragma once
 
 #include <sys/mman.h>

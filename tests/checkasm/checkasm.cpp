@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -288,6 +289,73 @@ void check_interp_chroma(const Primitives &ref, const Primitives &p) {
     }
 }
 
+// Lines across a luma edge, p3..q3 at offsets -4..3 along `across`: each
+// segment a ramp with a step at the edge and noise, drawn so that its
+// segments take every decision of 8.7.2.5.3 and 8.7.2.5.6 (no filter,
+// normal filter with and without the second samples, strong filter), some
+// at the ends of the sample range so that the clipping shows.
+void fill_edge_lines(uint8_t *q0, ptrdiff_t across, ptrdiff_t along, int lines) {
+  for (int line = 0; line < lines; line += 4) {
+    const int kind = uniform(0, 3);
+    const int base =
+        kind == 3 ? (uniform(0, 1) ? uniform(0, 8) : uniform(247, 255)) : uniform(16, 240);
+    const int slope = kind == 0 ? 0 : uniform(-3, 3);
+    const int step = kind == 0 ? uniform(-6, 6) : kind == 1 ? uniform(-30, 30) : uniform(-255, 255);
+    const int noise = kind == 2 ? uniform(0, 12) : uniform(0, 2);
+    for (int k = 0; k < 4; ++k)
+      for (int i = -4; i < 4; ++i) {
+        const int v = base + slope * i + (i >= 0 ? step : 0) + uniform(-noise, noise);
+        q0[(line + k) * along + i * across] = static_cast<uint8_t>(std::clamp(v, 0, 255));
+      }
+  }
+}
+
+void check_deblock(const Primitives &ref, const Primitives &p) {
+  // Counts past every multiple of four segments; the plane ends at the last
+  // sample the edge may touch.
+  int strong = 0, normal = 0;
+  for (int vertical = 1; vertical >= 0; --vertical)
+    for (int trial = 0; trial < 400; ++trial) {
+      const int count = 1 + trial % 23;
+      const int lines = 4 * count;
+      // Vertical edge: rows of 8 samples (and a margin) across it; horizontal:
+      // 8 rows of the lines side by side.
+      const ptrdiff_t stride = vertical ? 8 + uniform(0, 5) : lines + uniform(0, 5);
+      const size_t size = vertical ? static_cast<size_t>(stride * (lines - 1) + 8)
+                                   : static_cast<size_t>(stride * 7 + lines);
+      GuardedBuffer<uint8_t> a(size), b(size);
+      fill(a.data(), size, 1, Fill::kRandom, 0, 255);
+      const ptrdiff_t across = vertical ? 1 : stride;
+      const ptrdiff_t along = vertical ? stride : 1;
+      uint8_t *q0a = a.data() + 4 * across;
+      fill_edge_lines(q0a, across, along, lines);
+      std::memcpy(b.data(), a.data(), size);
+      std::vector<quad::hevc::LumaEdgeSegment> segments(static_cast<size_t>(count));
+      for (auto &s : segments)
+        s = {static_cast<uint8_t>(uniform(0, 4) == 0 ? 0 : uniform(1, 24)),
+             static_cast<uint8_t>(uniform(0, 8) == 0 ? 0 : uniform(6, 64)), uniform(0, 7) == 0,
+             uniform(0, 7) == 0};
+      std::vector<uint8_t> before(a.data(), a.data() + size);
+      ref.deblock_luma[vertical ? 0 : 1](q0a, stride, segments.data(), count);
+      p.deblock_luma[vertical ? 0 : 1](b.data() + 4 * across, stride, segments.data(), count);
+      if (!b.same_as(a))
+        report("deblock_luma", p,
+               std::string(vertical ? "vertical" : "horizontal") + " edge, " +
+                   std::to_string(count) + " segments, trial " + std::to_string(trial));
+      // What the reference did with each line: p2 moves only in the strong
+      // filter, p0 alone in the normal one.
+      for (int line = 0; line < lines; ++line) {
+        const size_t q = static_cast<size_t>(q0a - a.data() + line * along);
+        const bool p2 = a[q - 3 * across] != before[q - 3 * across];
+        const bool p0 = a[q - across] != before[q - across];
+        strong += p2;
+        normal += p0 && !p2;
+      }
+    }
+  if (strong == 0 || normal == 0)
+    report("deblock_luma", p, "the lines never took both filters: the check checks too little");
+}
+
 // ------------------------------------------------------------ bench
 
 // Nanoseconds per call of body, over enough calls to take about 20 ms.
@@ -395,6 +463,22 @@ std::vector<BenchCase> bench_cases() {
                        p.avg_bipred(a.data(), size, b.data(), size, out8.data(), size, size, size);
                      }});
   }
+  // An edge of 16 segments (a vertical edge down a CTU row of 64), each
+  // segment filtered; its 8 x 64 samples restored before each call.
+  static std::vector<uint8_t> edge(8 * 64), vertical_source(8 * 64), horizontal_source(8 * 64);
+  static std::vector<quad::hevc::LumaEdgeSegment> segments(16);
+  for (auto &s : segments)
+    s = {static_cast<uint8_t>(uniform(1, 12)), static_cast<uint8_t>(uniform(30, 64)), false, false};
+  fill_edge_lines(vertical_source.data() + 4, 1, 8, 64);
+  fill_edge_lines(horizontal_source.data() + 4 * 64, 64, 1, 64);
+  cases.push_back({"deblock_luma_ver", [](const Primitives &p) {
+                     edge = vertical_source;
+                     p.deblock_luma[0](edge.data() + 4, 8, segments.data(), 16);
+                   }});
+  cases.push_back({"deblock_luma_hor", [](const Primitives &p) {
+                     edge = horizontal_source;
+                     p.deblock_luma[1](edge.data() + 4 * 64, 64, segments.data(), 16);
+                   }});
   return cases;
 }
 
@@ -441,6 +525,7 @@ int main(int argc, char **argv) {
     check_avg_bipred(ref, p);
     check_interp_chroma(ref, p);
     check_residual(ref, p);
+    check_deblock(ref, p);
   }
   if (failures > 0) {
     std::printf("checkasm: %d mismatches\n", failures);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "primitives.h"
+
 namespace quad::hevc {
 namespace {
 
@@ -48,11 +50,9 @@ template <bool kVertical> struct Segment {
 
 // H.265 8.7.2.5.3-8.7.2.5.7: decisions and filtering of one luma segment.
 template <bool kVertical>
-void filter_luma_segment(const Segment<kVertical> &s, int bs, int qp_p, int qp_q, bool keep_p,
-                         bool keep_q, const DeblockParams &params) {
-  const int qpl = (qp_q + qp_p + 1) >> 1;
-  const int beta = kBetaTable[std::clamp(qpl + (params.beta_offset_div2 << 1), 0, 51)];
-  const int tc = kTcTable[std::clamp(qpl + 2 * (bs - 1) + (params.tc_offset_div2 << 1), 0, 53)];
+void filter_luma_segment(const Segment<kVertical> &s, const LumaEdgeSegment &edge) {
+  const int tc = edge.tc, beta = edge.beta;
+  const bool keep_p = edge.keep_p, keep_q = edge.keep_q;
   // beta == 0 makes dE 0; tC == 0 clips every change to nothing.
   if (tc == 0 || beta == 0)
     return;
@@ -173,20 +173,43 @@ void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int 
   // Index of the 4x4 block on the P side of the edge of block idx.
   const int p_offset = kVertical ? 1 : map.width4;
 
-  // Luma: edges on the 8x8 grid, segments of 4 lines.
+  // Luma: edges on the 8x8 grid, segments of 4 lines, handed to the kernel
+  // a run along one edge at a time (the edges of one direction do not
+  // overlap, so their order is free).
   {
     const ptrdiff_t stride = strides[0];
-    for (int by = kVertical ? first4 : std::max(2, (first4 + 1) & ~1); by < h4;
-         by += kVertical ? 1 : 2)
-      for (int bx = kVertical ? 2 : 0; bx < w4; bx += kVertical ? 2 : 1) {
-        const int idx = by * map.width4 + bx;
-        const int bs = bs_map[static_cast<size_t>(idx)];
-        if (bs == 0)
-          continue;
-        const Segment<kVertical> seg{planes[0] + 4 * by * stride + 4 * bx, stride};
-        filter_luma_segment(seg, bs, map.qp_y[static_cast<size_t>(idx - p_offset)],
-                            map.qp_y[static_cast<size_t>(idx)], bypass(idx - p_offset), bypass(idx),
-                            params);
+    const DeblockLumaFn filter = primitives().deblock_luma[kVertical ? 0 : 1];
+    auto segment = [&](int bx, int by) {
+      const int idx = by * map.width4 + bx;
+      const int bs = bs_map[static_cast<size_t>(idx)];
+      if (bs == 0)
+        return LumaEdgeSegment{};
+      const int qpl = (map.qp_y[static_cast<size_t>(idx - p_offset)] +
+                       map.qp_y[static_cast<size_t>(idx)] + 1) >>
+                      1;
+      return LumaEdgeSegment{
+          kTcTable[std::clamp(qpl + 2 * (bs - 1) + (params.tc_offset_div2 << 1), 0, 53)],
+          kBetaTable[std::clamp(qpl + (params.beta_offset_div2 << 1), 0, 51)],
+          bypass(idx - p_offset), bypass(idx)};
+    };
+    // A vertical edge runs down the band's rows of blocks, a horizontal one
+    // across the picture; kRun segments at a time.
+    constexpr int kRun = 64;
+    LumaEdgeSegment run[kRun];
+    const int edges_begin = kVertical ? 2 : std::max(2, (first4 + 1) & ~1);
+    const int edges_end = kVertical ? w4 : h4;
+    const int along_begin = kVertical ? first4 : 0;
+    const int along_end = kVertical ? h4 : w4;
+    for (int e = edges_begin; e < edges_end; e += 2)
+      for (int a = along_begin; a < along_end; a += kRun) {
+        const int count = std::min(kRun, along_end - a);
+        bool any = false;
+        for (int i = 0; i < count; ++i) {
+          run[i] = kVertical ? segment(e, a + i) : segment(a + i, e);
+          any |= run[i].tc != 0;
+        }
+        if (any)
+          filter(planes[0] + 4 * (kVertical ? a * stride + e : e * stride + a), stride, run, count);
       }
   }
 
@@ -212,6 +235,20 @@ void filter_direction(uint8_t *const planes[3], const ptrdiff_t strides[3], int 
 }
 
 } // namespace
+
+namespace reference {
+
+template <bool kVertical>
+void deblock_luma(uint8_t *q0, ptrdiff_t stride, const LumaEdgeSegment *segments, int count) {
+  for (int i = 0; i < count; ++i)
+    filter_luma_segment(Segment<kVertical>{q0 + 4 * i * (kVertical ? stride : 1), stride},
+                        segments[i]);
+}
+
+template void deblock_luma<true>(uint8_t *, ptrdiff_t, const LumaEdgeSegment *, int);
+template void deblock_luma<false>(uint8_t *, ptrdiff_t, const LumaEdgeSegment *, int);
+
+} // namespace reference
 
 void deblock_picture(uint8_t *const planes[3], const ptrdiff_t strides[3], int width, int height,
                      const DeblockMap &map, const DeblockParams &params) {

@@ -1,7 +1,7 @@
 // The reference table: the scalar kernels of transform.cpp, quant.cpp,
-// intra_pred.cpp and inter_prediction.cpp, the block metrics and luma
-// interpolation of common/dsp, and the bi-prediction average, residual and
-// reconstruction below.
+// intra_pred.cpp, inter_prediction.cpp and deblock.cpp, the block metrics
+// and luma interpolation of common/dsp, and the bi-prediction average,
+// residual and reconstruction below.
 #include "primitives.h"
 
 #include <algorithm>
@@ -60,6 +60,7 @@ const Primitives &reference_primitives() {
       dsp::reference_interp_kernels().luma,
       reference::interp_chroma_block,
       reference::avg_bipred,
+      {reference::deblock_luma<true>, reference::deblock_luma<false>},
   };
   return kReference;
 }

@@ -1,9 +1,10 @@
 // The HEVC core's table of primitives: the per-block kernels that decisions
 // call (transforms, quantisation, intra prediction, block metrics,
-// interpolation, bi-prediction averaging, residual and reconstruction), a
-// scalar reference and Highway SIMD versions behind one table chosen once
-// for the running CPU. Every version equals the reference bit for bit;
-// tests/checkasm checks and times them. Bit depth 8. GStreamer-free.
+// interpolation, bi-prediction averaging, residual and reconstruction) and
+// luma deblocking, a scalar reference and Highway SIMD versions behind one
+// table chosen once for the running CPU. Every version equals the reference
+// bit for bit; tests/checkasm checks and times them. Bit depth 8.
+// GStreamer-free.
 #pragma once
 
 #include <cstddef>
@@ -60,23 +61,41 @@ using AvgBipredFn = void (*)(const int16_t *a, ptrdiff_t a_stride, const int16_t
 using InterpChromaFn = void (*)(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
                                 ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y);
 
+// One 4-line segment of a luma edge: tC and beta as H.265 8.7.2.5.3 derives
+// them from its bS and QpL (tc 0: the segment is not filtered), and whether
+// the P and Q sides keep their samples (8.7.2.5.7: pcm_loop_filter_disabled
+// or cu_transquant_bypass).
+struct LumaEdgeSegment {
+  uint8_t tc, beta;
+  bool keep_p, keep_q;
+};
+
+// H.265 8.7.2.5.3, 8.7.2.5.6 and 8.7.2.5.7: decides and filters count
+// segments laid end to end along one luma edge. q0 is the first Q sample of
+// the first segment's line 0. Across a vertical edge (EDGE_VER) the lines
+// are rows stride apart and P is on the left; across a horizontal one
+// (EDGE_HOR) the lines are neighbouring columns and P is the rows above.
+using DeblockLumaFn = void (*)(uint8_t *q0, ptrdiff_t stride, const LumaEdgeSegment *segments,
+                               int count);
+
 struct Primitives {
-  const char *name;              // "scalar", or a Highway target ("AVX2", "AVX3" ...)
-  TransformFn fdct[4];           // DCT-II for n = 4 << i, of residuals in -255..255
-  TransformFn idct[4];           // H.265 8.6.4.2, trType 0
-  TransformFn fdst4;             // DST-VII, 4x4 intra luma
-  TransformFn idst4;             // H.265 8.6.4.2, trType 1
+  const char *name;    // "scalar", or a Highway target ("AVX2", "AVX3" ...)
+  TransformFn fdct[4]; // DCT-II for n = 4 << i, of residuals in -255..255
+  TransformFn idct[4]; // H.265 8.6.4.2, trType 0
+  TransformFn fdst4;   // DST-VII, 4x4 intra luma
+  TransformFn idst4;   // H.265 8.6.4.2, trType 1
   QuantFn quant;
-  DequantFn dequant;             // H.265 8.6.3, flat scaling
-  IntraPredFn intra[4];          // for n = 4 << i
-  ResidualFn residual[4];        // for n = 4 << i
-  ReconstructFn reconstruct[4];  // for n = 4 << i
-  dsp::SadFn sad;                // the block metrics of common/dsp
+  DequantFn dequant;            // H.265 8.6.3, flat scaling
+  IntraPredFn intra[4];         // for n = 4 << i
+  ResidualFn residual[4];       // for n = 4 << i
+  ReconstructFn reconstruct[4]; // for n = 4 << i
+  dsp::SadFn sad;               // the block metrics of common/dsp
   dsp::SatdFn satd;
   dsp::SseFn sse;
   dsp::InterpLumaFn interp_luma; // H.265 8.5.3.3.3.1 (common/dsp/interp.h)
   InterpChromaFn interp_chroma;
   AvgBipredFn avg_bipred;
+  DeblockLumaFn deblock_luma[2]; // [0]: a vertical edge, [1]: a horizontal one
 };
 
 // The scalar reference every SIMD version must equal bit for bit.
@@ -91,7 +110,7 @@ std::vector<Primitives> all_primitives();
 
 // The reference kernels, each defined next to the free functions that wrap
 // the table (transform.cpp, quant.cpp, intra_pred.cpp, inter_prediction.cpp,
-// primitives.cpp).
+// deblock.cpp, primitives.cpp).
 namespace reference {
 template <int N> void forward_dct(const int16_t *residual, int16_t *coeffs);
 template <int N> void inverse_dct(const int16_t *coeffs, int16_t *residual);
@@ -104,6 +123,8 @@ void avg_bipred(const int16_t *a, ptrdiff_t a_stride, const int16_t *b, ptrdiff_
                 uint8_t *dst, ptrdiff_t dst_stride, int w, int h);
 void interp_chroma_block(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
                          ptrdiff_t dst_stride, int w, int h, int frac_x, int frac_y);
+template <bool kVertical>
+void deblock_luma(uint8_t *q0, ptrdiff_t stride, const LumaEdgeSegment *segments, int count);
 } // namespace reference
 
 } // namespace quad::hevc

@@ -49,6 +49,7 @@ int hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp, in
     int first = -1;
     int last = -1;
     int sum = 0;
+    int count = 0;
     for (int k = 0; k < 16; ++k) {
       const int v = levels[index[k]];
       if (v) {
@@ -56,6 +57,7 @@ int hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp, in
           first = k;
         last = k;
         sum += std::abs(v);
+        ++count;
       }
     }
     if (first < 0)
@@ -102,10 +104,10 @@ int hide_signs(const int16_t *coeffs, int16_t *levels, int log2_size, int qp, in
       const int idx = index[best_k];
       const int level = std::abs(levels[idx]) + best_delta;
       const bool neg = levels[idx] != 0 ? levels[idx] < 0 : coeffs[idx] < 0;
+      count += (level != 0) - (levels[idx] != 0);
       levels[idx] = static_cast<int16_t>(neg ? -level : level);
     }
-    for (int k = 0; k < 16; ++k)
-      nonzero += levels[index[k]] != 0;
+    nonzero += count;
   }
   return nonzero;
 }

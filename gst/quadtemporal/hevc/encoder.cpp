@@ -159,7 +159,13 @@ bool Encoder::init(const EncoderConfig &config) {
   pictures_.clear();
   for (int i = 0; i < config.frame_threads; ++i) {
     auto pic = std::make_unique<PictureInFlight>();
-    pic->source.allocate(sps_.width, sps_.height, 0);
+    // A source read in place needs no samples of its own.
+    if (reads_source_in_place()) {
+      pic->source.width = sps_.width;
+      pic->source.height = sps_.height;
+    } else {
+      pic->source.allocate(sps_.width, sps_.height, 0);
+    }
     pic->info.resize(sps_.width, sps_.height);
     for (int c = 0; c < 3; ++c)
       pic->row_bottoms[c].resize(static_cast<size_t>(sps_.ctb_rows()) *
@@ -255,8 +261,7 @@ void Encoder::store_motion_rows(PictureInFlight &pic, int y_begin, int y_end) {
   for (int y = y_begin; y < y_end; y += 16)
     for (int x = 0; x < sps_.width; x += 16) {
       const BlockInfo &b = pic.info.at(x, y);
-      field.at(x, y) =
-          pic.intra || b.pred_mode == PredMode::Intra ? PredictionMotion{} : b.motion;
+      field.at(x, y) = pic.intra || b.pred_mode == PredMode::Intra ? PredictionMotion{} : b.motion;
     }
 }
 
@@ -265,7 +270,10 @@ void Encoder::take_picture(const SourcePicture &in) {
   pic.number = pictures_taken_;
   pic.pts = in.pts;
   pic.opaque = in.opaque;
-  pic.source.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
+  if (reads_source_in_place())
+    pic.source.borrow(in.planes, in.strides);
+  else
+    pic.source.import(in.planes, in.strides, sps_.display_width, sps_.display_height);
   pic.hints = in.motion_hints;
   if (in.motion_hints.blocks) {
     pic.hint_blocks.assign(in.motion_hints.blocks,
@@ -698,9 +706,8 @@ void Encoder::checksum_band(PictureInFlight &pic, int row) {
   const PictureSamples &rec = pic.recon->samples;
   for (int c = 0; c < 3; ++c) {
     const int sh_c = c ? 1 : 0;
-    pic.band_checksums[static_cast<size_t>(row)][static_cast<size_t>(c)] =
-        checksum_rows(rec.planes[c], rec.stride[c], rec.plane_width(c), y_begin >> sh_c,
-                      y_end >> sh_c);
+    pic.band_checksums[static_cast<size_t>(row)][static_cast<size_t>(c)] = checksum_rows(
+        rec.planes[c], rec.stride[c], rec.plane_width(c), y_begin >> sh_c, y_end >> sh_c);
   }
 }
 

@@ -105,7 +105,6 @@ struct CodedPicture {
   int64_t bits() const { return static_cast<int64_t>(access_unit.size()) * 8; }
 };
 
-
 // What one thread codes CTUs with: a CTU encoder set up for one picture
 // at a time and, without wavefront, the CABAC writer of the picture's
 // substream.
@@ -164,8 +163,8 @@ struct PictureInFlight {
   // coded, before deblocking: the row below predicts from it while the
   // row itself is deblocked.
   std::vector<uint8_t> row_bottoms[3];
-  int final_rows = 0;                          // luma rows with margin and hash done
-  Md5 md5[3];                                  // the picture hash, row by row
+  int final_rows = 0;                                  // luma rows with margin and hash done
+  Md5 md5[3];                                          // the picture hash, row by row
   std::vector<std::array<uint32_t, 3>> band_checksums; // per CTU row, Y Cb Cr
   // Wavefront rows' finishing, on whichever threads get there: each row's
   // stage, the next row whose lines are to be made final and whether a
@@ -248,6 +247,13 @@ private:
   // Decides what the next picture is (IDR, QP, references) and hands its
   // rows to the workers.
   void take_picture(const SourcePicture &in);
+  // With one frame thread a picture is coded before encode() returns, while
+  // the caller's samples are still there: they are read in place unless the
+  // coded size pads them.
+  bool reads_source_in_place() const {
+    return config_.frame_threads == 1 && sps_.display_width == sps_.width &&
+           sps_.display_height == sps_.height;
+  }
   // Codes rows (of any picture taken) until picture `number` is finished,
   // then writes its access unit into out.
   void return_picture(int64_t number, CodedPicture &out);

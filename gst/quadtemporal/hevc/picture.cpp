@@ -24,13 +24,17 @@ void PictureSamples::allocate(int w, int h, int margin_luma) {
     total += static_cast<size_t>(stride[c]) * (plane_height(c) + 2 * m);
   }
   storage_.assign(total, 0);
-  for (int c = 0; c < 3; ++c)
-    planes[c] = storage_.data() + offset[c];
+  for (int c = 0; c < 3; ++c) {
+    planes[c] = own_planes_[c] = storage_.data() + offset[c];
+    own_stride_[c] = stride[c];
+  }
 }
 
 void PictureSamples::import(const uint8_t *const src[3], const ptrdiff_t src_stride[3],
                             int width_in, int height_in) {
   for (int c = 0; c < 3; ++c) {
+    planes[c] = own_planes_[c];
+    stride[c] = own_stride_[c];
     const int w_in = c ? width_in >> 1 : width_in;
     const int h_in = c ? height_in >> 1 : height_in;
     const int w = plane_width(c);
@@ -42,6 +46,13 @@ void PictureSamples::import(const uint8_t *const src[3], const ptrdiff_t src_str
       if (w > w_in)
         std::memset(d + w_in, s[w_in - 1], w - w_in);
     }
+  }
+}
+
+void PictureSamples::borrow(const uint8_t *const src[3], const ptrdiff_t src_stride[3]) {
+  for (int c = 0; c < 3; ++c) {
+    planes[c] = const_cast<uint8_t *>(src[c]);
+    stride[c] = src_stride[c];
   }
 }
 

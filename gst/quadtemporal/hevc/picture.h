@@ -35,6 +35,10 @@ struct PictureSamples {
   // and repeats its last column and row into the rest of the coded size.
   void import(const uint8_t *const src[3], const ptrdiff_t src_stride[3], int width_in,
               int height_in);
+  // Reads the caller's picture of exactly the coded size in place, without
+  // a copy or a margin, until the next import(): for a source picture whose
+  // samples stay valid and unchanged while it is coded. They are only read.
+  void borrow(const uint8_t *const src[3], const ptrdiff_t src_stride[3]);
 
   // Repeats the edge samples of each plane into its margin, after
   // reconstruction and deblocking, so motion compensation can read outside
@@ -47,6 +51,8 @@ struct PictureSamples {
 
 private:
   std::vector<uint8_t, LargeAllocator<uint8_t>> storage_;
+  uint8_t *own_planes_[3] = {nullptr, nullptr, nullptr}; // planes in storage_
+  ptrdiff_t own_stride_[3] = {0, 0, 0};
 };
 
 // A motion vector in quarter luma samples.

@@ -261,7 +261,8 @@ void Encoder::store_motion_rows(PictureInFlight &pic, int y_begin, int y_end) {
   for (int y = y_begin; y < y_end; y += 16)
     for (int x = 0; x < sps_.width; x += 16) {
       const BlockInfo &b = pic.info.at(x, y);
-      field.at(x, y) = pic.intra || b.pred_mode == PredMode::Intra ? PredictionMotion{} : b.motion;
+      field.at(x, y) =
+          pic.intra || b.pred_mode == PredMode::Intra ? PredictionMotion{} : b.motion;
     }
 }
 
@@ -706,8 +707,9 @@ void Encoder::checksum_band(PictureInFlight &pic, int row) {
   const PictureSamples &rec = pic.recon->samples;
   for (int c = 0; c < 3; ++c) {
     const int sh_c = c ? 1 : 0;
-    pic.band_checksums[static_cast<size_t>(row)][static_cast<size_t>(c)] = checksum_rows(
-        rec.planes[c], rec.stride[c], rec.plane_width(c), y_begin >> sh_c, y_end >> sh_c);
+    pic.band_checksums[static_cast<size_t>(row)][static_cast<size_t>(c)] =
+        checksum_rows(rec.planes[c], rec.stride[c], rec.plane_width(c), y_begin >> sh_c,
+                      y_end >> sh_c);
   }
 }
 

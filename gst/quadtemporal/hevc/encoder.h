@@ -105,6 +105,7 @@ struct CodedPicture {
   int64_t bits() const { return static_cast<int64_t>(access_unit.size()) * 8; }
 };
 
+
 // What one thread codes CTUs with: a CTU encoder set up for one picture
 // at a time and, without wavefront, the CABAC writer of the picture's
 // substream.
@@ -163,8 +164,8 @@ struct PictureInFlight {
   // coded, before deblocking: the row below predicts from it while the
   // row itself is deblocked.
   std::vector<uint8_t> row_bottoms[3];
-  int final_rows = 0;                                  // luma rows with margin and hash done
-  Md5 md5[3];                                          // the picture hash, row by row
+  int final_rows = 0;                          // luma rows with margin and hash done
+  Md5 md5[3];                                  // the picture hash, row by row
   std::vector<std::array<uint32_t, 3>> band_checksums; // per CTU row, Y Cb Cr
   // Wavefront rows' finishing, on whichever threads get there: each row's
   // stage, the next row whose lines are to be made final and whether a

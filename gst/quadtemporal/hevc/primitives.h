@@ -79,17 +79,17 @@ using DeblockLumaFn = void (*)(uint8_t *q0, ptrdiff_t stride, const LumaEdgeSegm
                                int count);
 
 struct Primitives {
-  const char *name;    // "scalar", or a Highway target ("AVX2", "AVX3" ...)
-  TransformFn fdct[4]; // DCT-II for n = 4 << i, of residuals in -255..255
-  TransformFn idct[4]; // H.265 8.6.4.2, trType 0
-  TransformFn fdst4;   // DST-VII, 4x4 intra luma
-  TransformFn idst4;   // H.265 8.6.4.2, trType 1
+  const char *name;              // "scalar", or a Highway target ("AVX2", "AVX3" ...)
+  TransformFn fdct[4];           // DCT-II for n = 4 << i, of residuals in -255..255
+  TransformFn idct[4];           // H.265 8.6.4.2, trType 0
+  TransformFn fdst4;             // DST-VII, 4x4 intra luma
+  TransformFn idst4;             // H.265 8.6.4.2, trType 1
   QuantFn quant;
-  DequantFn dequant;            // H.265 8.6.3, flat scaling
-  IntraPredFn intra[4];         // for n = 4 << i
-  ResidualFn residual[4];       // for n = 4 << i
-  ReconstructFn reconstruct[4]; // for n = 4 << i
-  dsp::SadFn sad;               // the block metrics of common/dsp
+  DequantFn dequant;             // H.265 8.6.3, flat scaling
+  IntraPredFn intra[4];          // for n = 4 << i
+  ResidualFn residual[4];        // for n = 4 << i
+  ReconstructFn reconstruct[4];  // for n = 4 << i
+  dsp::SadFn sad;                // the block metrics of common/dsp
   dsp::SatdFn satd;
   dsp::SseFn sse;
   dsp::InterpLumaFn interp_luma; // H.265 8.5.3.3.3.1 (common/dsp/interp.h)

@@ -2,10 +2,10 @@
 // per target; the best table the CPU runs is picked on first use. The DCTs
 // of 8x8 and larger, intra planar, quantisation, chroma interpolation, the
 // bi-prediction average, residual, reconstruction and luma deblocking are
-// written with Highway's vectors; the other transforms and intra modes are the reference
-// kernels compiled for the target, whose lane loops the compiler vectorises
-// with its instructions, where that pays; the block metrics and luma
-// interpolation are common/dsp's for the same target.
+// written with Highway's vectors; the other transforms and intra modes are
+// the reference kernels compiled for the target, whose lane loops the
+// compiler vectorises with its instructions, where that pays; the block
+// metrics and luma interpolation are common/dsp's for the same target.
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -127,8 +127,8 @@ hn::Vec<D16> ChromaTaps(D16 d16, const uint8_t *s, ptrdiff_t step, const int8_t 
   auto v = hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s - step)), hn::Set(d16, int16_t{f[0]}));
   v = hn::Add(v, hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s)), hn::Set(d16, int16_t{f[1]})));
   v = hn::Add(v, hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s + step)), hn::Set(d16, int16_t{f[2]})));
-  return hn::Add(
-      v, hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s + 2 * step)), hn::Set(d16, int16_t{f[3]})));
+  return hn::Add(v,
+                 hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, s + 2 * step)), hn::Set(d16, int16_t{f[3]})));
 }
 
 template <class D16>
@@ -154,7 +154,7 @@ void InterpChromaRows(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t
   for (int y = -1; y < h + 2; ++y)
     for (size_t x = 0; x < static_cast<size_t>(w); x += n)
       hn::StoreU(ChromaTaps(d16, src + y * src_stride + x, 1, kChromaFilter[frac_x]), d16,
-                 tmp + (y + 1) * w + x);
+                tmp + (y + 1) * w + x);
   const hn::Rebind<int32_t, hn::Half<D16>> d32;
   const hn::Rebind<int16_t, decltype(d32)> d16h;
   const hn::Rebind<uint8_t, decltype(d32)> d8h;
@@ -208,9 +208,9 @@ template <int N> void PlanarRows(const uint8_t *line, uint8_t *pred) {
     const auto x = hn::Iota(d, static_cast<int16_t>(x0));
     const auto t = hn::PromoteTo(d, hn::LoadU(d8, top + x0));
     const auto left_weight = hn::Sub(hn::Set(d, N - 1), x);
-    auto sum = hn::Add(
-        hn::Add(hn::Mul(hn::Add(x, hn::Set(d, 1)), top_right), hn::Mul(t, hn::Set(d, N - 1))),
-        hn::Set(d, static_cast<int16_t>(bottom_left + N)));
+    auto sum = hn::Add(hn::Add(hn::Mul(hn::Add(x, hn::Set(d, 1)), top_right),
+                               hn::Mul(t, hn::Set(d, N - 1))),
+                       hn::Set(d, static_cast<int16_t>(bottom_left + N)));
     const auto step = hn::Sub(hn::Set(d, bottom_left), t);
     for (int y = 0; y < N; ++y) {
       const auto left = hn::Set(d, line[2 * N - 1 - y]);
@@ -236,15 +236,17 @@ template <int N> void Intra(const uint8_t *line, int mode, bool edge_filters, ui
 // {T[k][2j], T[k][2j + 1]} for every k, what samples 2j and 2j + 1 of a
 // row add to frequency k. Inverse: {T[2j][x], T[2j + 1][x]} for every x,
 // what frequencies 2j and 2j + 1 add to sample x.
-template <int N> struct MatrixPairs { int16_t m[N / 2][2 * N]; };
+template <int N> struct MatrixPairs {
+  int16_t m[N / 2][2 * N];
+};
 
 template <int N, bool kInverse> constexpr MatrixPairs<N> make_matrix_pairs() {
   MatrixPairs<N> t{};
   for (int j = 0; j < N / 2; ++j)
     for (int i = 0; i < N; ++i)
       for (int e = 0; e < 2; ++e)
-        t.m[j][2 * i + e] =
-            kInverse ? kDct32.m[(2 * j + e) * (32 / N)][i] : kDct32.m[i * (32 / N)][2 * j + e];
+        t.m[j][2 * i + e] = kInverse ? kDct32.m[(2 * j + e) * (32 / N)][i]
+                                     : kDct32.m[i * (32 / N)][2 * j + e];
   return t;
 }
 
@@ -252,7 +254,9 @@ template <int N> inline constexpr MatrixPairs<N> kDctPairs = make_matrix_pairs<N
 template <int N> inline constexpr MatrixPairs<N> kIdctPairs = make_matrix_pairs<N, true>();
 
 // The matrix transposed: row i holds every basis function's entry at i.
-template <int N> struct MatrixTransposed { int16_t m[N][N]; };
+template <int N> struct MatrixTransposed {
+  int16_t m[N][N];
+};
 
 template <int N> constexpr MatrixTransposed<N> make_matrix_transposed() {
   MatrixTransposed<N> t{};
@@ -262,7 +266,8 @@ template <int N> constexpr MatrixTransposed<N> make_matrix_transposed() {
   return t;
 }
 
-template <int N> inline constexpr MatrixTransposed<N> kDctTransposed = make_matrix_transposed<N>();
+template <int N>
+inline constexpr MatrixTransposed<N> kDctTransposed = make_matrix_transposed<N>();
 
 // Two 16-bit values as the 32-bit lane a pair multiply reads (lo first).
 inline int32_t Pair(int16_t lo, int16_t hi) {
@@ -328,8 +333,8 @@ HWY_INLINE void PairedRowsTimes(const int16_t *in, int pairs, int columns, const
       for (int j = 0; j < pairs; ++j) {
         const auto w = hn::BitCast(d16, hn::Set(d32, Pair(w_row[2 * j], w_row[2 * j + 1])));
         lo0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, interleaved[j]), w, lo0, lo1);
-        hi0 =
-            hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, interleaved[j] + lanes), w, hi0, hi1);
+        hi0 = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, interleaved[j] + lanes), w, hi0,
+                                            hi1);
       }
       const auto lo = hn::ShiftRight<kShift>(hn::RearrangeToOddPlusEven(lo0, lo1));
       const auto hi = hn::ShiftRight<kShift>(hn::RearrangeToOddPlusEven(hi0, hi1));
@@ -344,8 +349,8 @@ HWY_INLINE void PairedRowsTimes(const int16_t *in, int pairs, int columns, const
 // The second pass's saturation is the coefficients' Clip3.
 template <int N> void ForwardDct(const int16_t *residual, int16_t *coeffs) {
   constexpr int kShift1 = N == 8 ? 2 : N == 16 ? 3 : 4; // log2(N) + BitDepth - 9
-  constexpr int kShift2 = kShift1 + 7;                  // log2(N) + 6
-  alignas(64) int16_t a[N * N];                         // a[y][kx]
+  constexpr int kShift2 = kShift1 + 7;                   // log2(N) + 6
+  alignas(64) int16_t a[N * N];                          // a[y][kx]
   RowsTimesPairs<N, kShift1>(residual, N / 2, kDctPairs<N>, a);
   // Row ky of the matrix: kDct32's row ky * 32 / N.
   PairedRowsTimes<N, kShift2>(a, N / 2, N, kDct32.m[0], 32 * (32 / N), coeffs);

@@ -186,7 +186,9 @@ int tc_init(const TCConfig *cfg, TCEncoder **out);
 
 /* Takes one picture. Returns 1 when a coded picture was written to *out
  * (not necessarily this one: pictures come out in decoding order), 0 when
- * the encoder holds it back, or a negative TC_ERROR_*. */
+ * the encoder holds it back, or a negative TC_ERROR_*. The picture's
+ * samples are read during the call only (a picture held back is copied):
+ * its buffers may be reused once tc_encode returns. */
 int tc_encode(TCEncoder *enc, const TCPicture *in, TCCodedPicture *out);
 
 /* After the last picture: returns 1 with each held picture in *out, one

@@ -247,11 +247,26 @@ void InterpWith(D16 d16, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst,
   }
 }
 
-// Widths below 8 and the plain copy go to the reference.
+// An integer vector's prediction: the rows as they are.
+template <class D8>
+void CopyRows(D8 d8, const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride,
+              int w, int h) {
+  const size_t n = hn::Lanes(d8);
+  for (int y = 0; y < h; ++y)
+    for (size_t x = 0; x < static_cast<size_t>(w); x += n)
+      hn::StoreU(hn::LoadU(d8, src + y * src_stride + x), d8, dst + y * dst_stride + x);
+}
+
+// Widths below 8 go to the reference.
 void InterpLuma(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride, int w,
                 int h, int frac_x, int frac_y) {
-  if ((frac_x == 0 && frac_y == 0) || w < 8 || w % 8 != 0 || w > 64) {
+  if (w < 8 || w % 8 != 0 || w > 64) {
     reference_interp_kernels().luma(src, src_stride, dst, dst_stride, w, h, frac_x, frac_y);
+  } else if (frac_x == 0 && frac_y == 0) {
+    if (w % 16 == 0)
+      CopyRows(hn::CappedTag<uint8_t, 16>(), src, src_stride, dst, dst_stride, w, h);
+    else
+      CopyRows(hn::CappedTag<uint8_t, 8>(), src, src_stride, dst, dst_stride, w, h);
   } else if (w % 32 == 0) {
     // Whole 512-bit vectors where the target has them.
     InterpWith(hn::CappedTag<int16_t, 32>(), src, src_stride, dst, dst_stride, w, h, frac_x,

@@ -1,4 +1,4 @@
-#include <algorithm>
+#include <cstring>
 
 #include "ctu_encoder.h"
 #include "primitives.h"
@@ -8,6 +8,17 @@
 #include "transform.h"
 
 namespace quad::hevc {
+namespace {
+
+// An N x N block of samples; N known, so each row is a few vector moves
+// rather than a call.
+template <int N>
+void copy_block(const uint8_t *src, ptrdiff_t src_stride, uint8_t *dst, ptrdiff_t dst_stride) {
+  for (int row = 0; row < N; ++row)
+    std::memcpy(dst + row * dst_stride, src + row * src_stride, N);
+}
+
+} // namespace
 
 int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int mode,
                                      int16_t *levels, const InterPrediction *inter) {
@@ -43,8 +54,9 @@ int CtuEncoder::code_transform_block(int c_idx, int x, int y, int log2_size, int
                          inter ? kScanDiagonal : intra_scan_idx(log2_size, c_idx, mode));
 
   if (nonzero == 0) {
-    for (int row = 0; row < n; ++row)
-      std::copy(pred + row * pred_stride, pred + row * pred_stride + n, rec + row * rec_stride);
+    constexpr decltype(&copy_block<4>) kCopy[4] = {copy_block<4>, copy_block<8>, copy_block<16>,
+                                                   copy_block<32>};
+    kCopy[log2_size - 2](pred, pred_stride, rec, rec_stride);
     return 0;
   }
   // The decoder's path: 8.6.2 scaling, 8.6.4 transform, 8.6.7 picture

@@ -22,8 +22,9 @@ static constexpr int kRounds = 5;
  * the "stats" of the element named "src", when there is one. */
 static double run_fps(const std::string &description, int frames, GstStructure **stats = nullptr) {
   GError *err = nullptr;
-  GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
-  if (!pipeline || err) {
+  GstElement *pipeline =
+      gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!pipeline) {
     fprintf(stderr, "bad pipeline %s: %s\n", description.c_str(), err ? err->message : "");
     exit(1);
   }

@@ -74,12 +74,11 @@ static double percentile(std::vector<double> v, double p) {
 /* One run of a pipeline whose encoder is named "enc"; in this process. */
 static bool run_once(const std::string &description, int frames, Result *r) {
   GError *err = nullptr;
-  GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
-  if (!pipeline || err) {
+  GstElement *pipeline =
+      gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!pipeline) {
     fprintf(stderr, "bad pipeline %s: %s\n", description.c_str(), err ? err->message : "");
     g_clear_error(&err);
-    if (pipeline)
-      gst_object_unref(pipeline);
     return false;
   }
   Probe probe;

@@ -76,10 +76,11 @@ double percentile(std::vector<double> v, double p) {
 
 GstElement *launch(const std::string &description) {
   GError *err = nullptr;
-  GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
-  // A missing element (plugins not on GST_PLUGIN_PATH) still gives a
-  // partial pipeline, with the error set.
-  if (!pipeline || err) {
+  // Fatal errors: a missing element (plugins not on GST_PLUGIN_PATH) gives
+  // no pipeline rather than a partial one.
+  GstElement *pipeline =
+      gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!pipeline) {
     fprintf(stderr, "bad pipeline %s: %s\n", description.c_str(), err ? err->message : "");
     exit(1);
   }

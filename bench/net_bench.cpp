@@ -264,8 +264,9 @@ RunResult run_once(bool quadnet, int clients, const StreamShape &shape) {
       "alignment=au,width=1920,height=1080,framerate=" +
       std::to_string(shape.fps) + "/1 ! " + sink_desc;
   GError *err = nullptr;
-  GstElement *pipeline = gst_parse_launch(desc.c_str(), &err);
-  if (!pipeline || err) {
+  GstElement *pipeline =
+      gst_parse_launch_full(desc.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!pipeline) {
     fprintf(stderr, "net: %s: %s\n", desc.c_str(), err ? err->message : "cannot build it");
     exit(1);
   }

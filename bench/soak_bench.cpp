@@ -213,8 +213,9 @@ int main(int argc, char **argv) {
   desc += " ! quadenc name=enc codec=h264 backends=quadx264enc key-int-max=60 bitrate=1500"
           " ! quadnetsink name=sink address=127.0.0.1 port=0 stats-interval=0";
   GError *err = nullptr;
-  GstElement *pipeline = gst_parse_launch(desc.c_str(), &err);
-  if (!pipeline || err) {
+  GstElement *pipeline =
+      gst_parse_launch_full(desc.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!pipeline) {
     fprintf(stderr, "soak: %s\n", err ? err->message : "cannot build the pipeline");
     return 1;
   }

@@ -52,15 +52,14 @@ int main(int argc, char **argv) {
                       "quadpreproc analysis=true ! quadmotion ! appsink name=sink sync=false",
                       frames);
   GError *error = NULL;
-  GstElement *pipeline = gst_parse_launch(description, &error);
+  /* Fatal errors: a missing element gives no pipeline, not a partial one. */
+  GstElement *pipeline =
+      gst_parse_launch_full(description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &error);
   g_free(description);
-  /* A missing element leaves a partial pipeline and the error set. */
-  if (!pipeline || error) {
+  if (!pipeline) {
     fprintf(stderr, "motion_stats: %s (is GST_PLUGIN_PATH set to gst-quad's plugins?)\n",
             error ? error->message : "cannot build the pipeline");
     g_clear_error(&error);
-    if (pipeline)
-      gst_object_unref(pipeline);
     return 1;
   }
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");

@@ -269,8 +269,9 @@ int main(int argc, char **argv) {
     description = default_pipeline(options);
 
   GError *err = nullptr;
-  demo.pipeline = gst_parse_launch(description.c_str(), &err);
-  if (!demo.pipeline || err) {
+  demo.pipeline =
+      gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!demo.pipeline) {
     fprintf(stderr, "bad pipeline: %s\n", err ? err->message : "unknown");
     return 1;
   }
